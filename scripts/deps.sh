@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what pacnet needs to build and run on Debian/Ubuntu, only what is missing.
+# Safe to run again and again: it checks every package first and only then calls apt-get,
+# with sudo only when not root. Usage: scripts/deps.sh [--app]  (--app adds the runtime
+# libraries the window needs; building and testing need only the base set).
+set -euo pipefail
+
+base=(build-essential pkg-config libclang-dev curl ca-certificates)
+app=(libxkbcommon-x11-0 libgl1-mesa-dri libegl1 libx11-6 libxcursor1 libxrandr2 libxi6)
+
+want=("${base[@]}")
+[ "${1:-}" = "--app" ] && want+=("${app[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "pacnet: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Rust toolchain (rustup's standard installer) when cargo is not there yet.
+if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then
+  echo "pacnet: installing the Rust toolchain with rustup" >&2
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal >&2
+fi

@@ -1,0 +1,125 @@
+//! Strict reading of a timm `model.safetensors`: every tensor the architecture needs must be
+//! there with the exact shape, and every tensor in the file must be used (as timm's strict
+//! loading does), so weights of another architecture are an error, not a silent misfit.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use safetensors::{Dtype, SafeTensors};
+
+use super::error::{BackboneError, Result};
+
+/// The float32 tensors of one safetensors file, handed out by name exactly once.
+pub struct WeightFile {
+    path: PathBuf,
+    tensors: BTreeMap<String, (Vec<usize>, Vec<f32>)>,
+    /// Tensors present but meaningless at inference (`num_batches_tracked`).
+    ignored: BTreeSet<String>,
+}
+
+impl WeightFile {
+    /// Reads and parses `path`; a truncated or foreign file is an error naming it.
+    pub fn open(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                BackboneError::MissingFile { path: path.to_owned() }
+            } else {
+                BackboneError::io(path, e)
+            }
+        })?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// Parses safetensors bytes; `path` is only used in messages.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
+        let st = SafeTensors::deserialize(bytes).map_err(|e| BackboneError::SafeTensors {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let mut tensors = BTreeMap::new();
+        let mut ignored = BTreeSet::new();
+        for (name, view) in st.iter() {
+            if name.ends_with("num_batches_tracked") {
+                ignored.insert(name.to_owned());
+                continue;
+            }
+            if view.dtype() != Dtype::F32 {
+                return Err(BackboneError::WrongDtype {
+                    path: path.to_owned(),
+                    name: name.to_owned(),
+                    dtype: format!("{:?}", view.dtype()),
+                });
+            }
+            let values: Vec<f32> = view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            tensors.insert(name.to_owned(), (view.shape().to_vec(), values));
+        }
+        Ok(Self { path: path.to_owned(), tensors, ignored })
+    }
+
+    /// The file these tensors came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the file has a tensor of that name (not yet taken).
+    pub fn contains(&self, name: &str) -> bool {
+        self.tensors.contains_key(name)
+    }
+
+    /// Removes and returns tensor `name`, which must have exactly `shape`.
+    pub fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+        let (found, values) = self.tensors.remove(name).ok_or_else(|| BackboneError::MissingTensor {
+            path: self.path.clone(),
+            name: name.to_owned(),
+        })?;
+        if found != shape {
+            return Err(BackboneError::WrongShape {
+                path: self.path.clone(),
+                name: name.to_owned(),
+                expected: shape.to_vec(),
+                found,
+            });
+        }
+        Ok(values)
+    }
+
+    /// Takes BatchNorm `prefix` (weight, bias, running_mean, running_var) and returns the
+    /// per-channel (scale, shift) of its eval-mode affine map y = x·scale + shift.
+    pub fn batch_norm(&mut self, prefix: &str, chs: usize, eps: f64) -> Result<(Vec<f32>, Vec<f32>)> {
+        let gamma = self.take(&format!("{prefix}.weight"), &[chs])?;
+        let beta = self.take(&format!("{prefix}.bias"), &[chs])?;
+        let mean = self.take(&format!("{prefix}.running_mean"), &[chs])?;
+        let var = self.take(&format!("{prefix}.running_var"), &[chs])?;
+        // Folded in f64 so that folding adds no rounding error of its own beyond the final cast.
+        let mut scale = Vec::with_capacity(chs);
+        let mut shift = Vec::with_capacity(chs);
+        for i in 0..chs {
+            let s = f64::from(gamma[i]) / (f64::from(var[i]) + eps).sqrt();
+            scale.push(s as f32);
+            shift.push((f64::from(beta[i]) - f64::from(mean[i]) * s) as f32);
+        }
+        Ok((scale, shift))
+    }
+
+    /// Fails if any tensor was left unused: the file belongs to another architecture.
+    pub fn finish(self, architecture: &str) -> Result<()> {
+        match self.tensors.keys().next() {
+            None => Ok(()),
+            Some(example) => Err(BackboneError::UnexpectedTensors {
+                path: self.path.clone(),
+                architecture: architecture.to_owned(),
+                count: self.tensors.len(),
+                example: example.clone(),
+            }),
+        }
+    }
+
+    /// Number of `num_batches_tracked` entries skipped (they do nothing at inference).
+    pub fn ignored_count(&self) -> usize {
+        self.ignored.len()
+    }
+}

@@ -1,0 +1,22 @@
+//! pacnet: webcam transfer learning that steers Pac-Man.
+//!
+//! Frames flow one way at run time: [`camera`] → [`backbone`] → [`learn`] (the head) → [`game`].
+//! [`ui`] and [`cli`] sit on top and use the rest; imports only ever point down:
+//!
+//! | module | job | may import |
+//! |---|---|---|
+//! | [`backbone`] | MobileNet in candle, weights, preprocessing | — |
+//! | [`camera`] | frame sources and the capture thread | — |
+//! | [`game`] | Pac-Man rules, no GUI types | — |
+//! | [`learn`] | dataset, head, training, project file | `backbone` |
+//! | [`ui`] | egui panels | everything below |
+//! | [`cli`] | clap commands | everything below |
+//!
+//! `tests/architecture.rs` enforces the table.
+
+pub mod backbone;
+pub mod camera;
+pub mod cli;
+pub mod game;
+pub mod learn;
+pub mod ui;

@@ -1,0 +1,479 @@
+//! Draws a [`Game`] with an egui [`Painter`]: maze, dots, Pac-Man, ghosts, fruit and the score
+//! lines, laid out like the arcade's 28 × 36-tile screen.
+//!
+//! Read-only: [`paint`] looks at the game and never changes it, so the play panel can call it
+//! any number of times per tick. Everything is vector shapes in points, scaled to the largest
+//! 28:36 rectangle that fits the target, so it stays sharp at any size and pixels-per-point.
+
+use crate::game::{
+    COLS, Cell, DYING_FREEZE_TICKS, DYING_TICKS, Dir, FRUIT_POS, Fruit, Game, GhostState, GhostView, Ghost, Maze,
+    Phase, Pos, ROWS, Tile,
+};
+use egui::{Align2, Color32, FontId, Painter, Pos2, Rect, Shape, Stroke, Vec2, pos2, vec2};
+use std::f32::consts::{FRAC_PI_2, PI, TAU};
+
+/// Width over height of the drawing: 28 tiles by 36 (31 of maze, 3 above, 2 below).
+pub const ASPECT: f32 = 28.0 / 36.0;
+
+const SCREEN_ROWS: f32 = 36.0;
+/// The maze starts on the screen's fourth row; the score lines sit above it.
+const MAZE_TOP_ROW: f32 = 3.0;
+/// The first half of the level-complete phase is a still frame; the walls flash after it.
+const LEVEL_FREEZE_TICKS: u32 = 60;
+
+const WALL: Color32 = Color32::from_rgb(33, 33, 255);
+const DOOR: Color32 = Color32::from_rgb(255, 184, 255);
+const DOT: Color32 = Color32::from_rgb(255, 184, 174);
+const PACMAN: Color32 = Color32::from_rgb(255, 255, 0);
+const FRIGHT_BODY: Color32 = Color32::from_rgb(33, 33, 255);
+const FRIGHT_FACE: Color32 = Color32::from_rgb(255, 184, 174);
+const FLASH_BODY: Color32 = Color32::from_rgb(222, 222, 255);
+const FLASH_FACE: Color32 = Color32::from_rgb(255, 0, 0);
+const EYE_WHITE: Color32 = Color32::from_rgb(222, 222, 255);
+const PUPIL: Color32 = Color32::from_rgb(33, 33, 255);
+const TEXT: Color32 = Color32::from_rgb(222, 222, 255);
+const READY: Color32 = Color32::from_rgb(255, 255, 0);
+const GAME_OVER: Color32 = Color32::from_rgb(255, 0, 0);
+
+/// The body colour of each ghost (arcade palette).
+pub fn ghost_color(g: Ghost) -> Color32 {
+    match g {
+        Ghost::Blinky => Color32::from_rgb(255, 0, 0),
+        Ghost::Pinky => Color32::from_rgb(255, 184, 255),
+        Ghost::Inky => Color32::from_rgb(0, 255, 255),
+        Ghost::Clyde => Color32::from_rgb(255, 184, 82),
+    }
+}
+
+/// Maps tile coordinates to points.
+#[derive(Clone, Copy)]
+struct Layout {
+    origin: Pos2,
+    tile: f32,
+}
+
+impl Layout {
+    fn new(rect: Rect) -> Layout {
+        let tile = (rect.width() / COLS as f32).min(rect.height() / SCREEN_ROWS);
+        let origin = rect.center() - vec2(COLS as f32 / 2.0, SCREEN_ROWS / 2.0) * tile;
+        Layout { origin, tile }
+    }
+
+    /// A point given in screen tiles (row 0 is the top score line).
+    fn screen(&self, col: f32, row: f32) -> Pos2 {
+        self.origin + vec2(col, row) * self.tile
+    }
+
+    /// A point given in maze tiles.
+    fn maze(&self, col: f32, row: f32) -> Pos2 {
+        self.screen(col, row + MAZE_TOP_ROW)
+    }
+
+    fn pos(&self, p: Pos) -> Pos2 {
+        let (x, y) = p.to_tiles();
+        self.maze(x, y)
+    }
+
+    fn maze_rect(&self) -> Rect {
+        Rect::from_min_max(self.maze(0.0, 0.0), self.maze(COLS as f32, ROWS as f32))
+    }
+
+    fn font(&self, tiles: f32) -> FontId {
+        FontId::monospace(self.tile * tiles)
+    }
+}
+
+fn unit(d: Dir) -> Vec2 {
+    let (x, y) = d.delta();
+    vec2(x as f32, y as f32)
+}
+
+fn angle(d: Dir) -> f32 {
+    match d {
+        Dir::Right => 0.0,
+        Dir::Down => FRAC_PI_2,
+        Dir::Left => PI,
+        Dir::Up => -FRAC_PI_2,
+    }
+}
+
+/// Draws `game` into `rect` (black background included). `time` is seconds since any fixed
+/// moment; it only drives decorative blinking and wiggling, never game state.
+pub fn paint(painter: &Painter, rect: Rect, game: &Game, time: f64) {
+    let l = Layout::new(rect);
+    painter.rect_filled(rect, 0.0, Color32::BLACK);
+    let phase = game.phase();
+    let flash_walls = matches!(phase, Phase::LevelComplete { tick } if tick >= LEVEL_FREEZE_TICKS && (tick / 12) % 2 == 0);
+    paint_walls(painter, &l, game.maze(), if flash_walls { TEXT } else { WALL });
+    if !matches!(phase, Phase::LevelComplete { .. }) {
+        paint_door(painter, &l);
+    }
+    let blink_on = phase != Phase::Playing || (time * 3.0).fract() < 0.5;
+    paint_dots(painter, &l, game.maze(), blink_on);
+
+    let board = painter.with_clip_rect(l.maze_rect());
+    if let Some(f) = game.fruit() {
+        paint_fruit(&board, l.pos(f.pos), l.tile * 0.8, f.fruit);
+    }
+    let ghosts_visible = match phase {
+        Phase::Ready { .. } | Phase::Playing => true,
+        Phase::Dying { tick } => tick < DYING_FREEZE_TICKS,
+        Phase::LevelComplete { .. } | Phase::GameOver => false,
+    };
+    let popup = game.popup();
+    if ghosts_visible {
+        for v in game.ghosts() {
+            // The ghost just eaten is replaced by its points during the freeze.
+            let hidden = game.score_pause_ticks() > 0 && popup.is_some_and(|p| p.ghost && p.pos == v.pos);
+            if !hidden {
+                wrapped(&l, v.pos, |c| paint_ghost(&board, &l, c, &v, game, time));
+            }
+        }
+    }
+    if phase != Phase::GameOver && game.score_pause_ticks() == 0 {
+        let pac = game.pacman();
+        wrapped(&l, pac.pos, |c| paint_pacman(&board, &l, c, game, phase));
+        if let Some(w) = pac.wish.filter(|w| *w != pac.dir && phase == Phase::Playing) {
+            paint_wish(&board, &l, l.pos(pac.pos), w);
+        }
+    }
+    if let Some(p) = popup {
+        let color = if p.ghost { Color32::from_rgb(0, 255, 255) } else { DOOR };
+        board.text(l.pos(p.pos), Align2::CENTER_CENTER, p.points, l.font(0.75), color);
+    }
+    paint_hud(painter, &l, game);
+}
+
+/// Overlays each roaming ghost's current target tile (a square in its colour, joined to the
+/// ghost by a thin line), for lessons on how the ghosts think. Call after [`paint`] with the
+/// same `rect`. Targets off the maze (scatter corners) are drawn where they lie, clipped to
+/// `rect`.
+pub fn paint_targets(painter: &Painter, rect: Rect, game: &Game) {
+    let l = Layout::new(rect);
+    let painter = painter.with_clip_rect(rect);
+    for v in game.ghosts() {
+        let Some(t) = v.target else { continue };
+        let color = ghost_color(v.ghost);
+        let center = l.maze(t.col as f32 + 0.5, t.row as f32 + 0.5);
+        let faint = Color32::from_rgba_unmultiplied(color.r(), color.g(), color.b(), 110);
+        painter.line_segment([l.pos(v.pos), center], Stroke::new((l.tile * 0.08).max(1.0), faint));
+        let square = Rect::from_center_size(center, Vec2::splat(l.tile * 0.8));
+        painter.rect_stroke(square, 0.0, Stroke::new((l.tile * 0.15).max(1.0), color), egui::StrokeKind::Middle);
+    }
+}
+
+/// Calls `draw` at the sprite's position, and again one maze-width over when it straddles the
+/// tunnel edge, so it slides out one side and in the other.
+fn wrapped(l: &Layout, p: Pos, mut draw: impl FnMut(Pos2)) {
+    let c = l.pos(p);
+    draw(c);
+    let width = COLS as f32 * l.tile;
+    let (x, _) = p.to_tiles();
+    if x < 1.0 {
+        draw(c + vec2(width, 0.0));
+    } else if x > COLS as f32 - 1.0 {
+        draw(c - vec2(width, 0.0));
+    }
+}
+
+/// Walls are outlined, not filled: the outline runs through the centres of the wall tiles that
+/// border open floor, with rounded corners, like the arcade's thin blue lines. An edge between
+/// two wall tiles is drawn unless both 2 × 2 blocks beside it are solid wall.
+fn paint_walls(painter: &Painter, l: &Layout, maze: &Maze, color: Color32) {
+    let stroke = Stroke::new((l.tile * 0.16).max(1.0), color);
+    let solid = |c: i32, r: i32| maze.cell(Tile::new(c, r)).is_solid();
+    let edge = |c: i32, r: i32, d: Dir| {
+        let (dc, dr) = d.delta();
+        let (nc, nr) = (c + dc, r + dr);
+        if !solid(c, r) || !solid(nc, nr) {
+            return false;
+        }
+        let (pc, pr) = (dr.abs(), dc.abs()); // the perpendicular axis
+        let block = |s: i32| solid(c + pc * s, r + pr * s) && solid(nc + pc * s, nr + pr * s);
+        !(block(1) && block(-1))
+    };
+    for r in 0..ROWS {
+        for c in 0..COLS {
+            let dirs: Vec<Dir> = Dir::PRIORITY.into_iter().filter(|&d| edge(c, r, d)).collect();
+            let v = l.maze(c as f32 + 0.5, r as f32 + 0.5);
+            let half = l.tile * 0.5;
+            match dirs.as_slice() {
+                [a, b] if a.is_horizontal() != b.is_horizontal() => {
+                    // A quarter circle from the middle of one edge to the middle of the other.
+                    let center = v + (unit(*a) + unit(*b)) * half;
+                    let (from, to) = ((-unit(*b)).angle(), (-unit(*a)).angle());
+                    let sweep = (to - from + PI).rem_euclid(TAU) - PI;
+                    let pts = (0..=8).map(|i| center + Vec2::angled(from + sweep * i as f32 / 8.0) * half).collect();
+                    painter.add(Shape::line(pts, stroke));
+                }
+                _ => {
+                    for d in dirs {
+                        painter.line_segment([v, v + unit(d) * half], stroke);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn paint_door(painter: &Painter, l: &Layout) {
+    let y = 12.0 + 0.5;
+    let w = (l.tile * 0.25).max(1.0);
+    painter.line_segment([l.maze(13.0, y), l.maze(15.0, y)], Stroke::new(w, DOOR));
+}
+
+fn paint_dots(painter: &Painter, l: &Layout, maze: &Maze, energizers_on: bool) {
+    for (t, cell) in maze.tiles() {
+        let c = l.maze(t.col as f32 + 0.5, t.row as f32 + 0.5);
+        match cell {
+            Cell::Dot => {
+                painter.circle_filled(c, (l.tile * 0.13).max(0.75), DOT);
+            }
+            Cell::Energizer if energizers_on => {
+                painter.circle_filled(c, l.tile * 0.48, DOT);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A disc with a wedge cut out, facing `facing` radians, mouth half-opening `mouth`. Drawn as
+/// two overlapping convex halves because egui fills convex polygons only.
+fn pie(painter: &Painter, c: Pos2, r: f32, facing: f32, mouth: f32, color: Color32) {
+    if mouth < 0.05 {
+        painter.circle_filled(c, r, color);
+        return;
+    }
+    let half = |from: f32, to: f32| {
+        let n = 16;
+        let mut pts = vec![c];
+        pts.extend((0..=n).map(|i| c + Vec2::angled(from + (to - from) * i as f32 / n as f32) * r));
+        Shape::convex_polygon(pts, color, Stroke::NONE)
+    };
+    let back = facing + PI;
+    let overlap = 0.15_f32.min(PI - mouth);
+    painter.add(half(facing + mouth, back + overlap));
+    painter.add(half(back - overlap, facing + TAU - mouth));
+}
+
+fn paint_pacman(painter: &Painter, l: &Layout, c: Pos2, game: &Game, phase: Phase) {
+    let pac = game.pacman();
+    let r = l.tile * 0.8;
+    match phase {
+        Phase::Dying { tick } if tick >= DYING_FREEZE_TICKS => {
+            // The arcade's death: the mouth opens from the top until nothing is left.
+            let shrink = (DYING_TICKS - DYING_FREEZE_TICKS - 20) as f32;
+            let t = (tick - DYING_FREEZE_TICKS) as f32 / shrink;
+            if t < 1.0 {
+                pie(painter, c, r, -FRAC_PI_2, 0.15 + t * (PI - 0.15), PACMAN);
+            } else {
+                for i in 0..8 {
+                    let a = i as f32 * TAU / 8.0;
+                    painter.line_segment([c + Vec2::angled(a) * r * 0.4, c + Vec2::angled(a) * r * 0.8], Stroke::new(l.tile * 0.12, PACMAN));
+                }
+            }
+        }
+        // Round and closed before play starts, as in the arcade.
+        Phase::Ready { .. } if pac.anim == 0 => {
+            painter.circle_filled(c, r, PACMAN);
+        }
+        _ => {
+            let cycle = (pac.anim % 8) as f32 / 8.0;
+            let opening = 1.0 - (cycle * 2.0 - 1.0).abs();
+            pie(painter, c, r, angle(pac.dir), 0.05 + opening * 0.75, PACMAN);
+        }
+    }
+}
+
+/// A small arrow showing the remembered turn the controller asked for.
+fn paint_wish(painter: &Painter, l: &Layout, c: Pos2, w: Dir) {
+    let u = unit(w);
+    let p = vec2(-u.y, u.x);
+    let tip = c + u * l.tile * 1.55;
+    let base = c + u * l.tile * 1.1;
+    let color = Color32::from_rgba_unmultiplied(255, 255, 0, 150);
+    painter.add(Shape::convex_polygon(vec![tip, base + p * l.tile * 0.3, base - p * l.tile * 0.3], color, Stroke::NONE));
+}
+
+fn paint_ghost(painter: &Painter, l: &Layout, c: Pos2, v: &GhostView, game: &Game, time: f64) {
+    let r = l.tile * 0.85;
+    let eyes_only = matches!(v.state, GhostState::Eyes | GhostState::EnteringHouse);
+    if !eyes_only {
+        let white = v.frightened && game.fright_flash_white();
+        let body = match (v.frightened, white) {
+            (true, true) => FLASH_BODY,
+            (true, false) => FRIGHT_BODY,
+            _ => ghost_color(v.ghost),
+        };
+        let wiggle = (time * 8.0).fract() < 0.5;
+        paint_ghost_body(painter, c, r, body, wiggle);
+        if v.frightened {
+            paint_fright_face(painter, c, r, if white { FLASH_FACE } else { FRIGHT_FACE });
+            return;
+        }
+    }
+    paint_eyes(painter, c, r, v.dir);
+}
+
+fn paint_ghost_body(painter: &Painter, c: Pos2, r: f32, color: Color32, wiggle: bool) {
+    let dome = c - vec2(0.0, r * 0.15);
+    let skirt_top = c.y + r * 0.6;
+    let bottom = c.y + r * 0.9;
+    let mut pts: Vec<Pos2> = (0..=16).map(|i| dome + Vec2::angled(PI + PI * i as f32 / 16.0) * r).collect();
+    pts.push(pos2(c.x + r, skirt_top));
+    pts.push(pos2(c.x - r, skirt_top));
+    painter.add(Shape::convex_polygon(pts, color, Stroke::NONE));
+    // The skirt's feet alternate between two shapes as the ghost moves.
+    let feet = if wiggle { 4 } else { 3 };
+    let w = 2.0 * r / feet as f32;
+    for i in 0..feet {
+        let x0 = c.x - r + w * i as f32;
+        let tri = vec![pos2(x0, skirt_top - 0.5), pos2(x0 + w, skirt_top - 0.5), pos2(x0 + w * 0.5, bottom)];
+        painter.add(Shape::convex_polygon(tri, color, Stroke::NONE));
+    }
+}
+
+fn paint_eyes(painter: &Painter, c: Pos2, r: f32, dir: Dir) {
+    let look = unit(dir);
+    for side in [-1.0, 1.0] {
+        let eye = c + vec2(side * r * 0.38, -r * 0.2) + look * r * 0.12;
+        painter.add(Shape::ellipse_filled(eye, vec2(r * 0.28, r * 0.36), EYE_WHITE));
+        painter.circle_filled(eye + look * r * 0.16, r * 0.16, PUPIL);
+    }
+}
+
+fn paint_fright_face(painter: &Painter, c: Pos2, r: f32, color: Color32) {
+    for side in [-1.0, 1.0] {
+        painter.circle_filled(c + vec2(side * r * 0.32, -r * 0.25), r * 0.13, color);
+    }
+    let pts = (0..=6)
+        .map(|i| pos2(c.x - r * 0.6 + r * 0.2 * i as f32, c.y + r * 0.35 + if i % 2 == 0 { r * 0.1 } else { -r * 0.1 }))
+        .collect();
+    painter.add(Shape::line(pts, Stroke::new(r * 0.1, color)));
+}
+
+/// Simple vector versions of the eight bonus symbols.
+fn paint_fruit(painter: &Painter, c: Pos2, r: f32, fruit: Fruit) {
+    let red = Color32::from_rgb(255, 0, 0);
+    let green = Color32::from_rgb(0, 180, 0);
+    let brown = Color32::from_rgb(222, 151, 81);
+    let stem = Stroke::new(r * 0.12, brown);
+    match fruit {
+        Fruit::Cherries => {
+            let (a, b, top) = (c + vec2(-r * 0.4, r * 0.35), c + vec2(r * 0.35, r * 0.45), c + vec2(r * 0.45, -r * 0.7));
+            painter.line_segment([a, top], stem);
+            painter.line_segment([b, top], stem);
+            painter.circle_filled(a, r * 0.38, red);
+            painter.circle_filled(b, r * 0.38, red);
+        }
+        Fruit::Strawberry => {
+            let pts = vec![c + vec2(-r * 0.75, -r * 0.35), c + vec2(r * 0.75, -r * 0.35), c + vec2(0.0, r * 0.85)];
+            painter.circle_filled(c + vec2(0.0, -r * 0.2), r * 0.62, red);
+            painter.add(Shape::convex_polygon(pts, red, Stroke::NONE));
+            for (x, y) in [(-0.3, -0.1), (0.25, -0.15), (0.0, 0.2), (-0.15, 0.45), (0.3, 0.25)] {
+                painter.circle_filled(c + vec2(x * r, y * r), r * 0.06, Color32::WHITE);
+            }
+            painter.rect_filled(Rect::from_center_size(c + vec2(0.0, -r * 0.8), vec2(r * 0.8, r * 0.22)), 2.0, green);
+        }
+        Fruit::Peach | Fruit::Apple | Fruit::Grapes => {
+            let body = match fruit {
+                Fruit::Peach => Color32::from_rgb(255, 184, 82),
+                Fruit::Apple => red,
+                _ => Color32::from_rgb(80, 200, 60),
+            };
+            painter.circle_filled(c + vec2(0.0, r * 0.1), r * 0.75, body);
+            painter.line_segment([c + vec2(0.0, -r * 0.55), c + vec2(r * 0.2, -r * 0.95)], stem);
+            if fruit == Fruit::Grapes {
+                for x in [-0.35, 0.0, 0.35] {
+                    let s = Stroke::new(r * 0.08, Color32::from_rgb(200, 255, 200));
+                    painter.line_segment([c + vec2(x * r, -r * 0.45), c + vec2(x * r, r * 0.7)], s);
+                }
+            } else {
+                painter.circle_filled(c + vec2(-r * 0.3, -r * 0.15), r * 0.15, Color32::from_rgba_unmultiplied(255, 255, 255, 140));
+            }
+        }
+        Fruit::Galaxian => {
+            let yellow = Color32::from_rgb(255, 255, 0);
+            let blue = Color32::from_rgb(33, 33, 255);
+            let wing = |s: f32| vec![c + vec2(0.0, -r * 0.2), c + vec2(s * r * 0.9, -r * 0.6), c + vec2(s * r * 0.9, r * 0.3)];
+            painter.add(Shape::convex_polygon(wing(-1.0), blue, Stroke::NONE));
+            painter.add(Shape::convex_polygon(wing(1.0), blue, Stroke::NONE));
+            let body = vec![c + vec2(0.0, -r * 0.9), c + vec2(r * 0.35, r * 0.1), c + vec2(0.0, r * 0.9), c + vec2(-r * 0.35, r * 0.1)];
+            painter.add(Shape::convex_polygon(body, yellow, Stroke::NONE));
+            painter.circle_filled(c + vec2(0.0, r * 0.05), r * 0.15, red);
+        }
+        Fruit::Bell => {
+            let yellow = Color32::from_rgb(255, 255, 0);
+            painter.circle_filled(c + vec2(0.0, -r * 0.15), r * 0.55, yellow);
+            let skirt = vec![c + vec2(-r * 0.55, -r * 0.15), c + vec2(r * 0.55, -r * 0.15), c + vec2(r * 0.8, r * 0.6), c + vec2(-r * 0.8, r * 0.6)];
+            painter.add(Shape::convex_polygon(skirt, yellow, Stroke::NONE));
+            painter.circle_filled(c + vec2(0.0, r * 0.7), r * 0.18, Color32::from_rgb(0, 255, 255));
+        }
+        Fruit::Key => {
+            let cyan = Color32::from_rgb(0, 255, 255);
+            painter.circle_stroke(c + vec2(0.0, -r * 0.5), r * 0.35, Stroke::new(r * 0.18, cyan));
+            let white = Stroke::new(r * 0.16, EYE_WHITE);
+            painter.line_segment([c + vec2(0.0, -r * 0.15), c + vec2(0.0, r * 0.9)], white);
+            for y in [0.45, 0.75] {
+                painter.line_segment([c + vec2(0.0, y * r), c + vec2(r * 0.3, y * r)], white);
+            }
+        }
+    }
+}
+
+fn paint_hud(painter: &Painter, l: &Layout, game: &Game) {
+    let font = l.font(1.0);
+    painter.text(l.screen(4.5, 0.5), Align2::CENTER_CENTER, "1UP", font.clone(), TEXT);
+    painter.text(l.screen(7.0, 1.5), Align2::RIGHT_CENTER, game.score(), font.clone(), TEXT);
+    painter.text(l.screen(14.0, 0.5), Align2::CENTER_CENTER, "HIGH SCORE", font.clone(), TEXT);
+    painter.text(l.screen(17.0, 1.5), Align2::RIGHT_CENTER, game.high_score(), font.clone(), TEXT);
+    painter.text(l.screen(23.5, 0.5), Align2::CENTER_CENTER, "LEVEL", font.clone(), TEXT);
+    painter.text(l.screen(23.5, 1.5), Align2::CENTER_CENTER, game.level(), font.clone(), TEXT);
+
+    // Lives in reserve (the one in play is on the board), bottom left.
+    let reserve = game.lives().saturating_sub(1).min(6);
+    for i in 0..reserve {
+        let c = l.screen(3.0 + 2.0 * f32::from(i), 34.5);
+        pie(painter, c, l.tile * 0.8, PI, 0.6, PACMAN);
+    }
+    // The last seven levels' fruit, newest on the right, bottom right.
+    let first = game.level().saturating_sub(6).max(1);
+    for (i, level) in (first..=game.level()).rev().enumerate() {
+        let c = l.screen(25.0 - 2.0 * i as f32, 34.5);
+        paint_fruit(painter, c, l.tile * 0.8, crate::game::spec(level).fruit);
+    }
+
+    let (x, y) = FRUIT_POS.to_tiles();
+    let message = l.maze(x, y);
+    match game.phase() {
+        Phase::GameOver => {
+            painter.text(message, Align2::CENTER_CENTER, "GAME  OVER", font, GAME_OVER);
+        }
+        Phase::Ready { .. } => {
+            painter.text(message, Align2::CENTER_CENTER, "READY!", font, READY);
+        }
+        _ if game.paused() => {
+            painter.text(message, Align2::CENTER_CENTER, "PAUSED", font, TEXT);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_keeps_the_arcade_aspect_and_centres_the_board() {
+        // A tall panel: the width decides, 20 points per tile, 720 points of board centred.
+        let l = Layout::new(Rect::from_min_size(pos2(0.0, 0.0), vec2(560.0, 1000.0)));
+        assert_eq!(l.tile, 20.0);
+        assert_eq!(l.screen(0.0, 0.0), pos2(0.0, 140.0));
+        assert_eq!(l.maze(28.0, 31.0), pos2(560.0, 140.0 + 34.0 * 20.0));
+        // A wide panel: the height decides and the board is centred horizontally.
+        let l = Layout::new(Rect::from_min_size(pos2(10.0, 20.0), vec2(1000.0, 360.0)));
+        assert_eq!(l.tile, 10.0);
+        assert_eq!(l.screen(0.0, 0.0), pos2(10.0 + (1000.0 - 280.0) / 2.0, 20.0));
+        assert_eq!(l.pos(Tile::new(0, 0).center()), l.screen(0.5, 3.5));
+    }
+}

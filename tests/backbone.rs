@@ -1,0 +1,511 @@
+//! Backbone tests: golden outputs of every fixture architecture (block by block, at the
+//! fixtures' tolerances), preprocessing against the reference, cut points, the depthwise
+//! kernel against candle's reference, and bad input.
+
+use std::path::Path;
+
+use candle_core::{Device, Tensor};
+use pacnet::backbone::kernels::Padding;
+use pacnet::backbone::{Act, Backbone, BackboneError, Crop, load_image, ops};
+
+use crate::util::{self, Named, max_abs_diff, read_safetensors};
+
+/// Runs every golden image through the network, compares each cut's activation with the
+/// golden tensor `act.<cut>` (tolerance from `atol`), and returns the worst difference per key.
+fn compare_blocks(bb: &Backbone, golden: &Named, atol: &dyn Fn(&str) -> f32) -> Vec<(String, f32)> {
+    let (ishape, input) = &golden["input"];
+    let per = ishape[1..].iter().product::<usize>();
+    let last = bb.cuts().len() - 1;
+    let mut worst: Vec<(String, f32)> = bb.cuts().iter().map(|c| (format!("act.{}", c.name), 0.0)).collect();
+    for (n, img) in input.chunks_exact(per).enumerate() {
+        bb.net()
+            .run(img, last, &mut |i, values| {
+                let key = &worst[i].0.clone();
+                let Some((shape, want)) = golden.get(key) else { return };
+                let len: usize = shape[1..].iter().product();
+                let d = max_abs_diff(values, &want[n * len..(n + 1) * len]);
+                // The first block that drifts is the one to look at: name it.
+                assert!(d <= atol(key), "image {n}: {key} drifts by {d:e} > {:e}", atol(key));
+                worst[i].1 = worst[i].1.max(d);
+            })
+            .expect("forward pass");
+    }
+    worst
+}
+
+fn golden_head(bb: &Backbone, golden: &Named, key: &str, pick: &dyn Fn(&pacnet::backbone::HeadOutputs) -> Vec<f32>, atol: f32) -> f32 {
+    let (ishape, input) = &golden["input"];
+    let batch = Tensor::from_vec(input.clone(), ishape.as_slice(), &Device::Cpu).expect("input tensor");
+    let outs = bb.head_outputs(&batch).expect("head outputs");
+    let (shape, want) = &golden[key];
+    let k = shape[1];
+    let mut worst = 0.0f32;
+    for (n, o) in outs.iter().enumerate() {
+        let d = max_abs_diff(&pick(o), &want[n * k..(n + 1) * k]);
+        assert!(d <= atol, "image {n}: {key} differs by {d:e} > {atol:e}");
+        worst = worst.max(d);
+    }
+    worst
+}
+
+#[test]
+fn golden_tf_mobilenetv1_025_matches_tflite_block_by_block() {
+    let bb = Backbone::load_dir(&util::v1_dir()).expect("load v1");
+    let golden = read_safetensors(&util::models().join("golden/tf_mobilenetv1_025.golden.safetensors"));
+    let worst = compare_blocks(&bb, &golden, &|_| 1e-3);
+    // All 27 activations of the TFLite golden are checked (stem, 13 depthwise, 13 pointwise).
+    let checked = worst.iter().filter(|(k, _)| golden.contains_key(k)).count();
+    assert_eq!(checked, 27);
+    let act_worst = worst.iter().map(|w| w.1).fold(0.0, f32::max);
+    let pooled = golden_head(&bb, &golden, "pooled", &|o| o.pooled.clone(), 2e-4);
+    let logits = golden_head(&bb, &golden, "logits", &|o| o.logits.clone(), 5e-4);
+    let probs = golden_head(&bb, &golden, "probs", &|o| o.probs.clone(), 2e-5);
+    eprintln!("tf_mobilenetv1_025 max |diff|: activations {act_worst:.2e}, pooled {pooled:.2e}, logits {logits:.2e}, probs {probs:.2e}");
+}
+
+fn golden_timm_random(name: &str, expected_default_cut: &str) {
+    let dir = util::timm_random_dir(name);
+    let bb = Backbone::load_dir(dir.path()).unwrap_or_else(|e| panic!("load {name}: {e}"));
+    let fixtures = util::models().join("timm_random");
+    let golden = read_safetensors(&fixtures.join(format!("{name}.golden.safetensors")));
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join(format!("{name}.golden.json"))).expect("golden json")).expect("json");
+    let atol = |key: &str| meta["suggested_atol"][key].as_f64().unwrap_or_else(|| panic!("no tolerance for {key}")) as f32;
+    let worst = compare_blocks(&bb, &golden, &atol);
+    let act_keys: Vec<&String> = golden.keys().filter(|k| k.starts_with("act.")).collect();
+    let checked = worst.iter().filter(|(k, _)| golden.contains_key(k)).count();
+    assert_eq!(checked, act_keys.len(), "{name}: every golden activation must correspond to a cut point");
+
+    // `features` is the last cut (V2: after conv_head + bn2).
+    let last = bb.cuts().len() - 1;
+    let (fshape, fwant) = &golden["features"];
+    let (ishape, input) = &golden["input"];
+    let per: usize = ishape[1..].iter().product();
+    let flen: usize = fshape[1..].iter().product();
+    for (n, img) in input.chunks_exact(per).enumerate() {
+        let got = bb.net().run(img, last, &mut |_, _| {}).expect("run");
+        let d = max_abs_diff(&got, &fwant[n * flen..(n + 1) * flen]);
+        assert!(d <= atol("features"), "{name} image {n}: features differ by {d:e}");
+    }
+    let pre = golden_head(&bb, &golden, "pre_logits", &|o| o.pre_logits.clone(), atol("pre_logits"));
+    let logits = golden_head(&bb, &golden, "logits", &|o| o.logits.clone(), atol("logits"));
+    let ratio = worst.iter().filter_map(|(k, d)| golden.contains_key(k).then(|| d / atol(k))).fold(0.0, f32::max);
+    eprintln!("{name}: worst activation at {ratio:.3} of its tolerance; pre_logits {pre:.2e}, logits {logits:.2e}");
+    assert_eq!(bb.cuts()[bb.default_cut()].name, expected_default_cut, "{name} default cut");
+}
+
+#[test]
+fn golden_mobilenetv3_large_100() {
+    golden_timm_random("mobilenetv3_large_100", "blocks.5.2");
+}
+
+#[test]
+fn golden_mobilenetv3_small_100() {
+    golden_timm_random("mobilenetv3_small_100", "blocks.4.2");
+}
+
+#[test]
+fn golden_tf_mobilenetv3_small_100() {
+    golden_timm_random("tf_mobilenetv3_small_100", "blocks.4.2");
+}
+
+#[test]
+fn golden_mobilenetv2_100() {
+    golden_timm_random("mobilenetv2_100", "blocks.6.0");
+}
+
+#[test]
+fn features_tensor_api_matches_per_image_runs_and_cut_names() {
+    let bb = Backbone::load_dir(&util::v1_dir()).expect("load");
+    let cut = bb.find_cut("conv_pw_13_relu").expect("keras alias");
+    assert_eq!(cut, bb.find_cut("blocks.4.1").expect("timm name"));
+    assert_eq!(cut, bb.default_cut(), "the TF.js demo's cut is V1's default");
+    assert_eq!(bb.cuts()[cut].shape, [256, 7, 7]);
+    assert_eq!(bb.cuts()[cut].label(), "blocks.4.1 — 256×7×7 (conv_pw_13_relu)");
+    assert_eq!(bb.cuts()[bb.find_cut("conv_dw_13_relu").expect("dw alias")].name, "blocks.4.1.bn1");
+    assert_eq!(bb.cuts().len(), 27);
+    let err = bb.find_cut("blocks.9.9").expect_err("unknown cut");
+    assert!(err.to_string().contains("unknown cut `blocks.9.9`"), "{err}");
+
+    let imgs = [load_image(&util::photo("cat.jpg")).expect("cat"), load_image(&util::photo("dogs.jpg")).expect("dogs")];
+    let batch = bb.preprocess().batch(&imgs, Crop::CenterSquare).expect("batch");
+    let feats = bb.features(&batch, cut).expect("features");
+    assert_eq!(feats.dims(), [2, 256, 7, 7]);
+    let one = bb.image_features(&imgs[1], Crop::CenterSquare, cut).expect("one");
+    let second: Vec<f32> = feats.get(1).and_then(|t| t.flatten_all()).and_then(|t| t.to_vec1()).expect("row");
+    assert_eq!(one, second, "batch and single-image paths must agree exactly");
+    // A cut is a prefix of the full run: activations() agrees with features() at every depth.
+    let acts = bb.activations(&batch, cut).expect("activations");
+    assert_eq!(acts.len(), cut + 1);
+    let last: Vec<f32> = acts[cut].flatten_all().and_then(|t| t.to_vec1()).expect("flat");
+    let direct: Vec<f32> = feats.flatten_all().and_then(|t| t.to_vec1()).expect("flat");
+    assert_eq!(last, direct);
+    let bad = Tensor::zeros((1, 3, 100, 100), candle_core::DType::F32, &Device::Cpu).expect("zeros");
+    assert!(matches!(bb.features(&bad, cut), Err(BackboneError::Input(_))));
+}
+
+#[test]
+fn preprocessing_is_close_to_pillow_and_real_photos_keep_their_top1() {
+    let bb = Backbone::load_dir(&util::v1_dir()).expect("load");
+    let golden = read_safetensors(&util::models().join("golden/tf_mobilenetv1_025.golden.safetensors"));
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(util::models().join("golden/tf_mobilenetv1_025.golden.json")).expect("json"),
+    )
+    .expect("json");
+    let (_, input) = &golden["input"];
+    let per = 3 * 224 * 224;
+    for (n, entry) in meta["top5"].as_array().expect("top5").iter().enumerate() {
+        let file = entry["file"].as_str().expect("file");
+        let img = load_image(&util::photo(file)).expect("photo");
+        // The goldens resize the whole image (no crop) with Pillow's antialiased bilinear filter.
+        let chw = bb.preprocess().chw(&img, Crop::Whole).expect("preprocess");
+        let want = &input[n * per..(n + 1) * per];
+        let mean_diff = chw.iter().zip(want).map(|(a, b)| (a - b).abs()).sum::<f32>() / per as f32;
+        // Pixels are within a couple of 8-bit levels of Pillow (1 level = 2/255 here).
+        assert!(mean_diff < 2.0 / 255.0, "{file}: mean |diff| {mean_diff} vs Pillow");
+        let out = bb.head_outputs_chw(&chw).expect("head");
+        let top = bb.top_k(&out.probs, 1);
+        let want_label = entry["top5"][0]["label"].as_str().expect("label");
+        assert_eq!(top[0].label, want_label, "{file}: top-1 through pacnet's preprocessing");
+    }
+}
+
+#[test]
+fn depthwise_kernel_matches_candle_reference_on_every_backbone_shape() {
+    let dev = Device::Cpu;
+    let mut checked = 0;
+    for &(k, stride) in &[(3, 1), (3, 2), (5, 1), (5, 2)] {
+        for padding in [Padding::TfSame, Padding::Symmetric(k / 2)] {
+            for &(c, hw) in &[(8, 112), (16, 56), (72, 28), (5, 15), (3, 7), (4, 9), (2, 14)] {
+                let x = Tensor::randn(0f32, 1.0, (2, c, hw, hw), &dev).expect("x");
+                let w = Tensor::randn(0f32, 1.0, (c, 1, k, k), &dev).expect("w");
+                let b = Tensor::randn(0f32, 1.0, c, &dev).expect("b");
+                for act in [Act::Identity, Act::Relu6, Act::HardSwish] {
+                    let fast = ops::depthwise_conv2d(&x, &w, &b, stride, padding, act).expect("fast");
+                    let slow = ops::depthwise_conv2d_slow(&x, &w, &b, stride, padding, act).expect("slow");
+                    assert_eq!(fast.dims(), slow.dims(), "k{k} s{stride} {padding:?} {c}×{hw}");
+                    let d = max_abs_diff(
+                        &fast.flatten_all().and_then(|t| t.to_vec1()).expect("f"),
+                        &slow.flatten_all().and_then(|t| t.to_vec1()).expect("s"),
+                    );
+                    assert!(d < 1e-4, "k{k} s{stride} {padding:?} {c}×{hw} {act:?}: {d:e}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 4 * 2 * 7 * 3);
+    // TF "same" is asymmetric at stride 2 on even sizes, so it must differ from symmetric there.
+    let x = Tensor::randn(0f32, 1.0, (1, 2, 8, 8), &dev).expect("x");
+    let w = Tensor::randn(0f32, 1.0, (2, 1, 3, 3), &dev).expect("w");
+    let b = Tensor::zeros(2, candle_core::DType::F32, &dev).expect("b");
+    let tf = ops::depthwise_conv2d(&x, &w, &b, 2, Padding::TfSame, Act::Identity).expect("tf");
+    let sym = ops::depthwise_conv2d(&x, &w, &b, 2, Padding::Symmetric(1), Act::Identity).expect("sym");
+    let diff = (tf - sym).and_then(|d| d.abs()).and_then(|d| d.max_all()).and_then(|d| d.to_scalar::<f32>()).expect("diff");
+    assert!(diff > 1e-3, "TF same and symmetric padding agreed at stride 2");
+    let bad_w = Tensor::zeros((3, 1, 3, 3), candle_core::DType::F32, &dev).expect("w");
+    let err = ops::depthwise_conv2d(&x, &bad_w, &b, 1, Padding::TfSame, Act::Identity).expect_err("shape mismatch");
+    assert!(err.to_string().contains("[2, 1, k, k]"), "{err}");
+}
+
+/// A model directory in a temp dir whose files can be broken one at a time.
+fn scratch_model() -> tempfile::TempDir {
+    let dir = util::tempdir();
+    for f in ["config.json", "model.safetensors", "labels.txt"] {
+        std::fs::copy(util::v1_dir().join(f), dir.path().join(f)).expect("copy fixture to temp");
+    }
+    dir
+}
+
+fn load_err(dir: &Path) -> String {
+    match Backbone::load_dir(dir) {
+        Ok(_) => panic!("{} loaded although broken", dir.display()),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn bad_model_files_give_one_line_errors_naming_the_file() {
+    let dir = scratch_model();
+    let st = dir.path().join("model.safetensors");
+    let cfg = dir.path().join("config.json");
+    let original = std::fs::read(&st).expect("read");
+
+    // Missing file.
+    std::fs::remove_file(&st).expect("rm");
+    let e = load_err(dir.path());
+    assert!(e.contains("model.safetensors") && e.contains("missing"), "{e}");
+    // Truncated.
+    std::fs::write(&st, &original[..original.len() / 2]).expect("write");
+    let e = load_err(dir.path());
+    assert!(e.contains("model.safetensors") && e.contains("not a valid safetensors"), "{e}");
+    // Not safetensors at all.
+    std::fs::write(&st, b"this is not a tensor file, just text that goes on a bit").expect("write");
+    let e = load_err(dir.path());
+    assert!(e.contains("model.safetensors: not a valid safetensors"), "{e}");
+    // A tensor with the wrong shape.
+    let mut tensors = read_safetensors(&util::v1_dir().join("model.safetensors"));
+    tensors.get_mut("blocks.2.1.conv_pw.weight").expect("tensor").0 = vec![64, 32, 1, 2];
+    write_safetensors(&st, &tensors);
+    let e = load_err(dir.path());
+    assert!(e.contains("`blocks.2.1.conv_pw.weight` has shape [64, 32, 1, 2], expected [64, 64, 1, 1]"), "{e}");
+    // A missing tensor.
+    let mut tensors = read_safetensors(&util::v1_dir().join("model.safetensors"));
+    tensors.remove("blocks.3.3.bn2.running_var");
+    write_safetensors(&st, &tensors);
+    let e = load_err(dir.path());
+    assert!(e.contains("tensor `blocks.3.3.bn2.running_var` is missing"), "{e}");
+    std::fs::write(&st, &original).expect("restore");
+    assert!(Backbone::load_dir(dir.path()).is_ok());
+
+    // Weights of another architecture: the V3 small file under a V1 config.
+    std::os::unix::fs::symlink(util::models().join("timm_random/mobilenetv3_small_100.safetensors"), dir.path().join("v3.safetensors")).expect("ln");
+    std::fs::rename(dir.path().join("v3.safetensors"), &st).expect("mv");
+    let e = load_err(dir.path());
+    assert!(e.contains("model.safetensors") && e.contains("tensor `"), "{e}");
+    std::fs::remove_file(&st).expect("rm");
+    std::fs::write(&st, &original).expect("restore");
+
+    // Unknown architecture, config without keys, config not JSON.
+    let good_cfg = std::fs::read_to_string(&cfg).expect("cfg");
+    std::fs::write(&cfg, good_cfg.replace("tf_mobilenetv1_025", "resnet50")).expect("w");
+    let e = load_err(dir.path());
+    assert!(e.contains("unknown architecture `resnet50`"), "{e}");
+    std::fs::write(&cfg, r#"{"architecture": "tf_mobilenetv1_025", "num_classes": 1001}"#).expect("w");
+    let e = load_err(dir.path());
+    assert!(e.contains("config.json: key `pretrained_cfg.input_size` is missing"), "{e}");
+    std::fs::write(&cfg, good_cfg.replace("\"mean\"", "\"meen\"")).expect("w");
+    let e = load_err(dir.path());
+    assert!(e.contains("key `pretrained_cfg.mean` is missing"), "{e}");
+    std::fs::write(&cfg, "{ not json").expect("w");
+    let e = load_err(dir.path());
+    assert!(e.contains("config.json: not valid JSON"), "{e}");
+    std::fs::write(&cfg, &good_cfg).expect("w");
+    // labels.txt with the wrong count.
+    std::fs::write(dir.path().join("labels.txt"), "a\nb\n").expect("w");
+    let e = load_err(dir.path());
+    assert!(e.contains("labels.txt: 2 labels, but the model has 1001 classes"), "{e}");
+    for e in [e] {
+        assert!(!e.contains('\n'), "errors are one line: {e}");
+    }
+}
+
+fn write_safetensors(path: &Path, tensors: &Named) {
+    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = tensors
+        .iter()
+        .map(|(name, (shape, values))| {
+            let bytes: &[u8] = bytemuck_f32(values);
+            (name.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes).expect("view"))
+        })
+        .collect();
+    safetensors::serialize_to_file(views, None, path).expect("serialize");
+}
+
+fn bytemuck_f32(v: &[f32]) -> &[u8] {
+    // SAFETY: f32 has no padding and any byte pattern is a valid u8; the length is exact.
+    unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<u8>(), std::mem::size_of_val(v)) }
+}
+
+#[test]
+fn bad_images_give_errors_naming_the_file() {
+    let dir = util::tempdir();
+    let empty = dir.path().join("empty.jpg");
+    std::fs::write(&empty, b"").expect("w");
+    let e = load_image(&empty).expect_err("empty").to_string();
+    assert!(e.contains("empty.jpg") && e.contains("0 bytes"), "{e}");
+    let text = dir.path().join("notes.png");
+    std::fs::write(&text, b"hello, I am not a picture").expect("w");
+    let e = load_image(&text).expect_err("text").to_string();
+    assert!(e.contains("notes.png") && e.contains("not a recognised image"), "{e}");
+    let broken = dir.path().join("broken.jpg");
+    let jpeg = std::fs::read(util::photo("burger.jpg")).expect("burger");
+    std::fs::write(&broken, &jpeg[..200]).expect("w");
+    let e = load_image(&broken).expect_err("truncated").to_string();
+    assert!(e.contains("broken.jpg") && e.contains("cannot decode"), "{e}");
+    let e = load_image(&dir.path().join("nope.jpg")).expect_err("missing").to_string();
+    assert!(e.contains("nope.jpg"), "{e}");
+}
+
+mod hub {
+    //! The download path for real, against a local server that answers like the Hub.
+
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use pacnet::backbone::hub::{self, ModelSource, sha256_file};
+    use pacnet::backbone::{Backbone, Fetch, FetchOptions};
+
+    use crate::util;
+
+    /// What the fake Hub serves for one file.
+    #[derive(Clone)]
+    pub struct Served {
+        /// The bytes it sends.
+        pub body: Vec<u8>,
+        /// The hash it announces (the Hub's `x-linked-etag` for LFS files).
+        pub etag: String,
+        /// Bytes actually sent for a full request (simulates a cut connection when shorter).
+        pub send: usize,
+    }
+
+    /// A minimal Hugging Face Hub on 127.0.0.1: `GET /{repo}/resolve/{rev}/{file}` with Range
+    /// support and the headers hf-hub reads (x-repo-commit, x-linked-etag, content-range).
+    pub struct FakeHub {
+        pub url: String,
+        pub hits: Arc<std::sync::atomic::AtomicUsize>,
+        _server: Arc<tiny_http::Server>,
+    }
+
+    impl FakeHub {
+        pub fn start(files: HashMap<String, Served>) -> Self {
+            let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
+            let url = format!("http://{}", server.server_addr().to_ip().expect("ip"));
+            let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let (srv, h) = (server.clone(), hits.clone());
+            std::thread::spawn(move || {
+                for req in srv.incoming_requests() {
+                    h.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let path = req.url().to_string();
+                    let Some(f) = files.iter().find(|(k, _)| path.ends_with(k.as_str())).map(|(_, v)| v.clone()) else {
+                        let _ = req.respond(tiny_http::Response::from_string("not found").with_status_code(404));
+                        continue;
+                    };
+                    let range = req.headers().iter().find(|h| h.field.equiv("Range")).map(|h| h.value.to_string()).unwrap_or_default();
+                    let start: usize = range.trim_start_matches("bytes=").split('-').next().and_then(|s| s.parse().ok()).unwrap_or(0);
+                    let end = if range.ends_with("-0") { start + 1 } else { f.send.max(start) };
+                    let body = f.body.get(start..end.min(f.body.len())).unwrap_or(&[]).to_vec();
+                    let total = f.body.len();
+                    let headers = [
+                        format!("x-repo-commit: {}", "a".repeat(40)),
+                        format!("x-linked-etag: \"{}\"", f.etag),
+                        format!("etag: \"{}\"", f.etag),
+                        format!("content-range: bytes {start}-{}/{total}", end.saturating_sub(1)),
+                    ];
+                    let mut resp = tiny_http::Response::from_data(body).with_status_code(206);
+                    for h in headers {
+                        if let Ok(h) = h.parse::<tiny_http::Header>() {
+                            resp.add_header(h);
+                        }
+                    }
+                    let _ = req.respond(resp);
+                }
+            });
+            Self { url, hits, _server: server }
+        }
+    }
+
+    fn v1_files() -> HashMap<String, Served> {
+        let mut files = HashMap::new();
+        for f in ["config.json", "model.safetensors"] {
+            let path = util::v1_dir().join(f);
+            let body = std::fs::read(&path).expect("fixture");
+            let etag = sha256_file(&path).expect("sha");
+            files.insert(f.to_string(), Served { send: body.len(), body, etag });
+        }
+        files
+    }
+
+    fn source(sha: Option<&str>) -> ModelSource {
+        ModelSource::Hub { repo: "test/tf_mobilenetv1_025".into(), revision: "main".into(), sha256: sha.map(String::from) }
+    }
+
+    #[test]
+    fn downloads_into_the_cache_verifies_and_then_works_offline() {
+        let hub = FakeHub::start(v1_files());
+        let cache = util::tempdir();
+        let opts = FetchOptions { endpoint: Some(hub.url.clone()), cache_dir: Some(cache.path().to_owned()) };
+        let want = sha256_file(&util::v1_dir().join("model.safetensors")).expect("sha");
+        let mut events = Vec::new();
+        let bb = Backbone::load(&source(Some(&want)), &opts, &mut |e| events.push(e)).expect("download");
+        assert_eq!(bb.architecture(), "tf_mobilenetv1_025");
+        assert_eq!(bb.id(), "test/tf_mobilenetv1_025");
+        let size = std::fs::metadata(util::v1_dir().join("model.safetensors")).expect("meta").len();
+        assert!(
+            events.iter().any(|e| matches!(e, Fetch::Downloading { file, done, total } if file == "model.safetensors" && *done == size && *total == size)),
+            "progress must reach the full size: {events:?}"
+        );
+        assert!(cache.path().join("models--test--tf_mobilenetv1_025").is_dir(), "standard HF cache layout");
+
+        // Offline: an endpoint that refuses connections; the cache answers and is re-verified.
+        let before = hub.hits.load(std::sync::atomic::Ordering::SeqCst);
+        let offline = FetchOptions { endpoint: Some("http://127.0.0.1:9".into()), cache_dir: Some(cache.path().to_owned()) };
+        let mut events = Vec::new();
+        let again = Backbone::load(&source(Some(&want)), &offline, &mut |e| events.push(e)).expect("cached");
+        assert_eq!(again.architecture(), "tf_mobilenetv1_025");
+        assert!(events.iter().all(|e| matches!(e, Fetch::Cached { .. })), "{events:?}");
+        assert_eq!(hub.hits.load(std::sync::atomic::Ordering::SeqCst), before, "no request when cached");
+    }
+
+    #[test]
+    fn wrong_checksum_is_refused_and_the_bad_file_removed() {
+        let hub = FakeHub::start(v1_files());
+        let cache = util::tempdir();
+        let opts = FetchOptions { endpoint: Some(hub.url.clone()), cache_dir: Some(cache.path().to_owned()) };
+        let pinned = "0".repeat(64);
+        let err = Backbone::load(&source(Some(&pinned)), &opts, &mut |_| {}).err().expect("must fail").to_string();
+        assert!(err.contains("sha256 is") && err.contains(&pinned) && err.contains("model.safetensors"), "{err}");
+        let left: Vec<_> = walk(cache.path()).into_iter().filter(|p| p.ends_with("model.safetensors")).collect();
+        assert!(left.iter().all(|p| !p.exists()), "the corrupt file must not stay in the cache: {left:?}");
+
+        // The server announces one hash but sends other bytes (no pinned hash): refused too.
+        let mut files = v1_files();
+        if let Some(f) = files.get_mut("model.safetensors") {
+            f.etag = "1".repeat(64);
+        }
+        let hub2 = FakeHub::start(files);
+        let cache2 = util::tempdir();
+        let opts2 = FetchOptions { endpoint: Some(hub2.url.clone()), cache_dir: Some(cache2.path().to_owned()) };
+        let err = Backbone::load(&source(None), &opts2, &mut |_| {}).err().expect("must fail").to_string();
+        assert!(err.contains(&"1".repeat(64)), "{err}");
+    }
+
+    #[test]
+    fn truncated_download_is_an_error_not_a_broken_model() {
+        let mut files = v1_files();
+        if let Some(f) = files.get_mut("model.safetensors") {
+            f.send = f.body.len() / 3;
+        }
+        let hub = FakeHub::start(files);
+        let cache = util::tempdir();
+        let opts = FetchOptions { endpoint: Some(hub.url.clone()), cache_dir: Some(cache.path().to_owned()) };
+        let err = Backbone::load(&source(None), &opts, &mut |_| {}).err().expect("must fail").to_string();
+        assert!(err.contains("model.safetensors"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn no_network_and_no_cache_says_how_to_get_weights() {
+        let cache = util::tempdir();
+        let opts = FetchOptions { endpoint: Some("http://127.0.0.1:9".into()), cache_dir: Some(cache.path().to_owned()) };
+        let err = Backbone::load(&ModelSource::default(), &opts, &mut |_| {}).err().expect("must fail").to_string();
+        assert!(err.contains(hub::DEFAULT_REPO) && err.contains("--model") && err.contains("PACNET_MODEL"), "{err}");
+    }
+
+    #[test]
+    fn model_source_parsing() {
+        assert_eq!(ModelSource::parse(&util::v1_dir().display().to_string()).expect("dir"), ModelSource::Dir(util::v1_dir()));
+        assert_eq!(ModelSource::parse("timm/mobilenetv3_large_100.ra_in1k").expect("default"), ModelSource::default());
+        assert_eq!(
+            ModelSource::parse("timm/mobilenetv2_100.ra_in1k@v1.0").expect("rev"),
+            ModelSource::Hub { repo: "timm/mobilenetv2_100.ra_in1k".into(), revision: "v1.0".into(), sha256: None }
+        );
+        let err = ModelSource::parse("./no/such/dir").expect_err("bad").to_string();
+        assert!(err.contains("not a model directory"), "{err}");
+        assert!(ModelSource::parse("just-a-name").is_err());
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() && !p.is_symlink() {
+                    out.extend(walk(&p));
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+}
