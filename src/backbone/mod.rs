@@ -83,6 +83,30 @@ impl Backbone {
         Ok(Self { net, preprocess, labels, id: dir.display().to_string(), dir: dir.to_owned(), config })
     }
 
+    /// A network of architecture `architecture` (timm name) with made-up weights, ImageNet
+    /// preprocessing and 1000 classes: for benchmarks, where only the shapes matter.
+    pub fn random(architecture: &str, seed: u64) -> Result<Self> {
+        let arch = ArchSpec::from_name(architecture)?;
+        let (mean, std) = if arch.tf_same_padding { ([0.5; 3], [0.5; 3]) } else { ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]) };
+        let config = ModelConfig {
+            architecture: architecture.to_owned(),
+            num_classes: 1000,
+            input_size: 224,
+            mean,
+            std,
+            interpolation: Interpolation::Bilinear,
+        };
+        let net = MobileNet::load(arch, weights::WeightFile::synthetic(seed), 224, 1000)?;
+        Ok(Self {
+            net,
+            preprocess: Preprocess::from_config(&config),
+            labels: Labels::builtin(1000),
+            id: format!("{architecture} (random weights)"),
+            dir: PathBuf::new(),
+            config,
+        })
+    }
+
     /// Fetches (if needed) and loads `source`, reporting download progress.
     pub fn load(source: &ModelSource, opts: &FetchOptions, progress: &mut dyn FnMut(Fetch)) -> Result<Self> {
         let dir = hub::fetch(source, opts, progress)?;

@@ -15,6 +15,9 @@ pub struct WeightFile {
     tensors: BTreeMap<String, (Vec<usize>, Vec<f32>)>,
     /// Tensors present but meaningless at inference (`num_batches_tracked`).
     ignored: BTreeSet<String>,
+    /// When set, every requested tensor is made up from this generator state instead (random
+    /// weights for benchmarks: latency does not depend on the values).
+    synthetic: Option<u64>,
 }
 
 impl WeightFile {
@@ -57,7 +60,39 @@ impl WeightFile {
                 .collect();
             tensors.insert(name.to_owned(), (view.shape().to_vec(), values));
         }
-        Ok(Self { path: path.to_owned(), tensors, ignored })
+        Ok(Self { path: path.to_owned(), tensors, ignored, synthetic: None })
+    }
+
+    /// A stand-in that invents every tensor it is asked for (He-scaled conv weights, BatchNorm
+    /// near identity), seeded. For benchmarking architectures whose weights are not on disk.
+    pub fn synthetic(seed: u64) -> Self {
+        Self { path: PathBuf::from("<random weights>"), tensors: BTreeMap::new(), ignored: BTreeSet::new(), synthetic: Some(seed) }
+    }
+
+    fn invent(state: &mut u64, name: &str, shape: &[usize]) -> Vec<f32> {
+        let n: usize = shape.iter().product();
+        let mut uniform = || {
+            // SplitMix64: tiny, seedable, good enough for made-up weights.
+            *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = *state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32
+        };
+        let fan_in: usize = shape.iter().skip(1).product::<usize>().max(1);
+        let scale = (6.0 / fan_in as f32).sqrt();
+        (0..n)
+            .map(|_| {
+                let u = uniform();
+                if name.ends_with("running_var") || (name.contains("bn") && name.ends_with("weight")) {
+                    0.5 + u
+                } else if name.ends_with("running_mean") || name.ends_with("bias") {
+                    0.1 * (u - 0.5)
+                } else {
+                    scale * (2.0 * u - 1.0)
+                }
+            })
+            .collect()
     }
 
     /// The file these tensors came from.
@@ -72,6 +107,9 @@ impl WeightFile {
 
     /// Removes and returns tensor `name`, which must have exactly `shape`.
     pub fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+        if let Some(state) = &mut self.synthetic {
+            return Ok(Self::invent(state, name, shape));
+        }
         let (found, values) = self.tensors.remove(name).ok_or_else(|| BackboneError::MissingTensor {
             path: self.path.clone(),
             name: name.to_owned(),

@@ -1,6 +1,7 @@
 //! The `pacnet` command line: parses arguments with clap and calls the library. Errors are
 //! printed once as `pacnet: …` (the cause chain on one line) with exit code 2, as ripgrep does.
 
+mod bench;
 mod classify;
 
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ pub enum Command {
     App(crate::ui::AppArgs),
     /// Print MobileNet's top ImageNet guesses for images.
     Classify(classify::ClassifyArgs),
+    /// Time the backbone (and the whole per-frame pipeline) at batch 1.
+    Bench(bench::BenchArgs),
 }
 
 /// Parses `std::env::args`, runs the command and turns its outcome into an exit code.
@@ -47,6 +50,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         None => crate::ui::run_app(crate::ui::AppArgs::default()),
         Some(Command::App(args)) => crate::ui::run_app(args),
         Some(Command::Classify(args)) => classify::run(&args),
+        Some(Command::Bench(args)) => bench::run(&args),
     }
 }
 

@@ -1,0 +1,213 @@
+//! `pacnet bench`: batch-1 latency of the backbone (and of the whole per-frame pipeline), timed
+//! the way `../shared/bench` times its anchors so the numbers can be read as ratios.
+//!
+//! Loop: 10 warm-up calls, then each call timed on its own until at least `--iters` calls and
+//! `--min-time` seconds (at most 3000 calls); median and p90 with linear interpolation.
+//! Other processes' CPU use during the loop is measured from /proc and printed, because a
+//! second busy process ruins 2-thread numbers on a 2-core machine.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::backbone::{Backbone, Crop, Workspace};
+
+/// Arguments of `pacnet bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Model directory or Hugging Face repo id (default: $PACNET_MODEL, else the pinned MobileNet V3).
+    #[arg(long, conflicts_with = "arch")]
+    pub model: Option<String>,
+    /// Benchmark a timm architecture with random weights instead (e.g. mobilenetv3_large_100).
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// Cut point (timm name or Keras alias); default: the model's default cut.
+    #[arg(long)]
+    pub cut: Option<String>,
+    /// Threads for one forward pass.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// At least this many timed calls.
+    #[arg(long, default_value_t = 100)]
+    pub iters: usize,
+    /// At least this many seconds of timed calls.
+    #[arg(long, default_value_t = 10.0)]
+    pub min_time: f64,
+    /// Time the whole per-frame path: a 640×480 RGB frame → crop/resize/normalise → backbone → head.
+    #[arg(long)]
+    pub pipeline: bool,
+}
+
+/// The statistics of one timing loop, in milliseconds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timing {
+    /// Calls timed.
+    pub calls: usize,
+    /// Median per-call time.
+    pub median_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// Fastest call.
+    pub min_ms: f64,
+    /// CPU used by other processes per wall second during the loop (1.0 = a whole core).
+    pub foreign_cores: f64,
+}
+
+/// Times `f` with the anchors' loop.
+pub fn time_calls(min_calls: usize, min_secs: f64, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Timing> {
+    for _ in 0..10 {
+        f()?;
+    }
+    let cpu0 = CpuSample::now();
+    let start = Instant::now();
+    let mut times = Vec::with_capacity(min_calls.max(3000));
+    while times.len() < 3000 && (times.len() < min_calls || start.elapsed().as_secs_f64() < min_secs) {
+        let t = Instant::now();
+        f()?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let foreign = CpuSample::now().foreign_cores_since(&cpu0, start.elapsed().as_secs_f64());
+    times.sort_by(f64::total_cmp);
+    Ok(Timing { calls: times.len(), median_ms: percentile(&times, 0.5), p90_ms: percentile(&times, 0.9), min_ms: times[0], foreign_cores: foreign })
+}
+
+/// Linear interpolation between ranks (numpy's default), on sorted values.
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// Busy jiffies of the whole machine and of this process.
+struct CpuSample {
+    machine_busy: u64,
+    own: u64,
+}
+
+impl CpuSample {
+    fn now() -> Self {
+        let machine_busy = std::fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|s| {
+                let cpu = s.lines().next()?.split_whitespace().skip(1).map(|v| v.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+                // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
+                Some(cpu.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, v)| v).sum())
+            })
+            .unwrap_or(0);
+        let own = std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|s| {
+                let after = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+                Some(after.get(11)?.parse::<u64>().ok()? + after.get(12)?.parse::<u64>().ok()?)
+            })
+            .unwrap_or(0);
+        Self { machine_busy, own }
+    }
+
+    fn foreign_cores_since(&self, start: &CpuSample, secs: f64) -> f64 {
+        let hz = 100.0; // USER_HZ on Linux
+        let foreign = (self.machine_busy.saturating_sub(start.machine_busy)) as f64 - (self.own.saturating_sub(start.own)) as f64;
+        (foreign / hz / secs.max(1e-9)).max(0.0)
+    }
+}
+
+/// Runs `pacnet bench`.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.max(1)).build().context("thread pool")?;
+    pool.install(|| run_in_pool(args))
+}
+
+fn run_in_pool(args: &BenchArgs) -> anyhow::Result<()> {
+    let mut backbone = match &args.arch {
+        Some(arch) => Backbone::random(arch, 0)?,
+        None => super::load_backbone(args.model.as_deref())?,
+    };
+    backbone.net_mut().set_threads(args.threads.max(1));
+    let cut = match &args.cut {
+        Some(c) => backbone.find_cut(c)?,
+        None => backbone.default_cut(),
+    };
+    let s = backbone.config().input_size;
+    println!(
+        "model {} · cut {} · {} thread(s) (rayon pool {}) · release={}",
+        backbone.id(),
+        backbone.cuts()[cut].label(),
+        args.threads,
+        rayon::current_num_threads(),
+        !cfg!(debug_assertions)
+    );
+    // A fixed pseudo-random input: latency does not depend on the values.
+    let input: Vec<f32> = (0..3 * s * s).map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0).collect();
+    let mut ws = Workspace::default();
+    let mut sink = 0.0f32;
+    let backbone_t = time_calls(args.iters, args.min_time, || {
+        let out = backbone.net().run_in(&mut ws, &input, cut, &mut |_, _| {})?;
+        sink += out[0];
+        Ok(())
+    })?;
+    report("backbone", &backbone_t);
+    if args.pipeline {
+        let frame = demo_frame(640, 480);
+        let head = BenchHead::new(backbone.cuts()[cut].len(), 100, 4);
+        let mut resizer = fast_image_resize::Resizer::new();
+        let mut resized = image::RgbImage::new(s as u32, s as u32);
+        let mut chw = vec![0.0f32; 3 * s * s];
+        let pipeline_t = time_calls(args.iters, args.min_time, || {
+            backbone.preprocess().resize_into(&mut resizer, &frame, Crop::CenterSquare, &mut resized)?;
+            backbone.preprocess().normalize_into(&resized, &mut chw)?;
+            let feats = backbone.net().run_in(&mut ws, &chw, cut, &mut |_, _| {})?;
+            sink += head.predict(feats)[0];
+            Ok(())
+        })?;
+        report("pipeline (640×480 frame → prediction)", &pipeline_t);
+        println!("pipeline / backbone: {:.2}×", pipeline_t.median_ms / backbone_t.median_ms);
+    }
+    std::hint::black_box(sink);
+    Ok(())
+}
+
+fn report(what: &str, t: &Timing) {
+    println!(
+        "{what}: median {:.3} ms · p90 {:.3} ms · min {:.3} ms · {:.0} fps · {} calls · others' CPU {:.2} cores",
+        t.median_ms,
+        t.p90_ms,
+        t.min_ms,
+        1e3 / t.median_ms,
+        t.calls,
+        t.foreign_cores
+    );
+}
+
+/// A smooth synthetic camera frame (what a webcam sends costs the same to resize).
+fn demo_frame(w: u32, h: u32) -> image::RgbImage {
+    image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8]))
+}
+
+/// The demo's head shape (Dense(units, ReLU) → Dense(classes) → softmax) with made-up weights,
+/// so the pipeline timing includes a head of the real size.
+struct BenchHead {
+    w1: Vec<f32>,
+    b1: Vec<f32>,
+    w2: Vec<f32>,
+    b2: Vec<f32>,
+}
+
+impl BenchHead {
+    fn new(inputs: usize, units: usize, classes: usize) -> Self {
+        let w = |n: usize| (0..n).map(|i| ((i * 2654435761usize % 1000) as f32 / 1000.0 - 0.5) * 0.01).collect::<Vec<f32>>();
+        Self { w1: w(inputs * units), b1: vec![0.0; units], w2: w(units * classes), b2: vec![0.0; classes] }
+    }
+
+    fn predict(&self, x: &[f32]) -> Vec<f32> {
+        use crate::backbone::{Act, kernels};
+        let mut h = vec![0.0; self.b1.len()];
+        kernels::linear(x, &self.w1, &self.b1, Act::Relu, &mut h);
+        let mut o = vec![0.0; self.b2.len()];
+        kernels::linear(&h, &self.w2, &self.b2, Act::Identity, &mut o);
+        crate::backbone::labels::softmax(&o)
+    }
+}

@@ -1,0 +1,175 @@
+//! The learn module's one error type.
+//!
+//! Every variant names the file, class, field or value at fault, because the CLI prints
+//! `to_string()` as its one line and the app shows the same text; where the fix is known the
+//! message says it.
+
+use std::path::PathBuf;
+
+use crate::backbone::BackboneError;
+
+/// Anything that can go wrong while recording, training, evaluating or saving.
+#[derive(Debug, thiserror::Error)]
+pub enum LearnError {
+    /// A hyperparameter is out of range. `name` is the CLI flag's spelling (`lr`,
+    /// `batch-fraction`, `epochs`, `units`) so the CLI can name the flag.
+    #[error("{name} must be {rule}, got {value}")]
+    Hyper {
+        /// The parameter.
+        name: &'static str,
+        /// The value given, as text.
+        value: String,
+        /// The allowed range, e.g. `> 0`.
+        rule: &'static str,
+    },
+    /// A class name is empty, repeated or otherwise unusable.
+    #[error("class name `{name}`: {problem}")]
+    ClassName {
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A label index or class name that the dataset does not have.
+    #[error("unknown class `{name}` (classes: {known})")]
+    UnknownClass {
+        /// The label asked for.
+        name: String,
+        /// The classes there are.
+        known: String,
+    },
+    /// A class has too few examples to train on.
+    #[error("class `{class}` has {found} example(s); at least {needed} are needed — record more{hint}")]
+    TooFewExamples {
+        /// The class.
+        class: String,
+        /// Examples it has.
+        found: usize,
+        /// Examples it needs.
+        needed: usize,
+        /// Extra context (e.g. ` in DIR/left (3 unreadable images skipped)`).
+        hint: String,
+    },
+    /// A class folder holds no files at all.
+    #[error("{}: empty class folder — put at least 2 images of `{class}` in it, or remove it", path.display())]
+    EmptyClass {
+        /// The folder.
+        path: PathBuf,
+        /// Its class.
+        class: String,
+    },
+    /// A data folder has no class sub-folders.
+    #[error("{}: no class sub-folders (expected one folder of images per class, e.g. up/, down/, left/, right/)", path.display())]
+    NoClasses {
+        /// The data folder.
+        path: PathBuf,
+    },
+    /// A feature vector of another length than the dataset's cut produces.
+    #[error("feature vector has {found} values, expected {expected} ({what})")]
+    FeatureLength {
+        /// Values the dataset or head expects.
+        expected: usize,
+        /// Values given.
+        found: usize,
+        /// Which dataset or head, for the message.
+        what: String,
+    },
+    /// A feature value cannot be stored (NaN, infinite, or beyond f16's ±65504).
+    #[error("feature value {value} at position {index} cannot be stored (features must be finite and within ±65504)")]
+    FeatureValue {
+        /// The value.
+        value: f32,
+        /// Its position in the vector.
+        index: usize,
+    },
+    /// Adding an example would exceed the dataset's memory limit.
+    #[error("the dataset is full: {examples} examples use {used} bytes, the limit is {limit} bytes — delete examples or raise the limit")]
+    DatasetFull {
+        /// Examples held.
+        examples: usize,
+        /// Bytes they use.
+        used: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A thumbnail could not be encoded or decoded.
+    #[error("thumbnail of example {id}: {message}")]
+    Thumbnail {
+        /// The example id.
+        id: u64,
+        /// What the codec said.
+        message: String,
+    },
+    /// A file or folder could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A `.pacnet` file is not a pacnet project at all.
+    #[error("{}: not a pacnet project ({detail})", path.display())]
+    NotAProject {
+        /// The file.
+        path: PathBuf,
+        /// What it looks like instead.
+        detail: String,
+    },
+    /// A `.pacnet` file is shorter than its header says (an interrupted copy or download).
+    #[error("{}: truncated pacnet project ({found} bytes, the header says {expected}) — the file was cut off; use a complete copy", path.display())]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// Bytes expected.
+        expected: u64,
+        /// Bytes present.
+        found: u64,
+    },
+    /// A `.pacnet` file whose contents fail the checksum or whose metadata does not add up.
+    #[error("{}: corrupt pacnet project ({detail})", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What does not add up.
+        detail: String,
+    },
+    /// A `.pacnet` file written by a newer pacnet.
+    #[error("{}: pacnet project format version {found}, but this pacnet reads up to version {supported} — update pacnet", path.display())]
+    NewerVersion {
+        /// The file.
+        path: PathBuf,
+        /// The file's format version.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// The project was recorded with another backbone or cut than the one loaded.
+    #[error("{0}")]
+    BackboneMismatch(#[from] super::project::BackboneMismatch),
+    /// There is nothing to train on or evaluate.
+    #[error("no examples{hint}")]
+    NoExamples {
+        /// Where, or what to do.
+        hint: String,
+    },
+    /// A long operation was cancelled by the caller.
+    #[error("cancelled")]
+    Cancelled,
+    /// The backbone failed (image decoding, forward pass).
+    #[error(transparent)]
+    Backbone(#[from] BackboneError),
+    /// An error from candle while building or running the head.
+    #[error("tensor error: {0}")]
+    Candle(#[from] candle_core::Error),
+}
+
+/// Shorthand used throughout `learn`.
+pub type Result<T, E = LearnError> = std::result::Result<T, E>;
+
+impl LearnError {
+    /// A [`LearnError::Io`] for `path`.
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io { path: path.into(), source }
+    }
+}
