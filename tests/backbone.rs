@@ -208,6 +208,87 @@ fn depthwise_kernel_matches_candle_reference_on_every_backbone_shape() {
     assert!(err.to_string().contains("[2, 1, k, k]"), "{err}");
 }
 
+#[test]
+fn every_simd_level_computes_the_same_depthwise_and_linear() {
+    use pacnet::backbone::kernels::{self, Geom, simd};
+    let dev = Device::Cpu;
+    let levels = simd::available();
+    assert!(levels.contains(&simd::Level::Portable));
+    for &(k, stride, c, hw) in &[(3, 1, 6, 112), (3, 2, 5, 56), (5, 1, 4, 28), (5, 2, 3, 14), (3, 1, 7, 7), (5, 2, 2, 9)] {
+        for padding in [Padding::TfSame, Padding::Symmetric(k / 2)] {
+            let x = Tensor::randn(0f32, 1.0, (1, c, hw, hw), &dev).expect("x");
+            let w = Tensor::randn(0f32, 1.0, (c, 1, k, k), &dev).expect("w");
+            let b = Tensor::randn(0f32, 1.0, c, &dev).expect("b");
+            let want: Vec<f32> = ops::depthwise_conv2d_slow(&x, &w, &b, stride, padding, Act::HardSwish)
+                .and_then(|t| t.flatten_all())
+                .and_then(|t| t.to_vec1())
+                .expect("reference");
+            let (xv, wv, bv): (Vec<f32>, Vec<f32>, Vec<f32>) = (
+                x.flatten_all().and_then(|t| t.to_vec1()).expect("x"),
+                w.flatten_all().and_then(|t| t.to_vec1()).expect("w"),
+                b.to_vec1().expect("b"),
+            );
+            let g = Geom::new(hw, hw, k, stride, padding);
+            for &level in &levels {
+                for threads in [1, 2] {
+                    let mut out = vec![f32::NAN; c * g.out_len()];
+                    kernels::depthwise_at(level, &xv, &wv, &bv, &g, Act::HardSwish, &mut out, threads);
+                    let d = max_abs_diff(&out, &want);
+                    assert!(d < 1e-4, "{level:?} k{k} s{stride} {padding:?} {c}×{hw} threads {threads}: {d:e}");
+                }
+            }
+        }
+    }
+    // Pointwise convolution (register tiles) against gemm + separate epilogue, at every level,
+    // on shapes with pixel and channel tails, with and without a residual.
+    for &(cin, cout, hw) in &[(8, 16, 12544), (16, 24, 3136), (72, 40, 784), (120, 40, 196), (960, 160, 49), (3, 5, 17), (7, 9, 33)] {
+        let x: Vec<f32> = (0..cin * hw).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
+        let w: Vec<f32> = (0..cout * cin).map(|i| ((i * 53 % 89) as f32 / 44.0) - 1.0).collect();
+        let b: Vec<f32> = (0..cout).map(|i| i as f32 * 0.1 - 0.5).collect();
+        let r: Vec<f32> = (0..cout * hw).map(|i| ((i * 11 % 13) as f32) * 0.01).collect();
+        for residual in [None, Some(r.as_slice())] {
+            let mut want = vec![0.0; cout * hw];
+            kernels::dense::pointwise(&x, &w, &b, cin, hw, Act::Relu6, residual, &mut want, 1);
+            let packed = kernels::pointwise::pack_weights(&w, cout, cin);
+            for &level in &levels {
+                for threads in [1, 2] {
+                    let mut out = vec![f32::NAN; cout * hw];
+                    kernels::pointwise_at(level, &x, &packed, &b, cin, hw, Act::Relu6, residual, &mut out, threads);
+                    let d = max_abs_diff(&out, &want);
+                    assert!(d < 1e-3, "{level:?} pointwise {cin}→{cout} × {hw} threads {threads}: {d:e}");
+                }
+            }
+        }
+    }
+    // The stem's direct convolution against im2col + gemm.
+    for &(cin, cout, hw, padding) in &[(3, 8, 224, Padding::TfSame), (3, 16, 224, Padding::Symmetric(1)), (2, 5, 15, Padding::TfSame)] {
+        let g = Geom::new(hw, hw, 3, 2, padding);
+        let x: Vec<f32> = (0..cin * hw * hw).map(|i| ((i * 29 % 97) as f32 / 48.0) - 1.0).collect();
+        let w: Vec<f32> = (0..cout * cin * 9).map(|i| ((i * 7 % 31) as f32 / 15.0) - 1.0).collect();
+        let b: Vec<f32> = (0..cout).map(|i| i as f32 * 0.05).collect();
+        let mut cols = vec![0.0; cin * 9 * g.out_len()];
+        let mut want = vec![0.0; cout * g.out_len()];
+        kernels::conv_dense(&x, cin, &w, &b, &g, Act::HardSwish, &mut cols, &mut want, 1);
+        for &level in levels.iter().filter(|l| kernels::conv::direct_available(**l)) {
+            let mut out = vec![f32::NAN; cout * g.out_len()];
+            kernels::conv::conv_direct(level, &x, cin, &kernels::pointwise::pack_weights(&w, cout, cin * 9), &b, &g, Act::HardSwish, &mut out);
+            let d = max_abs_diff(&out, &want);
+            assert!(d < 1e-4, "{level:?} stem {cin}→{cout} {hw} {padding:?}: {d:e}");
+        }
+    }
+    // Matrix-vector products (squeeze-excite, the bench head) at every level, odd lengths.
+    let (n, m) = (37, 5);
+    let x: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+    let w: Vec<f32> = (0..n * m).map(|i| (i as f32 * 0.11).cos()).collect();
+    let b: Vec<f32> = (0..m).map(|i| i as f32 - 2.0).collect();
+    let want: Vec<f32> = (0..m).map(|o| (0..n).map(|i| w[o * n + i] * x[i]).sum::<f32>() + b[o]).collect();
+    for &level in &levels {
+        let mut out = vec![0.0; m];
+        kernels::linear_at(level, &x, &w, &b, Act::Identity, &mut out);
+        assert!(max_abs_diff(&out, &want) < 1e-4, "{level:?}: {out:?} vs {want:?}");
+    }
+}
+
 /// A model directory in a temp dir whose files can be broken one at a time.
 fn scratch_model() -> tempfile::TempDir {
     let dir = util::tempdir();

@@ -24,8 +24,12 @@ pub struct ConvBn {
     pub geom: Geom,
     /// Activation after the folded BatchNorm.
     pub act: Act,
-    /// Folded weights, `[cout, cin/groups, k, k]`.
+    /// Folded weights, `[cout, cin/groups, k, k]` (empty for 1×1 convs, which keep only
+    /// `packed`: no need to hold MobileNet's largest tensors twice).
     pub weight: Vec<f32>,
+    /// Dense convs: the folded weights in the register-tile order of
+    /// [`kernels::pointwise::pack_weights`].
+    pub packed: Vec<f32>,
     /// Folded bias, `[cout]`.
     pub bias: Vec<f32>,
 }
@@ -76,7 +80,11 @@ impl ConvBn {
             }
         }
         let geom = Geom::new(in_hw, in_hw, k, stride, padding_for(k, stride, ctx.tf_same));
-        Ok(Self { name: conv.to_owned(), cin, cout, depthwise, geom, act, weight, bias: shift })
+        let packed = if depthwise { Vec::new() } else { kernels::pointwise::pack_weights(&weight, cout, cin * k * k) };
+        if !depthwise && k == 1 {
+            weight = Vec::new();
+        }
+        Ok(Self { name: conv.to_owned(), cin, cout, depthwise, geom, act, weight, packed, bias: shift })
     }
 
     /// Output side length.
@@ -86,12 +94,18 @@ impl ConvBn {
 
     /// Learned values (after folding: weights + one bias per output).
     pub fn params(&self) -> usize {
-        self.weight.len() + self.bias.len()
+        self.cout * self.per_out_weights() + self.bias.len()
+    }
+
+    /// Weights per output channel: k·k for depthwise, cin·k·k otherwise.
+    fn per_out_weights(&self) -> usize {
+        let kk = self.geom.k * self.geom.k;
+        if self.depthwise { kk } else { self.cin * kk }
     }
 
     /// Multiply-accumulates for one image.
     pub fn macs(&self) -> usize {
-        self.weight.len() * self.geom.out_len()
+        self.cout * self.per_out_weights() * self.geom.out_len()
     }
 
     /// Runs the layer on one image; `cols` is scratch for the dense path, `residual` is added
@@ -100,14 +114,16 @@ impl ConvBn {
         let n_out = self.cout * self.geom.out_len();
         let out = &mut out[..n_out];
         if self.depthwise {
-            kernels::depthwise(x, &self.weight, &self.bias, &self.geom, self.act, out);
+            kernels::depthwise(x, &self.weight, &self.bias, &self.geom, self.act, out, threads);
             if let Some(r) = residual {
                 for (o, rv) in out.iter_mut().zip(r) {
                     *o += rv;
                 }
             }
         } else if self.geom.k == 1 && self.geom.stride == 1 {
-            kernels::pointwise(x, &self.weight, &self.bias, self.cin, self.geom.in_len(), self.act, residual, out, threads);
+            kernels::pointwise(x, &self.packed, &self.bias, self.cin, self.geom.in_len(), self.act, residual, out, threads);
+        } else if kernels::conv::direct_available(kernels::simd::level()) {
+            kernels::conv::conv_direct(kernels::simd::level(), x, self.cin, &self.packed, &self.bias, &self.geom, self.act, out);
         } else {
             kernels::conv_dense(x, self.cin, &self.weight, &self.bias, &self.geom, self.act, cols, out, threads);
         }
@@ -160,12 +176,7 @@ impl SqueezeExcite {
         kernels::global_avg_pool(&x[..self.chs * hw], hw, pooled);
         kernels::linear(pooled, &self.reduce_w, &self.reduce_b, Act::Relu, reduced);
         kernels::linear(reduced, &self.expand_w, &self.expand_b, Act::Identity, pooled);
-        for (plane, g) in x.chunks_exact_mut(hw).zip(pooled.iter()) {
-            let gate = kernels::hard_sigmoid(*g);
-            for v in plane {
-                *v *= gate;
-            }
-        }
+        kernels::scale_planes(&mut x[..self.chs * hw], hw, pooled);
     }
 }
 

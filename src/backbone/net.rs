@@ -151,7 +151,7 @@ impl MobileNet {
             pool: Mutex::new(Vec::new()),
             threads: rayon::current_num_threads(),
         };
-        net.cuts = net.steps().iter().map(|s| net.cut_of(*s)).collect();
+        net.cuts = net.steps().map(|s| net.cut_of(s)).collect();
         net.max_buf = net.all_convs().map(|c| c.cout * c.geom.out_len()).max().unwrap_or(0).max(3 * input_size * input_size);
         net.max_cols = net.all_convs().map(ConvBn::cols_len).max().unwrap_or(0);
         net.max_se = net.blocks.iter().filter(|b| b.se.is_some()).map(|b| 2 * b.spec.mid_chs).max().unwrap_or(0);
@@ -162,19 +162,13 @@ impl MobileNet {
         std::iter::once(&self.stem).chain(self.blocks.iter().flat_map(Block::convs)).chain(self.head_conv.iter())
     }
 
-    /// The executed steps in order; each ends at one cut point.
-    fn steps(&self) -> Vec<Step<'_>> {
-        let mut steps = vec![Step::Stem];
-        for b in &self.blocks {
-            if self.arch.family == Family::V1 {
-                steps.push(Step::Dw(b));
-            }
-            steps.push(Step::Block(b));
-        }
-        if let Some(h) = &self.head_conv {
-            steps.push(Step::HeadConv(h));
-        }
-        steps
+    /// The executed steps in order; each ends at one cut point. An iterator, not a list, so a
+    /// forward pass allocates nothing.
+    fn steps(&self) -> impl Iterator<Item = Step<'_>> + '_ {
+        let v1 = self.arch.family == Family::V1;
+        std::iter::once(Step::Stem)
+            .chain(self.blocks.iter().flat_map(move |b| [v1.then_some(Step::Dw(b)), Some(Step::Block(b))].into_iter().flatten()))
+            .chain(self.head_conv.iter().map(Step::HeadConv))
     }
 
     fn cut_of(&self, step: Step<'_>) -> CutPoint {
@@ -421,16 +415,15 @@ impl MobileNet {
         let Workspace { bufs, cols, se } = ws;
         let [b0, b1, b2, b3] = bufs;
         let mut bufs: [&mut Vec<f32>; 4] = [b0, b1, b2, b3];
-        bufs[3][..image.len()].copy_from_slice(image);
         let mut cur = 3usize; // index of the buffer holding the current activation
-        let mut cur_len = image.len();
-        for (i, step) in self.steps().into_iter().enumerate().take(stop + 1) {
-            let others: Vec<usize> = (0..4).filter(|&j| j != cur).collect();
-            let (o1, o2, o3) = (others[0], others[1], others[2]);
+        let mut cur_len = 0;
+        for (i, step) in self.steps().enumerate().take(stop + 1) {
+            // The three buffers other than the current one, in a fixed order.
+            let (o1, o2, o3) = ((cur + 1) % 4, (cur + 2) % 4, (cur + 3) % 4);
             match step {
                 Step::Stem => {
-                    let [x, y] = pick2(&mut bufs, cur, o1);
-                    self.stem.run(&x[..cur_len], y, cols, None, t);
+                    // The stem reads the caller's image directly (no copy into a buffer).
+                    self.stem.run(image, bufs[o1], cols, None, t);
                     cur = o1;
                     cur_len = self.cuts[i].len();
                 }

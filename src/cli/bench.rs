@@ -6,6 +6,7 @@
 //! Other processes' CPU use during the loop is measured from /proc and printed, because a
 //! second busy process ruins 2-thread numbers on a 2-core machine.
 
+use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -37,6 +38,9 @@ pub struct BenchArgs {
     /// Time the whole per-frame path: a 640×480 RGB frame → crop/resize/normalise → backbone → head.
     #[arg(long)]
     pub pipeline: bool,
+    /// Also print where the time goes: the median time of each step up to the cut.
+    #[arg(long)]
+    pub layers: bool,
 }
 
 /// The statistics of one timing loop, in milliseconds.
@@ -132,14 +136,16 @@ fn run_in_pool(args: &BenchArgs) -> anyhow::Result<()> {
         None => backbone.default_cut(),
     };
     let s = backbone.config().input_size;
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "model {} · cut {} · {} thread(s) (rayon pool {}) · release={}",
         backbone.id(),
         backbone.cuts()[cut].label(),
         args.threads,
         rayon::current_num_threads(),
         !cfg!(debug_assertions)
-    );
+    )?;
     // A fixed pseudo-random input: latency does not depend on the values.
     let input: Vec<f32> = (0..3 * s * s).map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0).collect();
     let mut ws = Workspace::default();
@@ -149,7 +155,10 @@ fn run_in_pool(args: &BenchArgs) -> anyhow::Result<()> {
         sink += out[0];
         Ok(())
     })?;
-    report("backbone", &backbone_t);
+    report(&mut out, "backbone", &backbone_t)?;
+    if args.layers {
+        print_layers(&mut out, &backbone, &input, cut, &mut ws)?;
+    }
     if args.pipeline {
         let frame = demo_frame(640, 480);
         let head = BenchHead::new(backbone.cuts()[cut].len(), 100, 4);
@@ -163,15 +172,63 @@ fn run_in_pool(args: &BenchArgs) -> anyhow::Result<()> {
             sink += head.predict(feats)[0];
             Ok(())
         })?;
-        report("pipeline (640×480 frame → prediction)", &pipeline_t);
-        println!("pipeline / backbone: {:.2}×", pipeline_t.median_ms / backbone_t.median_ms);
+        report(&mut out, "pipeline (640×480 frame → prediction)", &pipeline_t)?;
+        writeln!(out, "pipeline / backbone: {:.2}×", pipeline_t.median_ms / backbone_t.median_ms)?;
     }
     std::hint::black_box(sink);
     Ok(())
 }
 
-fn report(what: &str, t: &Timing) {
-    println!(
+/// Median wall time of every step (stem, block, ...) over 300 passes, with its share of MACs.
+fn print_layers(out: &mut dyn Write, backbone: &Backbone, input: &[f32], cut: usize, ws: &mut Workspace) -> anyhow::Result<()> {
+    let mut per_step: Vec<Vec<f64>> = vec![Vec::new(); cut + 1];
+    for _ in 0..300 {
+        let mut last = Instant::now();
+        backbone.net().run_in(ws, input, cut, &mut |i, _| {
+            let now = Instant::now();
+            per_step[i].push((now - last).as_secs_f64() * 1e6);
+            last = now;
+        })?;
+    }
+    // MACs per cut point: the conv layers up to and including it.
+    let layers = backbone.layers();
+    let mut macs = vec![0usize; cut + 1];
+    let mut i = 0;
+    for l in &layers {
+        if i > cut {
+            break;
+        }
+        macs[i] += l.macs;
+        if l.cut.is_some() {
+            i += 1;
+        }
+    }
+    writeln!(out, "{:<16} {:<40} {:>14} {:>9} {:>8} {:>8}", "step", "kind", "shape", "MMAC", "µs", "GMAC/s")?;
+    let mut total = 0.0;
+    for (i, times) in per_step.iter_mut().enumerate() {
+        times.sort_by(f64::total_cmp);
+        let us = percentile(times, 0.5);
+        total += us;
+        let c = &backbone.cuts()[i];
+        let shape = format!("{}×{}×{}", c.shape[0], c.shape[1], c.shape[2]);
+        writeln!(
+            out,
+            "{:<16} {:<40} {:>14} {:>9.2} {:>8.1} {:>8.1}",
+            c.name,
+            c.kind,
+            shape,
+            macs[i] as f64 / 1e6,
+            us,
+            macs[i] as f64 / us / 1e3
+        )?;
+    }
+    writeln!(out, "sum of step medians: {total:.1} µs")?;
+    Ok(())
+}
+
+fn report(out: &mut dyn Write, what: &str, t: &Timing) -> std::io::Result<()> {
+    writeln!(
+        out,
         "{what}: median {:.3} ms · p90 {:.3} ms · min {:.3} ms · {:.0} fps · {} calls · others' CPU {:.2} cores",
         t.median_ms,
         t.p90_ms,
@@ -179,7 +236,7 @@ fn report(what: &str, t: &Timing) {
         1e3 / t.median_ms,
         t.calls,
         t.foreign_cores
-    );
+    )
 }
 
 /// A smooth synthetic camera frame (what a webcam sends costs the same to resize).

@@ -1,0 +1,132 @@
+//! The CPU kernels every MobileNet layer runs on: plain `f32` slices in CHW layout, one image
+//! at a time, writing into caller-owned buffers.
+//!
+//! Why hand-written: candle's CPU `conv2d` runs a grouped convolution as one convolution per
+//! group (candle issue #3389), so a depthwise layer becomes hundreds of tiny convolutions, and
+//! every candle op allocates its output. A webcam loop wants neither: these kernels compute a
+//! depthwise layer directly, a pointwise layer as one matrix multiply (the `gemm` crate, the
+//! same one candle uses) with bias, activation and residual fused into one pass, and reuse the
+//! buffers of a [`Workspace`](super::net::Workspace). `ops.rs` wraps the depthwise kernel as a
+//! candle `CustomOp` and tests it against candle's own `conv2d`. [`simd`] picks AVX-512 or
+//! AVX2 at run time so the portable binary still uses the CPU's vector units.
+
+pub mod conv;
+pub mod dense;
+pub mod depthwise;
+pub mod pointwise;
+pub mod simd;
+pub(crate) mod vector;
+
+pub use dense::{bias_act, conv_dense, global_avg_pool, hard_sigmoid, linear, linear_at, matmul, scale_planes};
+pub use pointwise::{pointwise, pointwise_at};
+pub use depthwise::{depthwise, depthwise_at};
+
+use super::arch::Act;
+
+/// Geometry of one 2-D convolution over a square or rectangular plane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geom {
+    /// Input height.
+    pub in_h: usize,
+    /// Input width.
+    pub in_w: usize,
+    /// Output height.
+    pub out_h: usize,
+    /// Output width.
+    pub out_w: usize,
+    /// Square kernel side.
+    pub k: usize,
+    /// Stride in both directions.
+    pub stride: usize,
+    /// Zero rows added above the input (rows below follow from the output size).
+    pub pad_top: usize,
+    /// Zero columns added left of the input.
+    pub pad_left: usize,
+}
+
+/// How a convolution pads its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Padding {
+    /// PyTorch style: `pad` zeros on every side.
+    Symmetric(usize),
+    /// TensorFlow "SAME": output = ceil(in / stride), any odd extra padding at bottom/right.
+    TfSame,
+}
+
+impl Geom {
+    /// The geometry of a `k`×`k` convolution with `stride` and `padding` over `in_h`×`in_w`.
+    pub fn new(in_h: usize, in_w: usize, k: usize, stride: usize, padding: Padding) -> Self {
+        let axis = |n: usize| -> (usize, usize) {
+            match padding {
+                Padding::Symmetric(p) => ((n + 2 * p).saturating_sub(k) / stride + 1, p),
+                Padding::TfSame => {
+                    let out = n.div_ceil(stride);
+                    let total = ((out - 1) * stride + k).saturating_sub(n);
+                    (out, total / 2)
+                }
+            }
+        };
+        let (out_h, pad_top) = axis(in_h);
+        let (out_w, pad_left) = axis(in_w);
+        Self { in_h, in_w, out_h, out_w, k, stride, pad_top, pad_left }
+    }
+
+    /// Zero rows below the input (TF "same" may add one more than above).
+    pub fn pad_bottom(&self) -> usize {
+        ((self.out_h - 1) * self.stride + self.k).saturating_sub(self.in_h + self.pad_top)
+    }
+
+    /// Zero columns right of the input.
+    pub fn pad_right(&self) -> usize {
+        ((self.out_w - 1) * self.stride + self.k).saturating_sub(self.in_w + self.pad_left)
+    }
+
+    /// Input positions per channel.
+    pub fn in_len(&self) -> usize {
+        self.in_h * self.in_w
+    }
+
+    /// Output positions per channel.
+    pub fn out_len(&self) -> usize {
+        self.out_h * self.out_w
+    }
+
+    /// The output columns `ox` whose tap `kx` lands inside the input row.
+    #[inline]
+    pub(crate) fn valid_cols(&self, kx: usize) -> (usize, usize) {
+        valid_range(self.out_w, self.in_w, self.stride, kx, self.pad_left)
+    }
+}
+
+/// Output indices o in `[lo, hi)` with `0 <= o*stride + tap - pad < in_len`.
+#[inline]
+fn valid_range(out_len: usize, in_len: usize, stride: usize, tap: usize, pad: usize) -> (usize, usize) {
+    let lo = if pad > tap { (pad - tap).div_ceil(stride) } else { 0 };
+    // o*stride + tap - pad <= in_len - 1  <=>  o <= (in_len - 1 + pad - tap) / stride
+    let hi = if in_len + pad > tap { ((in_len - 1 + pad - tap) / stride + 1).min(out_len) } else { 0 };
+    (lo, hi.max(lo))
+}
+
+/// Applies `act` to a register-sized array (the match is outside the lane loop so each arm
+/// vectorises).
+#[inline(always)]
+pub(crate) fn act_lanes<const LANES: usize>(act: Act, v: &mut [f32; LANES]) {
+    match act {
+        Act::Identity => {}
+        Act::Relu => {
+            for x in v.iter_mut() {
+                *x = x.max(0.0);
+            }
+        }
+        Act::Relu6 => {
+            for x in v.iter_mut() {
+                *x = x.clamp(0.0, 6.0);
+            }
+        }
+        Act::HardSwish => {
+            for x in v.iter_mut() {
+                *x *= (*x + 3.0).clamp(0.0, 6.0) * (1.0 / 6.0);
+            }
+        }
+    }
+}
