@@ -3,6 +3,9 @@
 
 mod bench;
 mod classify;
+mod eval;
+mod predict;
+mod train;
 
 use std::process::ExitCode;
 
@@ -21,11 +24,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start the desktop app (the default).
-    App(crate::ui::AppArgs),
+    App(AppArgs),
     /// Print MobileNet's top ImageNet guesses for images.
     Classify(classify::ClassifyArgs),
     /// Time the backbone (and the whole per-frame pipeline) at batch 1.
     Bench(bench::BenchArgs),
+    /// Train a head on a folder of class folders and save the project (.pacnet).
+    Train(train::TrainArgs),
+    /// Accuracy, per-class accuracy and confusion matrix of a project on a folder of class folders.
+    Eval(eval::EvalArgs),
+    /// A trained project's class and confidences for images.
+    Predict(predict::PredictArgs),
 }
 
 /// Parses `std::env::args`, runs the command and turns its outcome into an exit code.
@@ -47,11 +56,69 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None => crate::ui::run_app(crate::ui::AppArgs::default()),
-        Some(Command::App(args)) => crate::ui::run_app(args),
+        None => crate::ui::run_app(AppArgs::default().options()?),
+        Some(Command::App(args)) => crate::ui::run_app(args.options()?),
         Some(Command::Classify(args)) => classify::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Train(args)) => train::run(&args),
+        Some(Command::Eval(args)) => eval::run(&args),
+        Some(Command::Predict(args)) => predict::run(&args),
     }
+}
+
+/// Options of `pacnet app`.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct AppArgs {
+    /// Model directory or Hugging Face repo id (default: $PACNET_MODEL, else the pinned MobileNet V3).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Camera: `demo` (a toy you move with the keyboard), a webcam number (`0`), or a folder of
+    /// images to replay. Default: the one used last time.
+    #[arg(long)]
+    pub camera: Option<String>,
+    /// A project (.pacnet) to open.
+    #[arg(long)]
+    pub project: Option<std::path::PathBuf>,
+    /// The panel to start on: record, train, play or learn.
+    #[arg(long)]
+    pub tab: Option<String>,
+}
+
+impl AppArgs {
+    /// The app's options these flags ask for.
+    ///
+    /// # Errors
+    /// An unknown camera or panel name, with the accepted forms.
+    pub fn options(&self) -> anyhow::Result<crate::ui::AppOptions> {
+        use crate::ui::Tab;
+        let tab = match self.tab.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None => None,
+            Some("record") => Some(Tab::Record),
+            Some("train") => Some(Tab::Train),
+            Some("play") => Some(Tab::Play),
+            Some("learn") => Some(Tab::Learn),
+            Some(other) => anyhow::bail!("--tab {other}: expected record, train, play or learn"),
+        };
+        let camera = self.camera.as_deref().map(parse_camera).transpose()?;
+        Ok(crate::ui::AppOptions { model: self.model.clone(), camera, project: self.project.clone(), recovery_file: None, tab })
+    }
+}
+
+/// `demo`, a webcam number, or a folder to replay at 15 frames a second, looping.
+fn parse_camera(text: &str) -> anyhow::Result<crate::camera::SourceSpec> {
+    use crate::camera::SourceSpec;
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("demo") {
+        return Ok(SourceSpec::Demo);
+    }
+    if let Ok(index) = t.parse::<u32>() {
+        return Ok(SourceSpec::Webcam { index, resolution: None, fps: None });
+    }
+    let path = std::path::PathBuf::from(t);
+    if path.is_dir() {
+        return Ok(SourceSpec::Folder { path, fps: 15.0, looping: true });
+    }
+    anyhow::bail!("--camera {t}: expected `demo`, a webcam number such as 0, or a folder of images")
 }
 
 fn init_tracing() {

@@ -58,11 +58,13 @@ pub enum LearnError {
         /// Its class.
         class: String,
     },
-    /// A data folder has no class sub-folders.
-    #[error("{}: no class sub-folders (expected one folder of images per class, e.g. up/, down/, left/, right/)", path.display())]
+    /// A data folder has fewer than 2 class sub-folders.
+    #[error("{}: {found} class sub-folder(s), at least 2 are needed (one folder of images per class, e.g. up/, down/, left/, right/)", path.display())]
     NoClasses {
         /// The data folder.
         path: PathBuf,
+        /// Class folders found.
+        found: usize,
     },
     /// A feature vector of another length than the dataset's cut produces.
     #[error("feature vector has {found} values, expected {expected} ({what})")]
@@ -93,10 +95,10 @@ pub enum LearnError {
         limit: usize,
     },
     /// A thumbnail could not be encoded or decoded.
-    #[error("thumbnail of example {id}: {message}")]
+    #[error("thumbnail of {what}: {message}")]
     Thumbnail {
-        /// The example id.
-        id: u64,
+        /// Which example, e.g. `example 12`.
+        what: String,
         /// What the codec said.
         message: String,
     },
@@ -104,6 +106,14 @@ pub enum LearnError {
     #[error("{}: {source}", path.display())]
     Io {
         /// The file or folder.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A project could not be saved; the previous file at `path`, if any, is unchanged.
+    #[error("{}: cannot save ({source}); the previous file, if any, is unchanged", path.display())]
+    Save {
+        /// The file that was to be written.
         path: PathBuf,
         /// What the OS said.
         source: std::io::Error,
@@ -145,13 +155,19 @@ pub enum LearnError {
         supported: u32,
     },
     /// The project was recorded with another backbone or cut than the one loaded.
-    #[error("{0}")]
-    BackboneMismatch(#[from] super::project::BackboneMismatch),
+    #[error(transparent)]
+    BackboneMismatch(Box<super::project::BackboneMismatch>),
     /// There is nothing to train on or evaluate.
     #[error("no examples{hint}")]
     NoExamples {
         /// Where, or what to do.
         hint: String,
+    },
+    /// A bug: an invariant did not hold (the message says which).
+    #[error("internal error: {message}")]
+    Internal {
+        /// What happened.
+        message: String,
     },
     /// A long operation was cancelled by the caller.
     #[error("cancelled")]
@@ -166,6 +182,12 @@ pub enum LearnError {
 
 /// Shorthand used throughout `learn`.
 pub type Result<T, E = LearnError> = std::result::Result<T, E>;
+
+impl From<super::project::BackboneMismatch> for LearnError {
+    fn from(m: super::project::BackboneMismatch) -> Self {
+        Self::BackboneMismatch(Box::new(m))
+    }
+}
 
 impl LearnError {
     /// A [`LearnError::Io`] for `path`.

@@ -1,1 +1,48 @@
-//! learn (to come)
+//! Transfer learning: the recorded examples, the small head trained on their backbone
+//! features, the training run, its metrics, and the `.pacnet` project file.
+//!
+//! Imports only [`crate::backbone`] among pacnet's modules, and no GUI or CLI crate
+//! (`tests/architecture.rs` checks it); the app and the CLI drive it.
+//!
+//! The pieces, in the order the app uses them:
+//!
+//! - [`Featurizer`] turns a frame into a [`Sample`] (the network's input image and its
+//!   features at the chosen cut); [`import_folder`] does it for a folder of class folders.
+//! - [`Dataset`] holds the [`Example`]s: f16 [`Features`], a JPEG [`Thumbnail`], label, id,
+//!   burst (for "undo last burst"), time. About 45 KB per example at the default 7×7×256 cut
+//!   and a 256 MiB default limit; see [`dataset`] for the arithmetic.
+//! - [`Training::start`] trains a fresh [`Head`] (Flatten → Dense+ReLU → Dense → softmax,
+//!   Adam, cross-entropy; [`Hyper`] has the demo's defaults) on the `pacnet-train` thread and
+//!   streams [`TrainEvent`]s; [`fit`] is the same on the calling thread. A stratified 15 %
+//!   validation split ([`split`]) and a [`Confusion`] matrix come with every run.
+//! - [`Head::predict`] is the per-frame call (a plain forward pass, ~0.1 ms).
+//! - [`Project`] saves and loads all of it atomically ([`project`] documents the format),
+//!   and [`Project::check_backbone`] / [`Project::refeaturize`] handle a project recorded with
+//!   another backbone or cut.
+//! - [`bench::time_fit`] times the PyTorch anchor's training recipe.
+//!
+//! Errors are [`LearnError`]; every variant names the file, class, flag or value at fault.
+
+pub mod bench;
+pub mod dataset;
+pub mod error;
+pub mod features;
+pub mod featurize;
+pub mod head;
+pub mod hyper;
+pub mod metrics;
+pub mod ops;
+pub mod project;
+pub mod split;
+pub mod train;
+
+pub use dataset::{Dataset, Example, FeatureSource, Thumbnail};
+pub use error::{LearnError, Result};
+pub use features::Features;
+pub use featurize::{Featurizer, FolderImport, Sample, Skipped, import_folder, refeaturize};
+pub use head::{Head, Prediction};
+pub use hyper::Hyper;
+pub use metrics::{ClassAccuracy, Confusion, EpochMetrics};
+pub use project::{BackboneMismatch, Project, TrainingRecord};
+pub use split::Split;
+pub use train::{Plan, StopReason, TrainData, TrainEvent, TrainReport, Trained, Training, Waker, fit};

@@ -1,36 +1,77 @@
-//! The desktop app: egui panels only. Panels draw state and record commands; the model, the
-//! camera and the game live in their own modules and run on worker threads.
+//! The desktop app: an eframe window with four panels — Record, Train, Play, Learn — and a
+//! project menu.
+//!
+//! **Job:** drawing and input only. The camera, the backbone, the learner and the game do the
+//! work on their own threads ([`runtime`]); panels read their newest results and record
+//! [`app::Command`]s, which the app applies after drawing. The UI thread never waits on a
+//! worker, so the window repaints at 60 fps while recording and training.
+//!
+//! **May import:** every other pacnet module through its public API, `egui`, `eframe`,
+//! `egui_plot`. Never candle (`tests/architecture.rs` checks): model maths belongs in
+//! `backbone` and `learn`.
+//!
+//! **Parts:** [`app`] (the eframe `App`, persisted [`app::Settings`], commands), `panels/`
+//! (one file per panel plus the top bar and banners), [`runtime`] (threads and their wiring),
+//! [`doc`] (the open project), [`steer`] (probabilities → direction, pure), [`maps`]
+//! (activation maps → pictures, pure), [`textures`], [`game_view`] (the Pac-Man renderer).
 
+pub mod app;
+mod commands;
+pub mod doc;
 pub mod game_view;
+pub mod maps;
+pub mod meters;
+mod panels;
+pub mod runtime;
+pub mod steer;
+pub mod textures;
 
-/// Options of `pacnet app`.
-#[derive(Clone, Debug, Default, clap::Args)]
-pub struct AppArgs {
-    /// Model directory or Hugging Face repo id (default: $PACNET_MODEL, else the pinned MobileNet V3).
-    #[arg(long)]
+use std::path::PathBuf;
+
+use crate::camera::SourceSpec;
+
+pub use app::{Command, PacnetApp, Settings, Tab};
+
+/// How the app starts; `pacnet app`'s flags map onto it.
+#[derive(Clone, Debug, Default)]
+pub struct AppOptions {
+    /// Model directory or hub repo id (`None`: `$PACNET_MODEL`, else the pinned default).
     pub model: Option<String>,
+    /// Camera to open instead of the one in the saved settings.
+    pub camera: Option<SourceSpec>,
+    /// Project to open at start.
+    pub project: Option<PathBuf>,
+    /// Where an untitled project is saved on exit; `None`: `recovery.pacnet` in pacnet's data
+    /// directory.
+    pub recovery_file: Option<PathBuf>,
+    /// Start on this panel instead of the saved one.
+    pub tab: Option<Tab>,
+}
+
+impl AppOptions {
+    /// The recovery file: the one given, else `recovery.pacnet` in eframe's storage directory.
+    #[must_use]
+    pub fn recovery_path(&self) -> Option<PathBuf> {
+        self.recovery_file.clone().or_else(|| eframe::storage_dir("pacnet").map(|d| d.join("recovery.pacnet")))
+    }
 }
 
 /// Opens the main window and runs until it is closed.
-pub fn run_app(args: AppArgs) -> anyhow::Result<()> {
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_inner_size([1280.0, 800.0]).with_title("pacnet"),
+///
+/// # Errors
+/// When no window can be opened (no display, no OpenGL).
+pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default().with_inner_size([1360.0, 860.0]).with_min_inner_size([900.0, 600.0]).with_title("pacnet"),
         ..Default::default()
     };
-    eframe::run_native("pacnet", options, Box::new(move |_cc| Ok(Box::new(Shell { args }))))
-        .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
-}
-
-struct Shell {
-    #[allow(dead_code)]
-    args: AppArgs,
-}
-
-impl eframe::App for Shell {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading("pacnet");
-            ui.label("Record · Train · Play · Learn — panels coming.");
-        });
-    }
+    eframe::run_native(
+        "pacnet",
+        native,
+        Box::new(move |cc| {
+            let settings = cc.storage.and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY)).unwrap_or_default();
+            Ok(Box::new(PacnetApp::new(&cc.egui_ctx, settings, options)))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
 }

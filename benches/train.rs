@@ -1,0 +1,65 @@
+//! Head training against the PyTorch anchor (`../shared/bench`, "Head training"): one whole
+//! fit of 400 × 7×7×256 features, 4 classes, Dense(100), Adam 1e-4, batch 160, 20 epochs.
+//!
+//! `cargo bench --bench train` first prints the first fit of a fresh process and the median of
+//! 5 more (the anchor's two numbers) at 1 and 2 threads, then hands over to divan for the
+//! steady-state distribution. For the anchor's exact thread pinning run it once per count:
+//! `RAYON_NUM_THREADS=1 cargo bench --bench train` and `RAYON_NUM_THREADS=2 …` (candle's matrix
+//! products read that variable; with it set only that count is timed). Under `cargo test` each
+//! benchmark runs once, as a smoke test.
+
+use std::sync::atomic::AtomicBool;
+
+use pacnet::learn::bench::{recipe_data, recipe_hyper, time_fit};
+
+fn thread_counts() -> Vec<usize> {
+    match std::env::var("RAYON_NUM_THREADS").ok().and_then(|s| s.parse::<usize>().ok()).filter(|&n| n > 0) {
+        Some(n) => vec![n],
+        None => vec![1, 2],
+    }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--bench") {
+        println!("head fit, 400 × 7×7×256, 20 epochs, batch 160 (PyTorch anchor: 679 ms at 1 thread, 405 ms at 2)");
+        for threads in thread_counts() {
+            match time_fit(threads, 5) {
+                Ok(t) => println!(
+                    "  {threads} thread(s) (candle asks for {}): first fit {:.0} ms, median of {} {:.0} ms (min {:.0}, max {:.0}), last loss {:.3}",
+                    t.candle_threads, t.first_ms, t.reps, t.median_ms, t.min_ms, t.max_ms, t.final_loss
+                ),
+                Err(e) => eprintln!("  {threads} thread(s): {e}"),
+            }
+            if let Ok(s) = pacnet::learn::bench::time_step(threads, 20) {
+                println!(
+                    "    one step on 160 examples: gather {:.2} ms, forward {:.2} ms, backward {:.2} ms, Adam {:.2} ms",
+                    s.gather_ms, s.forward_ms, s.backward_ms, s.step_ms
+                );
+            }
+        }
+    }
+    divan::main();
+}
+
+/// One whole fit (fresh weights each time) in a rayon pool of `threads`.
+#[divan::bench(args = thread_counts(), sample_count = 5, sample_size = 1)]
+fn fit(bencher: divan::Bencher, threads: usize) {
+    let data = recipe_data(400, 0).expect("recipe data");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    let mut seed = 10;
+    bencher.bench_local(|| {
+        seed += 1;
+        let cancel = AtomicBool::new(false);
+        pool.install(|| pacnet::learn::fit(&data, &recipe_hyper(seed), &cancel, &mut |_| {})).map(|t| t.report.epochs.len()).expect("fit")
+    });
+}
+
+/// One prediction of a trained-size head (12,544 → 100 → 4) for one feature vector: the
+/// per-frame cost in the app.
+#[divan::bench]
+fn predict(bencher: divan::Bencher) {
+    let classes = ["up", "down", "left", "right"].map(String::from).to_vec();
+    let head = pacnet::learn::Head::init(classes, [256, 7, 7], 100, 0).expect("head");
+    let x: Vec<f32> = (0..12_544).map(|i| (i % 7) as f32).collect();
+    bencher.bench_local(|| head.predict(divan::black_box(&x)).expect("predict").best);
+}

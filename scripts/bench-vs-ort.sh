@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Side-by-side latency of pacnet's backbone and ONNX Runtime on the same MobileNets, same
+# machine, same run, 1 and 2 threads; prints the ratio pacnet / ORT. Both use the anchors'
+# timing loop (10 warm-up calls, then >= 100 calls and >= MIN_TIME seconds, at most 3000).
+#
+# Needs ../shared/bench (the anchors); installs its Python venv (PyPI: torch, timm, onnx,
+# onnxruntime; several GB) and exports the ONNX files on first use, as run_anchors.sh does.
+# Usage: scripts/bench-vs-ort.sh [MIN_TIME_SECONDS]   (default 10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MIN_TIME="${1:-10}"
+BENCH="$(cd ../shared/bench && pwd)"
+VENV="${BENCH_VENV:-$HOME/.cache/pacnet-bench/venv}"
+ONNX="${ANCHORS_CACHE:-$HOME/.cache/pacnet-bench/onnx}"
+PY="$VENV/bin/python"
+
+if [ ! -x "$PY" ] || ! "$PY" -c "import onnxruntime, timm, torch" 2>/dev/null; then
+  python3 -m venv "$VENV"
+  "$PY" -m pip install -q --disable-pip-version-check torch==2.15.0 timm==1.0.31 onnx==1.23.2 \
+    onnxruntime==1.32.0 onnxscript==0.7.2 numpy==2.4.6 threadpoolctl==3.8.0
+fi
+if [ ! -s "$ONNX/mnv1_025.onnx" ] || [ ! -s "$ONNX/mobilenetv3_large_100.onnx" ]; then
+  mkdir -p "$ONNX"
+  "$PY" "$BENCH/py/export_onnx.py" --dir "$ONNX" 2>&1 | grep -vi warn || true
+fi
+cargo build --release --locked --bin pacnet -q
+PACNET=target/release/pacnet
+V1="$(cd ../shared/models/tf_mobilenetv1_025 && pwd)"
+
+median() { grep -o 'median [0-9.]*' | head -1 | awk '{print $2}'; }
+printf '%-28s %3s %12s %12s %8s\n' model threads "pacnet ms" "ORT ms" ratio
+for T in 1 2; do
+  ort=$(ANCHORS_MIN_TIME="$MIN_TIME" "$PY" "$BENCH/py/bench_ort.py" --threads "$T" --dir "$ONNX" \
+        --out "/tmp/pacnet-ort-$T.json" --models mnv1_025,mobilenetv3_large_100 2>/dev/null)
+  ort_v1=$(echo "$ort" | grep mnv1_025 | median)
+  ort_v3=$(echo "$ort" | grep mobilenetv3_large_100 | median)
+  p_v1=$("$PACNET" bench --model "$V1" --cut conv_pw_13_relu --threads "$T" --min-time "$MIN_TIME" | grep '^backbone' | median)
+  # ORT's anchor is timm's forward_features: the full 960×7×7 map, so the same cut here.
+  p_v3=$("$PACNET" bench --arch mobilenetv3_large_100 --cut blocks.6.0 --threads "$T" --min-time "$MIN_TIME" | grep '^backbone' | median)
+  p_v3d=$("$PACNET" bench --arch mobilenetv3_large_100 --threads "$T" --min-time "$MIN_TIME" | grep '^backbone' | median)
+  printf '%-28s %3s %12s %12s %8s\n' "v1_025 @conv_pw_13_relu" "$T" "$p_v1" "$ort_v1" "$(awk "BEGIN{printf \"%.2f×\", $p_v1/$ort_v1}")"
+  printf '%-28s %3s %12s %12s %8s\n' "v3_large @blocks.6.0" "$T" "$p_v3" "$ort_v3" "$(awk "BEGIN{printf \"%.2f×\", $p_v3/$ort_v3}")"
+  printf '%-28s %3s %12s %12s %8s\n' "v3_large @blocks.5.2 (default)" "$T" "$p_v3d" "$ort_v3" "$(awk "BEGIN{printf \"%.2f×\", $p_v3d/$ort_v3}")"
+done

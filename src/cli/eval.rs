@@ -1,0 +1,119 @@
+//! `pacnet eval --project FILE.pacnet --data DIR`: accuracy, per-class accuracy and the
+//! confusion matrix of a trained project on a folder of class folders. The last line is
+//! always `accuracy: 0.953` (three decimals), for scripts.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::backbone::Backbone;
+use crate::learn::featurize::{Featurizer, import_folder, scan_folder};
+use crate::learn::{Confusion, Head, Project};
+
+/// Arguments of `pacnet eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The trained project (.pacnet).
+    #[arg(long)]
+    pub project: PathBuf,
+    /// Folder with one sub-folder of images per class, named like the project's classes.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The backbone, when it is no longer where the project was recorded (default: the
+    /// project's own).
+    #[arg(long)]
+    pub model: Option<String>,
+}
+
+/// A trained project with the backbone its features come from.
+pub struct Opened {
+    /// The project.
+    pub project: Project,
+    /// Its head.
+    pub head: Head,
+    /// The backbone it was recorded with.
+    pub backbone: Backbone,
+    /// The cut index.
+    pub cut: usize,
+}
+
+/// Loads a project, its head and its backbone (or `model`), and checks they belong together.
+pub fn open(path: &Path, model: Option<&str>) -> anyhow::Result<Opened> {
+    let project = Project::load(path)?;
+    let head = project.head.clone().with_context(|| format!("{}: no trained head yet — train it first (pacnet train)", path.display()))?;
+    let recorded = project.dataset.source().clone();
+    let backbone = match super::train::model_arg(model) {
+        Some(m) => super::load_backbone(Some(&m))?,
+        None => super::load_backbone(Some(&recorded.backbone))
+            .with_context(|| format!("loading the backbone {} was recorded with (pass --model if it moved)", path.display()))?,
+    };
+    let cut = backbone.find_cut(&recorded.cut)?;
+    project.check_backbone(&backbone, cut).with_context(|| path.display().to_string())?;
+    Ok(Opened { project, head, backbone, cut })
+}
+
+/// Runs `pacnet eval`.
+pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
+    scan_folder(&args.data)?;
+    let opened = open(&args.project, args.model.as_deref())?;
+    let out = &mut std::io::stdout().lock();
+    let confusion = evaluate(&opened, &args.data, out)?;
+    print_confusion(&confusion, out)
+}
+
+/// Featurises `data` and counts the head's answers; the folder's classes must be among the
+/// head's (not all of them need to be there).
+pub fn evaluate(opened: &Opened, data: &Path, out: &mut dyn Write) -> anyhow::Result<Confusion> {
+    let classes = opened.head.classes();
+    for (name, _) in scan_folder(data)? {
+        if !classes.contains(&name) {
+            anyhow::bail!("{}: class folder `{name}` is not one of the project's classes ({})", data.join(&name).display(), classes.join(", "));
+        }
+    }
+    let featurizer = Featurizer::new(&opened.backbone, opened.cut, opened.project.dataset.source().crop)?;
+    let bar = super::train::bar("featurising {pos}/{len} images {bar:30}");
+    let import = import_folder(data, &featurizer, 1, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    if !import.skipped.is_empty() {
+        let mut err = std::io::stderr().lock();
+        writeln!(err, "pacnet: skipped {} unreadable file(s):", import.skipped.len())?;
+        for s in &import.skipped {
+            writeln!(err, "  {}", s.reason)?;
+        }
+    }
+    let ds = &import.dataset;
+    let all: Vec<usize> = (0..ds.len()).collect();
+    let predictions = crate::learn::train::predict(&opened.head, &ds.train_data()?, &all)?;
+    let mut confusion = Confusion::new(classes.to_vec());
+    for (e, p) in ds.examples().iter().zip(&predictions) {
+        let truth = ds.classes().get(e.label).and_then(|name| classes.iter().position(|c| c == name));
+        if let Some(t) = truth {
+            confusion.add(t, p.best);
+        }
+    }
+    writeln!(out, "evaluated {} images from {} with {}", confusion.total(), data.display(), opened.project.dataset.source().describe())?;
+    Ok(confusion)
+}
+
+/// Per-class accuracy, the matrix, and the overall accuracy as the last line.
+pub fn print_confusion(c: &Confusion, out: &mut dyn Write) -> anyhow::Result<()> {
+    writeln!(out, "per-class accuracy:")?;
+    let width = c.classes().iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    for pc in c.per_class() {
+        match pc.accuracy() {
+            Some(a) => writeln!(out, "  {:<width$}  {a:.3} ({}/{})", pc.class, pc.correct, pc.total)?,
+            None => writeln!(out, "  {:<width$}  -     (no examples)", pc.class)?,
+        }
+    }
+    writeln!(out, "confusion matrix (rows: true class, columns: predicted):")?;
+    for line in c.table().lines() {
+        writeln!(out, "  {line}")?;
+    }
+    writeln!(out, "accuracy: {:.3}", c.accuracy().unwrap_or(0.0))?;
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! `pacnet train --data DIR --out FILE.pacnet [...]`: featurise a folder of class folders with
+//! the backbone, train the head, save the project, report the validation accuracy.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::backbone::{Backbone, Crop};
+use crate::learn::featurize::{Featurizer, import_folder, scan_folder};
+use crate::learn::train::MIN_PER_CLASS;
+use crate::learn::{Hyper, LearnError, Project, StopReason, TrainEvent, Training};
+
+/// Arguments of `pacnet train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Folder with one sub-folder of images per class; each sub-folder's name is its class.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The project file to write (e.g. `pacman.pacnet`); replaced atomically if it exists.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Model directory or Hugging Face repo id (default: $PACNET_MODEL, else the pinned MobileNet V3).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Where to cut the backbone: a timm name (`blocks.4.1`) or a Keras name (`conv_pw_13_relu`);
+    /// default: the model's default cut.
+    #[arg(long)]
+    pub cut: Option<String>,
+    /// Passes over the training examples [default: 20].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Adam's learning rate [default: 0.0001].
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+    /// Batch size as a fraction of the training examples, in (0, 1] [default: 0.4].
+    #[arg(long, allow_negative_numbers = true)]
+    pub batch_fraction: Option<f64>,
+    /// Hidden units of the head [default: 100].
+    #[arg(long)]
+    pub units: Option<usize>,
+    /// Seed of the initial weights, the validation split and the shuffles [default: 0].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Squeeze the whole frame instead of cropping its centre square.
+    #[arg(long)]
+    pub whole: bool,
+}
+
+impl TrainArgs {
+    /// The hyperparameters asked for, checked; a bad value's error names its flag.
+    pub fn hyper(&self) -> anyhow::Result<Hyper> {
+        let d = Hyper::default();
+        let hyper = Hyper {
+            lr: self.lr.unwrap_or(d.lr),
+            batch_fraction: self.batch_fraction.unwrap_or(d.batch_fraction),
+            epochs: self.epochs.unwrap_or(d.epochs),
+            units: self.units.unwrap_or(d.units),
+            seed: self.seed.unwrap_or(d.seed),
+            ..d
+        };
+        hyper.validate().map_err(flag_error)?;
+        Ok(hyper)
+    }
+}
+
+/// Turns a hyperparameter error into one that names the flag.
+pub fn flag_error(e: LearnError) -> anyhow::Error {
+    match e {
+        LearnError::Hyper { name, value, rule } => anyhow::anyhow!("invalid --{name} {value}: it must be {rule}"),
+        other => other.into(),
+    }
+}
+
+/// Runs `pacnet train`.
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let hyper = args.hyper()?;
+    // Cheap checks of the folder first, so a typo does not wait for the model to load.
+    scan_folder(&args.data)?;
+    if args.out.is_dir() {
+        anyhow::bail!("--out {}: is a folder; give a file name such as {}", args.out.display(), args.out.join("project.pacnet").display());
+    }
+    let backbone = super::load_backbone(model_arg(args.model.as_deref()).as_deref())?;
+    let cut = match &args.cut {
+        Some(name) => backbone.find_cut(name)?,
+        None => backbone.default_cut(),
+    };
+    let crop = if args.whole { Crop::Whole } else { Crop::CenterSquare };
+    let mut err = std::io::stderr().lock();
+    let project = train(&backbone, cut, crop, &args.data, &args.out, hyper, &mut err)?;
+    let out = &mut std::io::stdout().lock();
+    report(&project, &args.out, out)
+}
+
+/// Featurises `data`, trains, and saves the project to `out`; progress and skipped files go
+/// to `log`.
+pub fn train(backbone: &Backbone, cut: usize, crop: Crop, data: &Path, out: &Path, hyper: Hyper, log: &mut dyn Write) -> anyhow::Result<Project> {
+    let featurizer = Featurizer::new(backbone, cut, crop)?;
+    let featurising = bar("featurising {pos}/{len} images {bar:30}");
+    let import = import_folder(data, &featurizer, MIN_PER_CLASS, &mut |done, total| {
+        featurising.set_length(total as u64);
+        featurising.set_position(done as u64);
+    })?;
+    featurising.finish_and_clear();
+    if !import.skipped.is_empty() {
+        writeln!(log, "pacnet: skipped {} unreadable file(s):", import.skipped.len())?;
+        for s in &import.skipped {
+            writeln!(log, "  {}", s.reason)?;
+        }
+    }
+    let mut project = Project::new(import.dataset, hyper.clone());
+    let training = Training::start(project.dataset.train_data()?, hyper.clone(), None)?;
+    let epochs = bar("training {bar:30} epoch {pos}/{len} {msg}");
+    epochs.set_length(hyper.epochs as u64);
+    let outcome = loop {
+        match training.recv() {
+            Some(TrainEvent::Batch { .. }) => {}
+            Some(TrainEvent::Epoch { epoch, train_loss, train_acc, val_loss, val_acc }) => {
+                epochs.set_position(epoch as u64);
+                let val = match (val_loss, val_acc) {
+                    (Some(l), Some(a)) => format!(", val loss {l:.3} acc {a:.3}"),
+                    _ => String::new(),
+                };
+                epochs.set_message(format!("loss {train_loss:.3} acc {train_acc:.3}{val}"));
+            }
+            Some(TrainEvent::Done { head, report }) => break Ok((head, report)),
+            Some(TrainEvent::Stopped(reason)) => break Err(reason),
+            None => break Err(StopReason::Failed(LearnError::Internal { message: "the trainer ended without a result".into() })),
+        }
+    };
+    epochs.finish_and_clear();
+    match outcome {
+        Ok((head, report)) => {
+            project.set_trained(head, &report);
+            project.save(out)?;
+            Ok(project)
+        }
+        Err(StopReason::NonFinite { epoch, batch, loss, lr, last_good: Some(head) }) => {
+            let reason = StopReason::NonFinite { epoch, batch, loss, lr, last_good: None };
+            project.head = Some(*head);
+            project.save(out)?;
+            anyhow::bail!("{reason}; the head of epoch {} was saved to {}", epoch.saturating_sub(1), out.display())
+        }
+        Err(reason) => Err(anyhow::anyhow!("{reason}")).with_context(|| format!("nothing was written to {}", out.display())),
+    }
+}
+
+/// Prints what was trained; the last line is the validation accuracy.
+fn report(project: &Project, out_path: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let ds = &project.dataset;
+    let counts = ds.counts();
+    let per_class: Vec<String> = ds.classes().iter().zip(&counts).map(|(c, n)| format!("{c} {n}")).collect();
+    writeln!(out, "examples: {} ({})", ds.len(), per_class.join(", "))?;
+    writeln!(out, "features: {}", ds.source().describe())?;
+    let Some(record) = &project.training else { return Ok(()) };
+    if let Some(last) = record.epochs.last() {
+        writeln!(out, "final epoch {}: loss {:.4}, training accuracy {:.3}", last.epoch, last.train_loss, last.train_acc)?;
+    }
+    writeln!(out, "saved {}", out_path.display())?;
+    match record.val.as_ref().and_then(|v| v.accuracy().map(|a| (v, a))) {
+        Some((val, acc)) => {
+            writeln!(out, "validation examples: {}", val.total())?;
+            writeln!(out, "validation accuracy: {acc:.3}")?;
+        }
+        None => {
+            let why = record.no_validation.as_deref().unwrap_or("no validation split");
+            writeln!(out, "validation accuracy: n/a ({why})")?;
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr (hidden when stderr is not a terminal).
+pub fn bar(template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// `--model`'s value, or `$PACNET_MODEL`'s, with a directory made absolute and canonical: the
+/// project stores the backbone's id, and `eval` and `predict` load it from there, from any
+/// working directory.
+pub fn model_arg(model: Option<&str>) -> Option<String> {
+    let given = model.map(str::to_owned).or_else(|| std::env::var("PACNET_MODEL").ok().filter(|v| !v.trim().is_empty()))?;
+    let path = Path::new(given.trim());
+    Some(if path.is_dir() { std::fs::canonicalize(path).map_or(given.clone(), |p| p.display().to_string()) } else { given })
+}

@@ -1,0 +1,450 @@
+//! The `.pacnet` project file: examples (features, thumbnails, labels, ids), the trained head,
+//! the hyperparameters and what the features were computed with.
+//!
+//! Layout (all integers little-endian):
+//!
+//! | offset | bytes | what |
+//! |---|---|---|
+//! | 0 | 8 | signature `\x89PACNET\n` (the high byte and the newline catch text-mode mangling, as PNG's does) |
+//! | 8 | 4 | format version ([`FORMAT_VERSION`]) |
+//! | 12 | 4 | flags, 0 |
+//! | 16 | 8 | metadata length M |
+//! | 24 | 8 | data length D |
+//! | 32 | 32 | SHA-256 of the M + D bytes that follow |
+//! | 64 | M | metadata: UTF-8 JSON (`Meta` below: source, classes, hyperparameters, examples, and the byte ranges of every binary section) |
+//! | 64 + M | D | data: features (f16, one row per example, example order), thumbnails (JPEG), head tensors (f32, row-major) |
+//!
+//! The fixed header makes every failure distinguishable: a wrong signature is a foreign file,
+//! a file shorter than 64 + M + D is truncated, a checksum mismatch is corruption, a larger
+//! version is a newer pacnet. Saving writes a temporary file in the target's directory,
+//! fsyncs it and renames it over the target, so a failed save leaves the old file as it was.
+
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use candle_core::{DType, Device, Tensor};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::dataset::{Dataset, Example, FeatureSource, Thumbnail};
+use super::error::{LearnError, Result};
+use super::featurize::{Featurizer, refeaturize};
+use super::features::Features;
+use super::head::Head;
+use super::hyper::Hyper;
+use super::metrics::{Confusion, EpochMetrics};
+use super::train::TrainReport;
+use crate::backbone::Backbone;
+
+/// The first 8 bytes of every project file.
+pub const MAGIC: [u8; 8] = *b"\x89PACNET\n";
+/// The format version this build writes, and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// The file name extension.
+pub const EXTENSION: &str = "pacnet";
+const HEADER_LEN: usize = 64;
+
+/// A dataset, its hyperparameters and (once trained) its head.
+#[derive(Clone, Debug)]
+pub struct Project {
+    /// The examples.
+    pub dataset: Dataset,
+    /// The hyperparameters to train with.
+    pub hyper: Hyper,
+    /// The trained head, if any (it reads the dataset's feature source).
+    pub head: Option<Head>,
+    /// What the last training run measured, if any.
+    pub training: Option<TrainingRecord>,
+}
+
+/// What a training run measured, kept with the head.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingRecord {
+    /// Per-epoch metrics.
+    pub epochs: Vec<EpochMetrics>,
+    /// The final head on the training examples.
+    pub train: Confusion,
+    /// The final head on the validation examples.
+    pub val: Option<Confusion>,
+    /// Why nothing was held out for validation, when nothing was.
+    #[serde(default)]
+    pub no_validation: Option<String>,
+}
+
+impl From<&TrainReport> for TrainingRecord {
+    fn from(r: &TrainReport) -> Self {
+        Self { epochs: r.epochs.clone(), train: r.train.clone(), val: r.val.clone(), no_validation: r.plan.split.no_validation.clone() }
+    }
+}
+
+/// A project recorded with another backbone or cut than the one at hand.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the project's examples were recorded with {} but the backbone is {} (they differ in {}) — re-featurise the examples from their thumbnails (then train again), or load the backbone they were recorded with",
+    recorded.describe(), loaded.describe(), differences.join(", ")
+)]
+pub struct BackboneMismatch {
+    /// What the project's features come from.
+    pub recorded: FeatureSource,
+    /// What the loaded backbone and cut would produce.
+    pub loaded: FeatureSource,
+    /// Which fields differ: `backbone`, `architecture`, `cut`, `shape`, `input size`.
+    pub differences: Vec<&'static str>,
+}
+
+impl Project {
+    /// A project with no head yet.
+    pub fn new(dataset: Dataset, hyper: Hyper) -> Self {
+        Self { dataset, hyper, head: None, training: None }
+    }
+
+    /// Keeps a freshly trained head and its measurements.
+    pub fn set_trained(&mut self, head: Head, report: &TrainReport) {
+        self.head = Some(head);
+        self.training = Some(TrainingRecord::from(report));
+    }
+
+    /// Whether the project's features come from `backbone` at cut index `cut`; if not, the
+    /// error says what differs and what to do.
+    pub fn check_backbone(&self, backbone: &Backbone, cut: usize) -> Result<()> {
+        let recorded = self.dataset.source();
+        let loaded = FeatureSource::of(backbone, cut, recorded.crop)?;
+        let mut differences = Vec::new();
+        for (field, same) in [
+            ("backbone", recorded.backbone == loaded.backbone),
+            ("architecture", recorded.architecture == loaded.architecture),
+            ("cut", recorded.cut == loaded.cut),
+            ("shape", recorded.shape == loaded.shape),
+            ("input size", recorded.input_size == loaded.input_size),
+        ] {
+            if !same {
+                differences.push(field);
+            }
+        }
+        if differences.is_empty() {
+            return Ok(());
+        }
+        Err(BackboneMismatch { recorded: recorded.clone(), loaded, differences }.into())
+    }
+
+    /// A copy whose features come from `featurizer`, computed from the thumbnails; the head
+    /// is dropped (it read the old features). See [`refeaturize`] for progress and cancel.
+    pub fn refeaturize(&self, featurizer: &Featurizer<'_>, progress: &mut dyn FnMut(usize, usize), cancel: &AtomicBool) -> Result<Self> {
+        let dataset = refeaturize(&self.dataset, featurizer, progress, cancel)?;
+        Ok(Self { dataset, hyper: self.hyper.clone(), head: None, training: None })
+    }
+
+    /// Saves atomically to `path` (temporary file in the same directory, fsync, rename).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let fail = |source: std::io::Error| LearnError::Save { path: path.to_owned(), source };
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mut tmp = tempfile::Builder::new().prefix(".pacnet-save-").suffix(".tmp").tempfile_in(dir).map_err(fail)?;
+        self.write(tmp.as_file_mut()).map_err(fail)?;
+        tmp.as_file().sync_all().map_err(fail)?;
+        tmp.persist(path).map_err(|e| fail(e.error))?;
+        // The rename itself lives in the directory: sync it too, or a power cut may undo it.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    /// Reads and validates a project file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| LearnError::io(path, e))?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// Parses a project from the bytes of a file (`path` is only for messages).
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
+        let corrupt = |detail: String| LearnError::Corrupt { path: path.to_owned(), detail };
+        if bytes.get(..MAGIC.len()) != Some(&MAGIC[..]) {
+            if !bytes.is_empty() && MAGIC.starts_with(bytes) {
+                return Err(LearnError::Truncated { path: path.to_owned(), expected: HEADER_LEN as u64, found: bytes.len() as u64 });
+            }
+            return Err(LearnError::NotAProject { path: path.to_owned(), detail: describe_foreign(bytes) });
+        }
+        let header = bytes.get(..HEADER_LEN).ok_or(LearnError::Truncated { path: path.to_owned(), expected: HEADER_LEN as u64, found: bytes.len() as u64 })?;
+        let u32_at = |at: usize| header.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_le_bytes);
+        let u64_at = |at: usize| header.get(at..at + 8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes);
+        let version = u32_at(8);
+        if version > FORMAT_VERSION {
+            return Err(LearnError::NewerVersion { path: path.to_owned(), found: version, supported: FORMAT_VERSION });
+        }
+        if version == 0 {
+            return Err(corrupt("format version 0".into()));
+        }
+        let (meta_len, data_len) = (u64_at(16), u64_at(24));
+        let expected = meta_len.checked_add(data_len).and_then(|n| n.checked_add(HEADER_LEN as u64)).ok_or_else(|| corrupt("impossible section lengths".into()))?;
+        let found = bytes.len() as u64;
+        if found < expected {
+            return Err(LearnError::Truncated { path: path.to_owned(), expected, found });
+        }
+        if found > expected {
+            return Err(corrupt(format!("{} unexpected bytes after the end", found - expected)));
+        }
+        let body = bytes.get(HEADER_LEN..).unwrap_or_default();
+        if header.get(32..64) != Some(Sha256::digest(body).as_slice()) {
+            return Err(corrupt("checksum mismatch: the file was damaged or modified after saving".into()));
+        }
+        let (meta, data) = body.split_at(meta_len as usize);
+        let meta: Meta = serde_json::from_slice(meta).map_err(|e| corrupt(format!("metadata: {e}")))?;
+        meta.into_project(data).map_err(|e| match e {
+            LearnError::Internal { message } => corrupt(message),
+            other => other,
+        })
+    }
+
+    /// Writes the file format to `out` (which must be seekable: the header, with the
+    /// checksum, is written last).
+    fn write(&self, out: &mut File) -> std::io::Result<()> {
+        let (meta, head) = Meta::describe(self).map_err(std::io::Error::other)?;
+        let meta_bytes = serde_json::to_vec(&meta).map_err(std::io::Error::other)?;
+        let mut w = BufWriter::with_capacity(1 << 20, &mut *out);
+        w.write_all(&[0; HEADER_LEN])?;
+        let mut hashing = HashingWriter { inner: &mut w, hash: Sha256::new(), written: 0 };
+        hashing.write_all(&meta_bytes)?;
+        let mut buf = Vec::with_capacity(64 << 10);
+        for e in self.dataset.examples() {
+            buf.clear();
+            buf.extend(e.features.bits().iter().flat_map(|b| b.to_le_bytes()));
+            hashing.write_all(&buf)?;
+        }
+        for e in self.dataset.examples() {
+            hashing.write_all(e.thumbnail.jpeg())?;
+        }
+        for t in &head {
+            buf.clear();
+            buf.extend(t.iter().flat_map(|v| v.to_le_bytes()));
+            hashing.write_all(&buf)?;
+        }
+        let data_len = hashing.written - meta_bytes.len() as u64;
+        if data_len != meta.data_len {
+            return Err(std::io::Error::other(format!("internal error: wrote {data_len} data bytes, planned {}", meta.data_len)));
+        }
+        let digest = hashing.hash.finalize();
+        let mut header = [0u8; HEADER_LEN];
+        let parts: [(usize, &[u8]); 5] = [
+            (0, &MAGIC),
+            (8, &FORMAT_VERSION.to_le_bytes()),
+            (16, &(meta_bytes.len() as u64).to_le_bytes()),
+            (24, &data_len.to_le_bytes()),
+            (32, digest.as_slice()),
+        ];
+        for (at, part) in parts {
+            if let Some(slot) = header.get_mut(at..at + part.len()) {
+                slot.copy_from_slice(part);
+            }
+        }
+        w.seek(SeekFrom::Start(0))?;
+        w.write_all(&header)?;
+        w.flush()
+    }
+}
+
+/// Names what a non-project file probably is, for the error message.
+fn describe_foreign(bytes: &[u8]) -> String {
+    let what = match bytes {
+        [] => "the file is empty",
+        [0xff, 0xd8, 0xff, ..] => "it is a JPEG image",
+        [0x89, b'P', b'N', b'G', ..] => "it is a PNG image",
+        [b'P', b'K', 3, 4, ..] => "it is a zip archive",
+        [_, _, _, _, 0, 0, 0, 0, b'{', ..] => "it looks like a safetensors file (model weights?)",
+        [b'{', ..] => "it is a JSON file",
+        _ if std::str::from_utf8(bytes.get(..bytes.len().min(512)).unwrap_or_default()).is_ok() => "it is a text file",
+        _ => "it does not start with the pacnet signature",
+    };
+    format!("{what}; a .pacnet file starts with \\x89PACNET")
+}
+
+struct HashingWriter<'a, W: Write> {
+    inner: &'a mut W,
+    hash: Sha256,
+    written: u64,
+}
+
+impl<W: Write> Write for HashingWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(buf.get(..n).unwrap_or_default());
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A byte range of the data part.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+struct Section {
+    offset: u64,
+    len: u64,
+}
+
+impl Section {
+    fn slice<'d>(&self, data: &'d [u8], what: &str) -> Result<&'d [u8]> {
+        let end = self.offset.checked_add(self.len);
+        end.and_then(|end| data.get(self.offset as usize..end as usize))
+            .ok_or_else(|| LearnError::Internal { message: format!("{what} lies outside the data ({} + {} > {})", self.offset, self.len, data.len()) })
+    }
+}
+
+/// The metadata JSON.
+#[derive(Serialize, Deserialize)]
+struct Meta {
+    app: String,
+    written_by: String,
+    source: FeatureSource,
+    classes: Vec<String>,
+    hyper: Hyper,
+    next_id: u64,
+    next_burst: u64,
+    examples: Vec<ExampleMeta>,
+    /// f16 little-endian, one row of `source` values per example.
+    features: Section,
+    head: Option<HeadMeta>,
+    data_len: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ExampleMeta {
+    id: u64,
+    label: usize,
+    burst: u64,
+    recorded_ms: u64,
+    thumbnail: Section,
+}
+
+#[derive(Serialize, Deserialize)]
+struct HeadMeta {
+    classes: Vec<String>,
+    input_shape: [usize; 3],
+    units: usize,
+    /// f32 little-endian `[units, input]`.
+    w1: Section,
+    /// f32 little-endian `[units]`.
+    b1: Section,
+    /// f32 little-endian `[classes, units]`.
+    w2: Section,
+    training: Option<TrainingRecord>,
+}
+
+impl Meta {
+    /// The metadata of `p`, and the head's tensors as f32 vectors in file order.
+    fn describe(p: &Project) -> Result<(Self, Vec<Vec<f32>>)> {
+        let ds = &p.dataset;
+        let mut at = 0u64;
+        let mut next = |len: usize| {
+            let s = Section { offset: at, len: len as u64 };
+            at += len as u64;
+            s
+        };
+        let features = next(ds.examples().iter().map(|e| e.features.bytes()).sum());
+        let examples = ds
+            .examples()
+            .iter()
+            .map(|e| ExampleMeta { id: e.id, label: e.label, burst: e.burst, recorded_ms: e.recorded_ms, thumbnail: next(e.thumbnail.len()) })
+            .collect();
+        let (head, tensors) = match &p.head {
+            None => (None, Vec::new()),
+            Some(h) => {
+                let [w1, b1, w2] = h.parameters().map(|t| t.to_dtype(DType::F32).and_then(|t| t.flatten_all()).and_then(|t| t.to_vec1::<f32>()));
+                let tensors = vec![w1?, b1?, w2?];
+                let [s1, s2, s3] = [0, 1, 2].map(|i| next(tensors.get(i).map_or(0, |t| 4 * t.len())));
+                let meta = HeadMeta {
+                    classes: h.classes().to_vec(),
+                    input_shape: h.input_shape(),
+                    units: h.units(),
+                    w1: s1,
+                    b1: s2,
+                    w2: s3,
+                    training: p.training.clone(),
+                };
+                (Some(meta), tensors)
+            }
+        };
+        let (next_id, next_burst) = ds.next_ids();
+        let meta = Meta {
+            app: "pacnet".into(),
+            written_by: format!("pacnet {}", env!("CARGO_PKG_VERSION")),
+            source: ds.source().clone(),
+            classes: ds.classes().to_vec(),
+            hyper: p.hyper.clone(),
+            next_id,
+            next_burst,
+            examples,
+            features,
+            head,
+            data_len: at,
+        };
+        Ok((meta, tensors))
+    }
+
+    /// Rebuilds the project; inconsistencies come back as `Internal` (the caller turns them
+    /// into `Corrupt` with the file name).
+    fn into_project(self, data: &[u8]) -> Result<Project> {
+        let bad = |message: String| LearnError::Internal { message };
+        if self.app != "pacnet" {
+            return Err(bad(format!("metadata names app `{}`", self.app)));
+        }
+        if self.data_len != data.len() as u64 {
+            return Err(bad(format!("metadata expects {} data bytes, the header {}", self.data_len, data.len())));
+        }
+        let d = self.source.len();
+        let mut dataset = Dataset::new(self.classes, self.source.clone()).map_err(|e| bad(e.to_string()))?;
+        let limit = dataset.byte_limit();
+        dataset.set_byte_limit(usize::MAX);
+        let features = self.features.slice(data, "the features")?;
+        if features.len() != 2 * d * self.examples.len() {
+            return Err(bad(format!("{} feature bytes for {} examples of {d} values", features.len(), self.examples.len())));
+        }
+        let rows = features.chunks_exact(2 * d.max(1));
+        for (e, row) in self.examples.iter().zip(rows) {
+            let bits = row.chunks_exact(2).map(|b| <[u8; 2]>::try_from(b).map_or(0, u16::from_le_bytes)).collect();
+            let features = Features::from_bits(bits).map_err(|err| bad(format!("example {}: {err}", e.id)))?;
+            let thumbnail = Thumbnail::from_jpeg(e.thumbnail.slice(data, "a thumbnail")?.to_vec());
+            let example = Example { id: e.id, label: e.label, burst: e.burst, recorded_ms: e.recorded_ms, features, thumbnail };
+            dataset.push(example).map_err(|err| bad(format!("example {}: {err}", e.id)))?;
+        }
+        dataset.set_byte_limit(limit.max(dataset.bytes()));
+        dataset.set_next_ids(self.next_id, self.next_burst);
+        let (head, training) = match self.head {
+            None => (None, None),
+            Some(h) => {
+                if h.input_shape != self.source.shape {
+                    return Err(bad(format!("the head reads {:?} features, the examples have {:?}", h.input_shape, self.source.shape)));
+                }
+                let input: usize = h.input_shape.iter().product();
+                let tensor = |s: Section, dims: (usize, usize), what: &str| -> Result<Tensor> {
+                    let raw = s.slice(data, what)?;
+                    if raw.len() != 4 * dims.0 * dims.1 {
+                        return Err(bad(format!("{what}: {} bytes for {}×{} values", raw.len(), dims.0, dims.1)));
+                    }
+                    let values: Vec<f32> = raw.chunks_exact(4).map(|b| <[u8; 4]>::try_from(b).map_or(f32::NAN, f32::from_le_bytes)).collect();
+                    if values.iter().any(|v| !v.is_finite()) {
+                        return Err(bad(format!("{what} holds NaN or infinite values")));
+                    }
+                    Ok(Tensor::from_vec(values, dims, &Device::Cpu)?)
+                };
+                let w1 = tensor(h.w1, (h.units, input), "the head's hidden kernel")?;
+                let b1 = tensor(h.b1, (1, h.units), "the head's hidden bias")?.flatten_all()?;
+                let w2 = tensor(h.w2, (h.classes.len(), h.units), "the head's output kernel")?;
+                let head = Head::from_parts(h.classes, h.input_shape, w1, b1, w2).map_err(|e| bad(format!("head: {e}")))?;
+                (Some(head), h.training)
+            }
+        };
+        Ok(Project { dataset, hyper: self.hyper, head, training })
+    }
+}
+
+/// The path with the `.pacnet` extension added when it has none.
+pub fn with_extension(path: &Path) -> PathBuf {
+    if path.extension().is_some() { path.to_owned() } else { path.with_extension(EXTENSION) }
+}

@@ -1,0 +1,395 @@
+//! What panels ask for, and how the app does it after the frame is drawn; also how the app
+//! reacts to what the workers report.
+
+use std::path::PathBuf;
+
+use crate::backbone::Crop;
+use crate::camera::SourceSpec;
+use crate::learn::{TrainEvent, Training};
+
+use super::app::{PacnetApp, RunProgress, Tab};
+use super::doc::Document;
+use super::panels::{Modal, Pending};
+use super::runtime::jobs::JobResult;
+use super::runtime::{FeatureCmd, FeatureEvent, GameCmd, RuntimeEvent};
+
+/// A change a panel asks for. Recorded while drawing, applied after it (so no panel changes
+/// the project or a worker halfway through a frame).
+#[must_use]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Show another panel.
+    Tab(Tab),
+    /// Open another camera.
+    Camera(SourceSpec),
+    /// Reopen the current camera now (skips the retry wait).
+    RetryCamera,
+    /// Mirror the camera or not.
+    Mirror(bool),
+    /// How the frame is cropped for the network.
+    Crop(Crop),
+    /// Delete one example.
+    DeleteExample(u64),
+    /// Ask, then delete every example of a class.
+    ClearClass(usize),
+    /// Delete every example of a class (confirmed).
+    ClearClassConfirmed(usize),
+    /// Delete the examples of the last press.
+    UndoBurst,
+    /// Train with the settings' hyperparameters.
+    Train,
+    /// Stop training.
+    StopTraining,
+    /// Ask, then cut the network at another point.
+    UseCut(usize),
+    /// Cut the network at another point (confirmed): re-computes every example's features.
+    UseCutConfirmed(usize),
+    /// Show this layer on the learn panel.
+    ViewLayer(usize),
+    /// An order for the game.
+    Game(GameCmd),
+    /// Start an empty project (asks first if there is unsaved work).
+    New,
+    /// Open a project (asks first if there is unsaved work).
+    Open(PathBuf),
+    /// Save to the project's file (or ask for one).
+    Save,
+    /// Save to this file.
+    SaveAs(PathBuf),
+    /// Show the open or save-as dialog.
+    Dialog(Modal),
+    /// Finish what was pending after the unsaved-work question: save first or not.
+    Resolve {
+        /// Save before going on.
+        save: bool,
+    },
+    /// Close the dialog.
+    CloseModal,
+    /// Drop a message from the screen.
+    Dismiss(usize),
+}
+
+impl PacnetApp {
+    /// Does what `cmd` asks.
+    pub(crate) fn apply(&mut self, cmd: Command) {
+        match cmd {
+            Command::Tab(t) => self.settings.tab = t,
+            Command::Camera(spec) => {
+                self.settings.camera = spec;
+                self.settings.mirror = None;
+            }
+            Command::RetryCamera => {
+                if let Some(c) = self.rt.capture() {
+                    c.switch(self.settings.camera.clone());
+                }
+            }
+            Command::Mirror(m) => self.settings.mirror = Some(m),
+            Command::Crop(c) => self.settings.crop = c,
+            Command::DeleteExample(id) => {
+                if let Some(d) = &mut self.doc {
+                    d.delete(id);
+                }
+            }
+            Command::ClearClass(class) => self.modal = Some(Modal::ConfirmClear(class)),
+            Command::ClearClassConfirmed(class) => {
+                self.modal = None;
+                if let Some(d) = &mut self.doc {
+                    let n = d.clear_class(class);
+                    self.notices.info(format!("deleted {n} examples of `{}`", d.class_name(class)));
+                }
+            }
+            Command::UndoBurst => {
+                if let Some(d) = &mut self.doc
+                    && let Some((class, n)) = d.undo_last_burst()
+                {
+                    self.notices.info(format!("removed the last {n} examples of `{class}`"));
+                }
+            }
+            Command::Train => self.start_training(),
+            Command::StopTraining => self.rt.cancel_training(),
+            Command::UseCut(cut) => {
+                if self.doc.as_ref().is_some_and(|d| d.total() > 0 || d.head().is_some()) {
+                    self.modal = Some(Modal::ConfirmCut(cut));
+                } else {
+                    self.apply(Command::UseCutConfirmed(cut));
+                }
+            }
+            Command::UseCutConfirmed(cut) => {
+                self.modal = None;
+                self.change_cut(cut);
+            }
+            Command::ViewLayer(layer) => {
+                self.settings.learn_layer = self.rt.backbone().and_then(|b| b.cuts().get(layer)).map(|c| c.name.clone());
+                self.settings.learn_first_channel = 0;
+            }
+            Command::Game(g) => self.rt.send_game(g),
+            Command::New => self.guard_unsaved(Pending::New),
+            Command::Open(path) => self.guard_unsaved(Pending::Open(path)),
+            Command::Save => match self.doc.as_ref().and_then(|d| d.path().map(PathBuf::from)) {
+                Some(p) => self.save_to(p),
+                None => self.modal = Some(Modal::save_as(&self.settings)),
+            },
+            Command::SaveAs(path) => {
+                self.modal = None;
+                self.save_to(path);
+            }
+            Command::Dialog(m) => self.modal = Some(m),
+            Command::Resolve { save } => self.resolve(save),
+            Command::CloseModal => self.modal = None,
+            Command::Dismiss(i) => self.notices.dismiss(i),
+        }
+    }
+
+    /// Runs `pending` now, or first asks what to do with unsaved examples.
+    fn guard_unsaved(&mut self, pending: Pending) {
+        if self.doc.as_ref().is_some_and(Document::is_dirty) {
+            self.modal = Some(Modal::Unsaved(pending));
+        } else {
+            self.modal = None;
+            self.run_pending(pending);
+        }
+    }
+
+    fn resolve(&mut self, save: bool) {
+        let Some(Modal::Unsaved(pending)) = self.modal.take() else { return };
+        if save {
+            match self.doc.as_ref().and_then(|d| d.path().map(PathBuf::from)) {
+                Some(p) => {
+                    // Saved from a snapshot taken now, so going on at once loses nothing.
+                    self.save_to(p);
+                }
+                None => {
+                    self.modal = Some(Modal::save_as(&self.settings));
+                    self.notices.info("choose where to save, then try again".into());
+                    return;
+                }
+            }
+        }
+        self.run_pending(pending);
+    }
+
+    fn run_pending(&mut self, pending: Pending) {
+        match pending {
+            Pending::New => self.new_document(),
+            Pending::Open(path) => self.open(path, false),
+        }
+    }
+
+    /// Replaces the project with an empty one at the settings' cut.
+    pub(crate) fn new_document(&mut self) {
+        let Some(bb) = self.rt.backbone().cloned() else { return };
+        let cut = self.settings.cut.as_deref().and_then(|n| bb.find_cut(n).ok()).unwrap_or(bb.default_cut());
+        match Document::new(&bb, cut, self.settings.crop, self.settings.idle_class, self.settings.hyper.clone()) {
+            Ok(doc) => self.set_document(doc),
+            Err(e) => self.notices.error(e),
+        }
+    }
+
+    fn set_document(&mut self, doc: Document) {
+        self.set_recording(None);
+        self.tex.clear_thumbs();
+        self.run = RunProgress::default();
+        self.settings.crop = doc.crop();
+        self.settings.hyper = doc.hyper().clone();
+        self.rt.send_features(FeatureCmd::Crop(doc.crop()));
+        self.rt.send_features(FeatureCmd::SetCut(doc.cut()));
+        self.rt.send_features(FeatureCmd::SetHead(doc.head().cloned()));
+        self.doc = Some(doc);
+    }
+
+    /// Opens `path` on a background thread (re-featurising it if it was recorded at another
+    /// cut or with another backbone).
+    pub(crate) fn open(&mut self, path: PathBuf, recovery: bool) {
+        let Some(bb) = self.rt.backbone().cloned() else {
+            self.pending_open = Some((path, recovery));
+            return;
+        };
+        self.notices.info(format!("opening {}…", path.display()));
+        self.rt.jobs().spawn(move || {
+            let result = Document::load(&path, &bb).map(Box::new);
+            JobResult::Opened { path, recovery, result }
+        });
+    }
+
+    fn save_to(&mut self, path: PathBuf) {
+        let path = crate::learn::project::with_extension(&path);
+        let Some(doc) = &mut self.doc else { return };
+        let project = doc.snapshot();
+        let revision = doc.revision();
+        self.rt.jobs().spawn(move || {
+            let result = project.save(&path).map_err(|e| e.to_string());
+            JobResult::Saved { path, recovery: false, revision, result }
+        });
+    }
+
+    fn start_training(&mut self) {
+        let Some(doc) = &self.doc else { return };
+        if self.rt.is_training() {
+            return;
+        }
+        let data = match doc.train_data() {
+            Ok(d) => d,
+            Err(e) => {
+                self.run.outcome = Some(e.clone());
+                self.notices.error(e);
+                return;
+            }
+        };
+        let repaint = self.rt.repaint();
+        match Training::start(data, self.settings.hyper.clone(), Some(repaint)) {
+            Ok(t) => {
+                let plan = t.plan().clone();
+                self.run = RunProgress {
+                    running: true,
+                    epochs: plan.epochs,
+                    batches_per_epoch: plan.batches_per_epoch,
+                    split: Some((plan.split.train.len(), plan.split.val.len())),
+                    ..RunProgress::default()
+                };
+                self.rt.start_training(t);
+            }
+            Err(e) => {
+                self.run.outcome = Some(e.to_string());
+                self.notices.error(e.to_string());
+            }
+        }
+    }
+
+    fn change_cut(&mut self, cut: usize) {
+        let Some(bb) = self.rt.backbone().cloned() else { return };
+        self.settings.cut = bb.cuts().get(cut).map(|c| c.name.clone());
+        let Some(doc) = &mut self.doc else { return };
+        self.rt.cancel_training();
+        if doc.total() == 0 {
+            if let Err(e) = doc.set_cut_empty(&bb, cut) {
+                self.notices.error(e);
+            }
+            self.rt.send_features(FeatureCmd::SetCut(doc.cut()));
+            self.rt.send_features(FeatureCmd::SetHead(None));
+            return;
+        }
+        let project = doc.snapshot();
+        self.notices.info(format!("re-computing {} examples' features at {}…", doc.total(), self.settings.cut.as_deref().unwrap_or("?")));
+        self.rt.jobs().spawn(move || {
+            let result = Document::refeaturize(project, &bb, cut).map(Box::new);
+            JobResult::Refeaturized { cut, result }
+        });
+    }
+
+    /// Acts on one worker report.
+    pub(crate) fn on_event(&mut self, event: RuntimeEvent) {
+        match event {
+            RuntimeEvent::BackboneReady => {
+                if self.doc.is_none() {
+                    self.new_document();
+                }
+                self.start_features();
+                if let Some((path, recovery)) = self.pending_open.take() {
+                    self.open(path, recovery);
+                }
+            }
+            RuntimeEvent::Feature(FeatureEvent::Example(ex)) => {
+                let Some(doc) = &mut self.doc else { return };
+                let preview = ex.preview.clone();
+                match doc.add(*ex) {
+                    Ok(Some(id)) => self.tex.insert_thumb(&self.ctx, id, &preview),
+                    Ok(None) => {}
+                    Err(e) => {
+                        self.set_recording(None);
+                        self.notices.error(e);
+                    }
+                }
+            }
+            RuntimeEvent::Feature(FeatureEvent::Error(e)) => self.notices.error(e),
+            RuntimeEvent::Game(_) => {}
+            RuntimeEvent::Train(e) => self.on_train(e),
+            RuntimeEvent::Job(j) => self.on_job(j),
+        }
+    }
+
+    fn on_train(&mut self, e: TrainEvent) {
+        let per = self.run.batches_per_epoch.max(1) as f64;
+        match e {
+            TrainEvent::Batch { epoch, batch, loss } => {
+                self.run.batch_loss.push([(epoch - 1) as f64 + batch as f64 / per, f64::from(loss)]);
+            }
+            TrainEvent::Epoch { epoch, train_loss, train_acc, val_loss, val_acc } => {
+                self.run.epochs_done.push(crate::learn::EpochMetrics { epoch, train_loss, train_acc, val_loss, val_acc });
+            }
+            TrainEvent::Done { head, report } => {
+                self.run.running = false;
+                let acc = report.val_accuracy().or(report.train_accuracy()).map_or_else(String::new, |a| format!(" — accuracy {:.1} %", a * 100.0));
+                self.run.outcome = Some(format!("trained in {:.1} s{acc}", report.elapsed.as_secs_f32()));
+                if let Some(doc) = &mut self.doc {
+                    doc.set_trained(head.clone(), &report);
+                }
+                self.rt.send_features(FeatureCmd::SetHead(Some(head)));
+            }
+            TrainEvent::Stopped(reason) => {
+                self.run.running = false;
+                let line = reason.to_string();
+                if let crate::learn::StopReason::NonFinite { last_good: Some(head), .. } = reason
+                    && let Some(doc) = &mut self.doc
+                {
+                    doc.set_head(*head.clone());
+                    self.rt.send_features(FeatureCmd::SetHead(Some(*head)));
+                }
+                self.run.outcome = Some(line.clone());
+                if line != "training cancelled" {
+                    self.notices.error(line);
+                }
+            }
+        }
+    }
+
+    fn on_job(&mut self, j: JobResult) {
+        match j {
+            JobResult::Saved { path, recovery, revision, result } => match result {
+                Ok(()) => {
+                    if !recovery {
+                        self.settings.remember(path.clone());
+                        if let Some(doc) = &mut self.doc {
+                            doc.saved(&path, revision);
+                        }
+                        // The work is safe in its own file now.
+                        if let Some(r) = self.options.recovery_path() {
+                            let _ = std::fs::remove_file(r);
+                        }
+                    }
+                    if recovery {
+                        tracing::info!("autosaved to {}", path.display());
+                    } else {
+                        self.notices.info(format!("saved {}", path.display()));
+                    }
+                }
+                Err(e) if recovery => self.notices.error(format!("could not autosave to the recovery file: {e}")),
+                Err(e) => self.notices.error(format!("could not save: {e} — your examples are still here; try another place (Project > Save as…)")),
+            },
+            JobResult::Opened { path, recovery, result } => match result {
+                Ok(doc) => {
+                    let mut doc = *doc;
+                    if recovery {
+                        doc.forget_path();
+                        self.notices.info(format!("recovered {} unsaved examples from the last session — save them with Project > Save as…", doc.total()));
+                    } else {
+                        self.settings.remember(path.clone());
+                        self.notices.info(format!("opened {} ({} examples)", path.display(), doc.total()));
+                    }
+                    self.set_document(doc);
+                }
+                Err(e) => self.notices.error(e),
+            },
+            JobResult::Refeaturized { cut: _, result } => match result {
+                Ok(doc) => {
+                    let doc = match &self.doc {
+                        Some(old) => doc.replacing(old),
+                        None => *doc,
+                    };
+                    self.notices.info(format!("features re-computed at the new cut for {} examples — train again", doc.total()));
+                    self.set_document(doc);
+                }
+                Err(e) => self.notices.error(format!("could not change the cut: {e}")),
+            },
+        }
+    }
+}

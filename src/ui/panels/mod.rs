@@ -1,0 +1,72 @@
+//! The panels: one file each, plus the top bar ([`top`]), the dialogs ([`project`]) and shared
+//! drawing helpers ([`widgets`]).
+//!
+//! A panel holds view state only (which class's samples are shown, a text field's contents).
+//! It reads the app's state through [`Ctx`] and records [`Command`]s; sliders edit the
+//! settings directly, and the app tells the workers about changed settings after the frame.
+
+mod learn;
+mod play;
+pub mod project;
+mod record;
+mod top;
+mod train;
+pub mod widgets;
+
+use egui::Ui;
+
+use super::app::{PacnetApp, RunProgress, Settings, Tab};
+use super::commands::Command;
+use super::doc::Document;
+use super::runtime::Runtime;
+use super::textures::Textures;
+
+pub use project::{Modal, Pending};
+pub use top::Notices;
+
+/// Everything a panel may look at, and the settings it may edit.
+pub struct Ctx<'a> {
+    /// The settings (sliders edit them in place).
+    pub settings: &'a mut Settings,
+    /// The workers' newest results.
+    pub rt: &'a Runtime,
+    /// The open project.
+    pub doc: Option<&'a Document>,
+    /// Textures (thumbnails are made on demand).
+    pub tex: &'a mut Textures,
+    /// Training progress.
+    pub run: &'a RunProgress,
+    /// The class being recorded.
+    pub recording: Option<usize>,
+    /// Commands for after the frame.
+    pub cmds: &'a mut Vec<Command>,
+    /// The UI's own frame rate and time.
+    pub frames: &'a super::meters::FrameStats,
+}
+
+/// The panels' view state.
+#[derive(Default)]
+pub struct Views {
+    record: record::RecordView,
+    learn: learn::LearnView,
+}
+
+/// Draws the whole window into `ui`.
+pub fn show(app: &mut PacnetApp, ui: &mut Ui, cmds: &mut Vec<Command>) {
+    let PacnetApp { settings, rt, doc, recording, run, tex, notices, modal, views, frames, .. } = app;
+    let mut cx = Ctx { settings, rt, doc: doc.as_ref(), tex, run, recording: recording.active.map(|(c, _)| c), cmds, frames };
+    top::top_bar(ui, &mut cx);
+    top::banners(ui, &mut cx, notices);
+    top::status_bar(ui, &mut cx, notices);
+    let mut held = None;
+    egui::CentralPanel::default().show(ui, |ui| match cx.settings.tab {
+        Tab::Record => held = views.record.ui(ui, &mut cx, modal.is_none()),
+        Tab::Train => train::ui(ui, &mut cx),
+        Tab::Play => play::ui(ui, &mut cx),
+        Tab::Learn => views.learn.ui(ui, &mut cx),
+    });
+    if let Some(m) = modal {
+        project::modal(ui.ctx(), m, &mut cx);
+    }
+    app.set_recording(held);
+}

@@ -1,0 +1,139 @@
+//! Play: the game, and beside it how the model is steering — the joystick with the predicted
+//! direction lit, a confidence bar per class, the threshold and smoothing, the prediction rate
+//! and the end-to-end latency, the game speed.
+
+use egui::{Color32, RichText, Sense, Stroke, StrokeKind, Ui, Vec2, vec2};
+
+use crate::game::{Dir, Phase};
+
+use super::super::commands::Command;
+use super::super::game_view;
+use super::super::runtime::{GameCmd, SteeredBy};
+use super::widgets::{ACCENT, camera_view, confidence_bar, dir_name, hint, joystick_cell, paint_arrow};
+use super::Ctx;
+
+/// Width of the side column.
+const SIDE: f32 = 330.0;
+
+/// Draws the play panel.
+pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
+    let time = ui.input(|i| i.time);
+    let snapshot = cx.rt.game().and_then(|g| g.snapshot());
+    egui::Panel::right("play-side").exact_size(SIDE).resizable(false).show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| side(ui, cx, snapshot.as_deref()));
+    });
+    egui::CentralPanel::default().show(ui, |ui| {
+        let rect = ui.available_rect_before_wrap();
+        let (rect, _) = ui.allocate_exact_size(rect.size(), Sense::hover());
+        match &snapshot {
+            Some(s) => {
+                let painter = ui.painter_at(rect);
+                game_view::paint(&painter, rect, &s.game, time);
+                if cx.settings.show_targets {
+                    game_view::paint_targets(&painter, rect, &s.game);
+                }
+                if s.game.phase() == Phase::GameOver {
+                    painter.text(rect.center_bottom() - vec2(0.0, 30.0), egui::Align2::CENTER_CENTER, "Press “New game” to play again", egui::FontId::proportional(18.0), Color32::WHITE);
+                }
+            }
+            None => {
+                ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, "the game is starting…", egui::FontId::proportional(18.0), Color32::GRAY);
+            }
+        }
+    });
+}
+
+fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&super::super::runtime::GameSnapshot>) {
+    let live = cx.rt.features().and_then(|f| f.live());
+    let prediction = live.as_ref().and_then(|l| l.prediction.clone());
+    let has_head = cx.doc.is_some_and(|d| d.head().is_some());
+    camera_view(ui, cx.tex.camera.as_ref().map(|t| &t.texture), vec2(SIDE - 10.0, 200.0), cx.settings.crop, None);
+    if has_head {
+        hint(ui, "Hold your object the way you recorded it. Below the threshold, or on “none”, Pac-Man keeps going. The arrow keys always work too.");
+    } else {
+        ui.label(RichText::new("No trained model yet: record examples (1 Record), train (2 Train), then come back. Until then, play with the arrow keys.").color(ACCENT));
+    }
+    ui.add_space(6.0);
+
+    // The joystick: the model's decision lit, the arrow key (or model) that steered outlined.
+    let decided = prediction.as_ref().and_then(|p| p.decision.dir);
+    let steered = snapshot.and_then(|s| s.asked.zip(s.steered_by));
+    ui.horizontal(|ui| {
+        joystick(ui, decided, steered);
+        ui.vertical(|ui| {
+            let who = match steered {
+                Some((d, SteeredBy::Keyboard)) => format!("{} (arrow key)", dir_name(d)),
+                Some((d, SteeredBy::Model)) => format!("{} (model)", dir_name(d)),
+                None => "keep going".to_owned(),
+            };
+            ui.label(RichText::new(who).size(18.0).strong());
+            if let Some(s) = snapshot {
+                ui.label(format!("score {}  ·  lives {}", s.game.score(), s.game.lives()));
+                ui.label(format!("level {}  ·  tick {}", s.game.level(), s.game.tick()));
+            }
+        });
+    });
+
+    ui.add_space(6.0);
+    ui.label(RichText::new("Confidence (smoothed)").strong());
+    match &prediction {
+        Some(p) => {
+            for (i, (name, v)) in p.classes.iter().zip(&p.smoothed).enumerate() {
+                confidence_bar(ui, name, *v, Some(cx.settings.steer.threshold), i == p.decision.best, SIDE - 20.0);
+            }
+        }
+        None => hint(ui, if has_head { "waiting for the camera…" } else { "no model" }),
+    }
+    ui.add(egui::Slider::new(&mut cx.settings.steer.threshold, 0.0..=1.0).text("threshold")).on_hover_text("The smoothed confidence a direction needs before Pac-Man turns (the red tick).");
+    ui.add(egui::Slider::new(&mut cx.settings.steer.smoothing, 0.0..=0.95).text("smoothing")).on_hover_text("How much of the past is kept in the average: more is calmer but later.");
+    ui.checkbox(&mut cx.settings.use_model, "Steer with the model");
+
+    let rate = live.as_ref().map_or(0.0, |l| l.rate);
+    let pipeline = live.as_ref().map_or(0.0, |l| l.pipeline_ms);
+    let latency = snapshot.and_then(|s| s.latency_ms);
+    ui.label(format!("{rate:.0} predictions/s · network {pipeline:.1} ms"));
+    ui.label(match latency {
+        Some(ms) => format!("latency {ms:.0} ms (camera frame to Pac-Man)"),
+        None => "latency — (no model steering yet)".to_owned(),
+    })
+    .on_hover_text("From the moment a camera frame reaches pacnet to the first game tick steered by its prediction. The camera's own delay (exposure, USB: typically 30–60 ms) comes on top.");
+
+    ui.separator();
+    let mut speed = cx.settings.game_speed;
+    if ui.add(egui::Slider::new(&mut speed, 25..=100).text("game speed %")).changed() {
+        cx.settings.game_speed = speed;
+    }
+    ui.horizontal(|ui| {
+        let paused = snapshot.is_some_and(|s| s.paused);
+        if ui.button(if paused { "Resume (P)" } else { "Pause (P)" }).clicked() {
+            cx.cmds.push(Command::Game(GameCmd::Paused(!paused)));
+        }
+        if ui.button("New game").clicked() {
+            cx.cmds.push(Command::Game(GameCmd::Restart));
+        }
+    });
+    ui.checkbox(&mut cx.settings.show_targets, "Show where each ghost is heading");
+    if matches!(cx.settings.camera, crate::camera::SourceSpec::Demo) {
+        hint(ui, "Demo camera: move the toy with W A S D, tilt with Q E, C to centre it.");
+    }
+}
+
+/// A 3 × 3 joystick: `decided` (the model's pick) filled, `steered` (what Pac-Man was asked
+/// this tick) outlined.
+fn joystick(ui: &mut Ui, decided: Option<Dir>, steered: Option<(Dir, SteeredBy)>) {
+    let cell = 34.0;
+    let (rect, _) = ui.allocate_exact_size(Vec2::splat(cell * 3.0), Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 12.0, ui.visuals().extreme_bg_color);
+    for d in [Dir::Up, Dir::Left, Dir::Right, Dir::Down] {
+        let (c, r) = joystick_cell(Some(d), 0);
+        let r = egui::Rect::from_min_size(rect.min + vec2(c as f32, r as f32) * cell, Vec2::splat(cell)).shrink(3.0);
+        let lit = decided == Some(d);
+        painter.rect_filled(r, 6.0, if lit { ACCENT } else { ui.visuals().widgets.inactive.bg_fill });
+        if steered.is_some_and(|(s, _)| s == d) {
+            painter.rect_stroke(r, 6.0, Stroke::new(2.5, Color32::WHITE), StrokeKind::Outside);
+        }
+        let fg = if lit { Color32::BLACK } else { ui.visuals().text_color() };
+        paint_arrow(&painter, r.center(), cell * 0.45, d, fg);
+    }
+}

@@ -1,0 +1,443 @@
+//! The `pacnet-features` thread: every new camera frame goes through the backbone here, never
+//! on the UI thread.
+//!
+//! Per frame: crop and resize to the network's input (what it "sees"), normalise, run the
+//! backbone up to the chosen cut, and then
+//! - while a record button is held, send the features and the input image as an example, at
+//!   the chosen rate (paced by the frames' own timestamps, so a slow machine records fewer
+//!   examples rather than duplicates);
+//! - with a trained head, predict, smooth and decide a direction, and put it in the steering
+//!   slot the game thread reads;
+//! - when the learn panel is open, also keep one layer's activations as an [`Atlas`] and, twice
+//!   a second, MobileNet's own top-5 guesses.
+//!
+//! The latest results go into single slots (a slow UI sees the newest, never a backlog);
+//! examples and errors go through a channel, since none may be lost. The loop ends when the
+//! command channel closes (the UI dropped its sender) or the camera stops for good.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use fast_image_resize::Resizer;
+use image::RgbImage;
+
+use crate::backbone::{Backbone, Crop, Guess, Workspace};
+use crate::camera::FrameReader;
+use crate::game::Dir;
+use crate::camera::Resolution;
+use crate::learn::{Features, Head, Thumbnail};
+
+use super::super::maps::{Atlas, atlas};
+use super::super::meters::{Ema, RateMeter};
+use super::super::steer::{Decision, SteerSettings, Smoother, decide};
+use super::{Repaint, Slot};
+
+/// How many channels one activation view shows at most (an 8 × 8 grid).
+pub const MAX_CHANNELS: usize = 64;
+/// How often the activation view is refreshed.
+const VIEW_PERIOD: Duration = Duration::from_millis(100);
+/// How often MobileNet's own top-5 is computed (a whole extra forward pass).
+const TOP5_PERIOD: Duration = Duration::from_millis(500);
+
+/// Recording while a class button is held.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RecordRequest {
+    /// Index of the class being recorded.
+    pub class: usize,
+    /// Identifies this press, so the whole burst can be undone.
+    pub burst: u64,
+    /// Examples per second (at most one per camera frame).
+    pub per_second: f32,
+}
+
+/// What the learn panel wants to see.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ViewRequest {
+    /// Cut index whose activations to show; `None` when the panel is closed.
+    pub layer: Option<usize>,
+    /// First channel shown.
+    pub first_channel: usize,
+    /// Whether to compute MobileNet's top-5.
+    pub top5: bool,
+}
+
+/// Orders for the worker.
+pub enum FeatureCmd {
+    /// Extract features at this cut from now on.
+    SetCut(usize),
+    /// Predict with this head (or stop predicting).
+    SetHead(Option<Head>),
+    /// Start or stop recording.
+    Record(Option<RecordRequest>),
+    /// Threshold and smoothing.
+    Steer(SteerSettings),
+    /// The learn panel's needs.
+    View(ViewRequest),
+    /// How the frame is cropped to a square.
+    Crop(Crop),
+}
+
+/// One recorded example.
+pub struct Recorded {
+    /// Class index.
+    pub class: usize,
+    /// The press it belongs to.
+    pub burst: u64,
+    /// The cut the features come from.
+    pub cut: usize,
+    /// Backbone activation at `cut`, CHW, packed for the dataset.
+    pub features: Features,
+    /// The network's input image, JPEG-encoded here rather than on the UI thread.
+    pub thumbnail: Thumbnail,
+    /// A small copy of the input for the sample grid, so the UI need not decode the JPEG.
+    pub preview: RgbImage,
+}
+
+/// What the worker reports through its channel.
+pub enum FeatureEvent {
+    /// A recorded example.
+    Example(Box<Recorded>),
+    /// Something failed for a frame (said once until it changes).
+    Error(String),
+}
+
+/// A prediction with what the steering made of it.
+#[derive(Clone, Debug)]
+pub struct LivePrediction {
+    /// The head's classes.
+    pub classes: Vec<String>,
+    /// Raw probabilities of the last frame.
+    pub probs: Vec<f32>,
+    /// Smoothed probabilities.
+    pub smoothed: Vec<f32>,
+    /// The decision on the smoothed ones.
+    pub decision: Decision,
+}
+
+/// The newest per-frame results.
+#[derive(Clone, Debug)]
+pub struct Live {
+    /// Camera frame number these results are for.
+    pub seq: u64,
+    /// Cut the features came from.
+    pub cut: usize,
+    /// The head's verdict, when there is a head.
+    pub prediction: Option<LivePrediction>,
+    /// Frames processed per second.
+    pub rate: f32,
+    /// Time from picking up a frame to publishing its results, milliseconds (smoothed).
+    pub pipeline_ms: f32,
+}
+
+/// One layer's activations and MobileNet's guesses for the learn panel.
+#[derive(Clone, Debug)]
+pub struct LayerView {
+    /// Cut index shown.
+    pub layer: usize,
+    /// Its channels as pictures.
+    pub atlas: Atlas,
+    /// The input image the network saw.
+    pub input: RgbImage,
+    /// MobileNet's own top-5 (the latest computed; may be a few frames old).
+    pub top5: Vec<Guess>,
+}
+
+/// The steering direction for the game thread, with when its frame was picked up.
+#[derive(Clone, Copy, Debug)]
+pub struct Steer {
+    /// `None`: keep going.
+    pub dir: Option<Dir>,
+    /// When the worker took the frame this came from.
+    pub picked: Instant,
+}
+
+/// The running worker.
+pub struct FeatureWorker {
+    tx: Option<Sender<FeatureCmd>>,
+    events: Receiver<FeatureEvent>,
+    live: Slot<Live>,
+    view: Slot<LayerView>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Where the worker starts.
+pub struct FeatureSetup {
+    /// The cut to extract at.
+    pub cut: usize,
+    /// The crop.
+    pub crop: Crop,
+    /// Steering settings.
+    pub steer: SteerSettings,
+}
+
+impl FeatureWorker {
+    /// The thread's name.
+    pub const THREAD_NAME: &'static str = "pacnet-features";
+
+    /// Starts the worker on `reader`'s frames. `steer` is the slot the game thread reads.
+    ///
+    /// # Errors
+    /// When the operating system refuses a thread.
+    pub fn start(backbone: Arc<Backbone>, reader: FrameReader, setup: FeatureSetup, steer: Slot<Steer>, repaint: Repaint) -> std::io::Result<Self> {
+        let (tx, rx) = channel();
+        let (etx, events) = channel();
+        let live = Slot::default();
+        let view = Slot::default();
+        let mut state = State::new(backbone, setup, steer, live.clone(), view.clone(), etx, repaint);
+        let thread = std::thread::Builder::new().name(Self::THREAD_NAME.into()).spawn(move || state.run(&reader, &rx))?;
+        Ok(Self { tx: Some(tx), events, live, view, thread: Some(thread) })
+    }
+
+    /// Sends an order; ignored if the worker has ended (its error was reported already).
+    pub fn send(&self, cmd: FeatureCmd) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(cmd);
+        }
+    }
+
+    /// The next event if one is waiting (never blocks).
+    pub fn try_recv(&self) -> Option<FeatureEvent> {
+        self.events.try_recv().ok()
+    }
+
+    /// The newest per-frame results.
+    pub fn live(&self) -> Option<Arc<Live>> {
+        self.live.get()
+    }
+
+    /// The newest layer view.
+    pub fn view(&self) -> &Slot<LayerView> {
+        &self.view
+    }
+
+    /// Whether the thread has ended.
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+}
+
+impl Drop for FeatureWorker {
+    fn drop(&mut self) {
+        // Closing the channel ends the loop within one frame wait (100 ms at most).
+        self.tx = None;
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            tracing::error!("the feature thread panicked");
+        }
+    }
+}
+
+/// Everything the thread owns.
+struct State {
+    bb: Arc<Backbone>,
+    cut: usize,
+    crop: Crop,
+    head: Option<Head>,
+    record: Option<RecordRequest>,
+    /// Frame timestamp of the last recorded example.
+    last_record: Option<Duration>,
+    steer_settings: SteerSettings,
+    smoother: Smoother,
+    view_req: ViewRequest,
+    last_view: Option<Instant>,
+    last_top5: Option<Instant>,
+    top5: Vec<Guess>,
+    rate: RateMeter,
+    pipeline: Ema,
+    last_error: Option<String>,
+    steer: Slot<Steer>,
+    live: Slot<Live>,
+    view: Slot<LayerView>,
+    events: Sender<FeatureEvent>,
+    repaint: Repaint,
+}
+
+impl State {
+    fn new(bb: Arc<Backbone>, setup: FeatureSetup, steer: Slot<Steer>, live: Slot<Live>, view: Slot<LayerView>, events: Sender<FeatureEvent>, repaint: Repaint) -> Self {
+        Self {
+            bb,
+            cut: setup.cut,
+            crop: setup.crop,
+            head: None,
+            record: None,
+            last_record: None,
+            steer_settings: setup.steer,
+            smoother: Smoother::default(),
+            view_req: ViewRequest::default(),
+            last_view: None,
+            last_top5: None,
+            top5: Vec::new(),
+            rate: RateMeter::new(Duration::from_secs(2)),
+            pipeline: Ema::default(),
+            last_error: None,
+            steer,
+            live,
+            view,
+            events,
+            repaint,
+        }
+    }
+
+    fn run(&mut self, reader: &FrameReader, rx: &Receiver<FeatureCmd>) {
+        let size = self.bb.config().input_size as u32;
+        let mut resizer = Resizer::new();
+        let mut input = RgbImage::new(size, size);
+        let mut chw = vec![0.0f32; 3 * (size as usize) * (size as usize)];
+        let mut ws = Workspace::default();
+        let mut seq = 0;
+        loop {
+            loop {
+                match rx.try_recv() {
+                    Ok(cmd) => self.apply(cmd),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            }
+            let Some(frame) = reader.wait_newer(seq, Duration::from_millis(100)) else {
+                if reader.is_stopped() {
+                    // `wait_newer` returns at once on a stopped capture: don't spin.
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                continue;
+            };
+            seq = frame.seq;
+            let picked = Instant::now();
+            let pre = self.bb.preprocess();
+            if let Err(e) = pre.resize_into(&mut resizer, &frame.image, self.crop, &mut input).and_then(|()| pre.normalize_into(&input, &mut chw)) {
+                self.error(format!("could not prepare the camera frame: {e}"));
+                continue;
+            }
+            self.process(&mut ws, &input, &chw, frame.seq, frame.timestamp, picked);
+            (self.repaint)();
+        }
+    }
+
+    fn apply(&mut self, cmd: FeatureCmd) {
+        match cmd {
+            FeatureCmd::SetCut(cut) => self.cut = cut,
+            FeatureCmd::SetHead(head) => {
+                self.head = head;
+                self.smoother.reset();
+                if self.head.is_none() {
+                    self.steer.clear();
+                }
+            }
+            FeatureCmd::Record(r) => {
+                if r.map(|r| r.burst) != self.record.map(|r| r.burst) {
+                    self.last_record = None;
+                }
+                self.record = r;
+            }
+            FeatureCmd::Steer(s) => self.steer_settings = s,
+            FeatureCmd::View(v) => {
+                if v.layer.is_none() {
+                    self.view.clear();
+                }
+                self.view_req = v;
+            }
+            FeatureCmd::Crop(c) => self.crop = c,
+        }
+    }
+
+    fn error(&mut self, message: String) {
+        if self.last_error.as_deref() != Some(message.as_str()) {
+            tracing::warn!("features: {message}");
+            let _ = self.events.send(FeatureEvent::Error(message.clone()));
+            self.last_error = Some(message);
+        }
+    }
+
+    fn process(&mut self, ws: &mut Workspace, input: &RgbImage, chw: &[f32], seq: u64, timestamp: Duration, picked: Instant) {
+        let now = Instant::now();
+        let cuts = self.bb.cuts().len();
+        let view_layer = self.view_req.layer.filter(|&l| l < cuts && self.last_view.is_none_or(|t| now - t >= VIEW_PERIOD));
+        let cut = self.cut.min(cuts.saturating_sub(1));
+        let stop = view_layer.map_or(cut, |l| l.max(cut));
+        let mut features = Vec::new();
+        let mut activation = Vec::new();
+        let run = self.bb.net().run_in(ws, chw, stop, &mut |i, values| {
+            if i == cut {
+                features.extend_from_slice(values);
+            }
+            if Some(i) == view_layer {
+                activation.extend_from_slice(values);
+            }
+        });
+        if let Err(e) = run {
+            self.error(format!("the backbone failed on a frame: {e}"));
+            return;
+        }
+        self.record_example(&features, input, timestamp);
+        let prediction = self.predict(&features, picked);
+        if let Some(layer) = view_layer {
+            self.publish_view(layer, &activation, input, chw, now);
+        }
+        self.rate.tick(now);
+        self.pipeline.push(picked.elapsed().as_secs_f32() * 1000.0);
+        let live = Live { seq, cut, prediction, rate: self.rate.rate(now), pipeline_ms: self.pipeline.get().unwrap_or(0.0) };
+        self.live.put(live);
+    }
+
+    fn record_example(&mut self, features: &[f32], input: &RgbImage, timestamp: Duration) {
+        let Some(req) = self.record else { return };
+        let period = Duration::from_secs_f32(1.0 / req.per_second.clamp(0.1, 120.0));
+        // A timestamp going backwards means the camera restarted its clock (a new source).
+        let due = self.last_record.is_none_or(|last| timestamp < last || timestamp - last + Duration::from_millis(2) >= period);
+        if !due {
+            return;
+        }
+        self.last_record = Some(timestamp);
+        let packed = Features::from_f32(features).map_err(|e| e.to_string()).and_then(|f| Thumbnail::encode(input).map(|t| (f, t)).map_err(|e| e.to_string()));
+        let (features, thumbnail) = match packed {
+            Ok(p) => p,
+            Err(e) => {
+                self.error(format!("could not keep an example: {e}"));
+                return;
+            }
+        };
+        let t = super::super::textures::THUMB;
+        let preview = crate::camera::resize(input, Resolution::new(t, t)).unwrap_or_else(|_| input.clone());
+        let example = Recorded { class: req.class, burst: req.burst, cut: self.cut, features, thumbnail, preview };
+        let _ = self.events.send(FeatureEvent::Example(Box::new(example)));
+    }
+
+    fn predict(&mut self, features: &[f32], picked: Instant) -> Option<LivePrediction> {
+        let head = self.head.as_ref()?;
+        if head.input_len() != features.len() {
+            // A head trained at another cut: no prediction until it is retrained.
+            self.steer.clear();
+            return None;
+        }
+        let p = match head.predict(features) {
+            Ok(p) => p,
+            Err(e) => {
+                self.error(format!("the head failed to predict: {e}"));
+                return None;
+            }
+        };
+        let classes = head.classes().to_vec();
+        let smoothed = self.smoother.update(&p.probs, self.steer_settings.smoothing).to_vec();
+        let decision = decide(&classes, &smoothed, self.steer_settings.threshold)?;
+        self.steer.put(Steer { dir: decision.dir, picked });
+        Some(LivePrediction { classes, probs: p.probs, smoothed, decision })
+    }
+
+    fn publish_view(&mut self, layer: usize, activation: &[f32], input: &RgbImage, chw: &[f32], now: Instant) {
+        self.last_view = Some(now);
+        if self.view_req.top5 && self.last_top5.is_none_or(|t| now - t >= TOP5_PERIOD) {
+            self.last_top5 = Some(now);
+            match self.bb.head_outputs_chw(chw) {
+                Ok(out) => self.top5 = self.bb.top_k(&out.probs, 5),
+                Err(e) => self.error(format!("MobileNet's classifier failed: {e}")),
+            }
+        }
+        let Some(shape) = self.bb.cuts().get(layer).map(|c| c.shape) else { return };
+        let first = self.view_req.first_channel.min(shape[0].saturating_sub(1));
+        if let Some(atlas) = atlas(activation, shape, first, MAX_CHANNELS, 1) {
+            self.view.put(LayerView { layer, atlas, input: input.clone(), top5: self.top5.clone() });
+        }
+    }
+}

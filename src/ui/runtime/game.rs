@@ -1,0 +1,252 @@
+//! The `pacnet-game` thread: runs Pac-Man at 60 ticks a second, whatever the window does.
+//!
+//! Input each tick: the arrow keys if one is held (they always win), otherwise the newest
+//! steering decision of the feature worker if it is fresh. After the ticks of each 60 Hz
+//! slice it publishes a copy of the game for the renderer and forwards the game's events.
+//! The game only runs while the play panel is shown; the loop ends when the UI drops its
+//! command sender.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, TryRecvError, channel, sync_channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::game::{Dir, Event, Game, Input, Options, Pacer};
+
+use super::super::meters::Ema;
+use super::features::Steer;
+use super::{Repaint, Slot};
+
+/// A steering decision older than this is ignored (the camera or the worker stalled).
+pub const STALE_AFTER: Duration = Duration::from_millis(500);
+const TICK: Duration = Duration::from_nanos(1_000_000_000 / 60);
+
+/// Orders for the game thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GameCmd {
+    /// The arrow key held now, if any.
+    Keys(Option<Dir>),
+    /// Game speed in percent (25–100).
+    Speed(u32),
+    /// Whether the game runs at all (the play panel is visible).
+    Running(bool),
+    /// Hold the game still (shows PAUSED).
+    Paused(bool),
+    /// Start a new game.
+    Restart,
+    /// Whether the model's predictions steer.
+    UseModel(bool),
+}
+
+/// Who steered on the last tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SteeredBy {
+    /// An arrow key.
+    Keyboard,
+    /// The model's prediction.
+    Model,
+}
+
+/// What the renderer draws: a copy of the game and how it was steered.
+#[derive(Clone, Debug)]
+pub struct GameSnapshot {
+    /// The game after the last tick.
+    pub game: Game,
+    /// The input source of the last tick that asked for a direction.
+    pub steered_by: Option<SteeredBy>,
+    /// The direction asked for on the last tick.
+    pub asked: Option<Dir>,
+    /// From picking up a camera frame to the first game tick steered by it, milliseconds
+    /// (smoothed).
+    pub latency_ms: Option<f32>,
+    /// Held still by the player.
+    pub paused: bool,
+}
+
+/// How the game starts.
+#[derive(Clone, Copy, Debug)]
+pub struct GameSetup {
+    /// Seed of the frightened ghosts' choices.
+    pub seed: u64,
+    /// Speed in percent.
+    pub speed: u32,
+    /// High score carried over from earlier sessions.
+    pub high_score: u32,
+    /// Rules options.
+    pub options: Options,
+}
+
+/// The running game thread.
+pub struct GameWorker {
+    tx: Option<Sender<GameCmd>>,
+    events: Receiver<Event>,
+    snapshot: Slot<GameSnapshot>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl GameWorker {
+    /// The thread's name.
+    pub const THREAD_NAME: &'static str = "pacnet-game";
+
+    /// Starts the thread; it waits (not ticking) until told `Running(true)`.
+    ///
+    /// # Errors
+    /// A bad option, or the operating system refusing a thread.
+    pub fn start(setup: GameSetup, steer: Slot<Steer>, repaint: Repaint) -> anyhow::Result<Self> {
+        let game = Game::new(setup.seed, setup.options)?.with_high_score(setup.high_score);
+        let snapshot = Slot::default();
+        snapshot.put(GameSnapshot { game: game.clone(), steered_by: None, asked: None, latency_ms: None, paused: false });
+        let (tx, rx) = channel();
+        // Bounded: a UI that stops draining (window hidden) must not make the game hoard events.
+        let (etx, events) = sync_channel(4096);
+        let mut state = State {
+            game,
+            pacer: Pacer::new(setup.speed),
+            keys: None,
+            running: false,
+            paused: false,
+            use_model: true,
+            restart: false,
+            latency: Ema::default(),
+            last_signal: None,
+            steer,
+            snapshot: snapshot.clone(),
+            events: etx,
+            repaint,
+        };
+        let thread = std::thread::Builder::new().name(Self::THREAD_NAME.into()).spawn(move || state.run(&rx))?;
+        Ok(Self { tx: Some(tx), events, snapshot, thread: Some(thread) })
+    }
+
+    /// Sends an order (ignored once the thread has ended).
+    pub fn send(&self, cmd: GameCmd) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(cmd);
+        }
+    }
+
+    /// The next game event, if one is waiting.
+    pub fn try_recv(&self) -> Option<Event> {
+        self.events.try_recv().ok()
+    }
+
+    /// The newest snapshot.
+    pub fn snapshot(&self) -> Option<std::sync::Arc<GameSnapshot>> {
+        self.snapshot.get()
+    }
+}
+
+impl Drop for GameWorker {
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            tracing::error!("the game thread panicked");
+        }
+    }
+}
+
+struct State {
+    game: Game,
+    pacer: Pacer,
+    keys: Option<Dir>,
+    running: bool,
+    paused: bool,
+    use_model: bool,
+    restart: bool,
+    latency: Ema,
+    /// The steering signal already counted in the latency.
+    last_signal: Option<Instant>,
+    steer: Slot<Steer>,
+    snapshot: Slot<GameSnapshot>,
+    events: SyncSender<Event>,
+    repaint: Repaint,
+}
+
+impl State {
+    fn run(&mut self, rx: &Receiver<GameCmd>) {
+        let mut last = Instant::now();
+        let mut next = last + TICK;
+        loop {
+            if !self.running {
+                match rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(cmd) => self.apply(cmd),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+                last = Instant::now();
+                next = last + TICK;
+                continue;
+            }
+            loop {
+                match rx.try_recv() {
+                    Ok(cmd) => self.apply(cmd),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            }
+            let now = Instant::now();
+            let ticks = self.pacer.ticks_for(now - last);
+            last = now;
+            self.tick(ticks, now);
+            next += TICK;
+            let after = Instant::now();
+            if next > after {
+                std::thread::sleep(next - after);
+            } else {
+                next = after; // fell behind (a busy machine): don't try to catch up in a burst
+            }
+        }
+    }
+
+    fn apply(&mut self, cmd: GameCmd) {
+        match cmd {
+            GameCmd::Keys(k) => self.keys = k,
+            GameCmd::Speed(s) => self.pacer.set_speed(s),
+            GameCmd::Running(r) => self.running = r,
+            GameCmd::Paused(p) => {
+                self.paused = p;
+                self.publish(None, None); // show PAUSED even while not ticking
+            }
+            GameCmd::Restart => {
+                self.restart = true;
+                // A restart should also be seen when the game is not running.
+                if !self.running {
+                    self.tick(1, Instant::now());
+                }
+            }
+            GameCmd::UseModel(u) => self.use_model = u,
+        }
+    }
+
+    fn tick(&mut self, ticks: u32, now: Instant) {
+        let signal = self.steer.get().filter(|s| now.saturating_duration_since(s.picked) <= STALE_AFTER);
+        let (dir, by) = match (self.keys, signal.as_deref()) {
+            (Some(k), _) => (Some(k), Some(SteeredBy::Keyboard)),
+            (None, Some(s)) if self.use_model => (s.dir, s.dir.map(|_| SteeredBy::Model)),
+            _ => (None, None),
+        };
+        if ticks == 0 {
+            return;
+        }
+        if let Some(s) = signal.as_deref()
+            && self.use_model
+            && self.last_signal != Some(s.picked)
+        {
+            self.last_signal = Some(s.picked);
+            self.latency.push(now.saturating_duration_since(s.picked).as_secs_f32() * 1000.0);
+        }
+        for _ in 0..ticks {
+            let input = Input { dir, pause: self.paused, restart: std::mem::take(&mut self.restart) };
+            for e in self.game.step(input) {
+                let _ = self.events.try_send(e);
+            }
+        }
+        self.publish(by, dir);
+    }
+
+    fn publish(&mut self, by: Option<SteeredBy>, asked: Option<Dir>) {
+        self.snapshot.put(GameSnapshot { game: self.game.clone(), steered_by: by, asked, latency_ms: self.latency.get(), paused: self.paused });
+        (self.repaint)();
+    }
+}
