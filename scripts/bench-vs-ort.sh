@@ -27,7 +27,7 @@ cargo build --release --locked --bin pacnet -q
 PACNET=target/release/pacnet
 V1="$(cd ../shared/models/tf_mobilenetv1_025 && pwd)"
 
-median() { grep -o 'median [0-9.]*' | head -1 | awk '{print $2}'; }
+median() { grep -oE 'median +[0-9.]+' | head -1 | awk '{print $2}'; }
 printf '%-28s %3s %12s %12s %8s\n' model threads "pacnet ms" "ORT ms" ratio
 for T in 1 2; do
   ort=$(ANCHORS_MIN_TIME="$MIN_TIME" "$PY" "$BENCH/py/bench_ort.py" --threads "$T" --dir "$ONNX" \

@@ -318,7 +318,11 @@ impl PacnetApp {
             }
             TrainEvent::Done { head, report } => {
                 self.run.running = false;
-                let acc = report.val_accuracy().or(report.train_accuracy()).map_or_else(String::new, |a| format!(" — accuracy {:.1} %", a * 100.0));
+                let acc = match (report.val_accuracy(), report.train_accuracy()) {
+                    (Some(v), _) => format!(" — validation accuracy {:.1} %", v * 100.0),
+                    (None, Some(t)) => format!(" — training accuracy {:.1} % (too few examples to keep some aside)", t * 100.0),
+                    (None, None) => String::new(),
+                };
                 self.run.outcome = Some(format!("trained in {:.1} s{acc}", report.elapsed.as_secs_f32()));
                 if let Some(doc) = &mut self.doc {
                     doc.set_trained(head.clone(), &report);

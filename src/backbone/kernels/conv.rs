@@ -1,14 +1,13 @@
 //! Dense k×k convolution (MobileNet's 3-channel stem) without im2col.
 //!
-//! Each input plane is copied once into the same zero-padded, column-phase scratch layout the
-//! depthwise kernel uses; then for one output row, tap (ci, ky, kx) of every output pixel is a
-//! contiguous run of that scratch, so the whole convolution is the pointwise register tile
+//! Each input plane is copied once into a zero-padded, column-phase scratch ([`Layout`]);
+//! then for one output row, tap (ci, ky, kx) of every output pixel is a contiguous run of
+//! that scratch, so the whole convolution is the pointwise register tile
 //! with `cin·k·k` "input rows" given by a pointer table. im2col (kept in `dense.rs` as the
 //! portable path and reference) would first write all k·k shifted copies to memory.
 
 use std::cell::RefCell;
 
-use super::depthwise::Layout;
 use super::pointwise::channel_tiles;
 use super::simd::{Level, dispatch_vec};
 use super::vector::Simd;
@@ -94,6 +93,111 @@ unsafe fn rows_vec<S: Simd>(
                 channel_tiles::<S, _>(&rows, w, bias, taps, act, None, op.add(oy * g.out_w + ox), g.out_len(), n);
             }
             ox += n;
+        }
+    }
+}
+
+/// Where each phase row lives in the scratch.
+struct Layout {
+    /// Column phases (= stride).
+    phases: usize,
+    /// Padded rows the outputs need: (out_h − 1)·stride + k.
+    rows: usize,
+    /// Floats per phase row: outputs rounded up to 16 lanes, plus the reach of the widest tap.
+    row_w: usize,
+}
+
+impl Layout {
+    fn new(g: &Geom) -> Self {
+        let rows = (g.out_h - 1) * g.stride + g.k;
+        let row_w = g.out_w.div_ceil(16) * 16 + (g.k - 1) / g.stride + 1;
+        Self { phases: g.stride, rows, row_w }
+    }
+
+    fn len(&self) -> usize {
+        self.phases * self.rows * self.row_w
+    }
+
+    /// Start of padded row `r` of phase `p`.
+    #[inline(always)]
+    fn row(&self, p: usize, r: usize) -> usize {
+        (p * self.rows + r) * self.row_w
+    }
+
+    /// Copies plane `x` into the data region (input pixel (iy, ix) goes to padded row
+    /// iy + pad_top, padded column ix + pad_left, i.e. phase (ix + pad_left) % s). Written as
+    /// zipped iterators so the copy and the stride-2 deinterleave vectorise without calls.
+    #[inline(always)]
+    fn fill(&self, x: &[f32], g: &Geom, scratch: &mut [f32]) {
+        let rows = self.rows.min(g.in_h + g.pad_top).saturating_sub(g.pad_top);
+        if g.stride == 1 {
+            let n = g.in_w.min(self.row_w - g.pad_left);
+            for (iy, src) in x.chunks_exact(g.in_w).take(rows).enumerate() {
+                let start = self.row(0, iy + g.pad_top) + g.pad_left;
+                for (d, v) in scratch[start..start + n].iter_mut().zip(src) {
+                    *d = *v;
+                }
+            }
+            return;
+        }
+        self.fill_deinterleaved(x, g, scratch, 0, |_, _, _, _| 0);
+    }
+
+    /// [`Layout::fill`] with explicit vectors for the stride-2 deinterleave.
+    ///
+    /// # Safety
+    /// The CPU features of `V`.
+    #[inline(always)]
+    unsafe fn fill_vec<V: Simd>(&self, x: &[f32], g: &Geom, scratch: &mut [f32]) {
+        if g.stride == 1 {
+            return self.fill(x, g, scratch);
+        }
+        let l = V::LANES;
+        let step = (g.in_w / 2) / l * l;
+        self.fill_deinterleaved(x, g, scratch, step, #[inline(always)] |src, first, second, n| {
+            let mut j = 0;
+            while j + l <= n {
+                // SAFETY: j + LANES <= n <= the lengths of `first`/`second`, and 2(j + LANES)
+                // <= src.len() since n <= src.len() / 2 (the caller's `step`).
+                unsafe {
+                    let (e, o) = V::deinterleave(src.as_ptr().add(2 * j));
+                    V::store(first.as_mut_ptr().add(j), e);
+                    V::store(second.as_mut_ptr().add(j), o);
+                }
+                j += l;
+            }
+            j
+        });
+    }
+
+    /// The stride-2 copy: `bulk(src, first, second, m)` copies some of the first `m` pairs of a
+    /// row with vectors and returns how many; the scalar loop does the rest.
+    #[inline(always)]
+    fn fill_deinterleaved(&self, x: &[f32], g: &Geom, scratch: &mut [f32], step: usize, bulk: impl Fn(&[f32], &mut [f32], &mut [f32], usize) -> usize) {
+        let rows = self.rows.min(g.in_h + g.pad_top).saturating_sub(g.pad_top);
+        // Stride 2: input column ix goes to phase (ix + pad_left) % 2 at index
+        // (ix + pad_left) / 2; so the pairs (x[2j], x[2j+1]) go to index j + j0 of one phase
+        // and j + j1 of the other.
+        let (j0, j1) = (g.pad_left / 2, (g.pad_left + 1) / 2);
+        let swap = g.pad_left % 2 == 1;
+        let plane = self.rows * self.row_w;
+        let (even_phase, odd_phase) = scratch.split_at_mut(plane);
+        let n = (g.in_w / 2).min(self.row_w.saturating_sub(j0.max(j1)));
+        for (iy, src) in x.chunks_exact(g.in_w).take(rows).enumerate() {
+            let r = (iy + g.pad_top) * self.row_w;
+            let (first, second) = if swap {
+                (&mut odd_phase[r + j0..r + self.row_w], &mut even_phase[r + j1..r + self.row_w])
+            } else {
+                (&mut even_phase[r + j0..r + self.row_w], &mut odd_phase[r + j1..r + self.row_w])
+            };
+            let bulk_n = bulk(src, first, second, step.min(n).min(first.len()).min(second.len()));
+            for ((a, b), pair) in first.iter_mut().zip(second.iter_mut()).zip(src.chunks_exact(2)).take(n).skip(bulk_n) {
+                *a = pair[0];
+                *b = pair[1];
+            }
+            if g.in_w % 2 == 1 && n == g.in_w / 2 && n < first.len() {
+                first[n] = src[g.in_w - 1];
+            }
         }
     }
 }

@@ -1,10 +1,17 @@
 //! Depthwise convolution, one channel plane at a time, in registers.
 //!
-//! Each plane is first copied into a zero-padded scratch image split into `stride` column
-//! phases (stride 2: even and odd columns apart). Then every tap of every output row reads a
-//! contiguous run of that scratch, so an output row is computed `LANES` pixels at a time with
-//! all k×k taps accumulated in registers and stored once (with the activation), with no bounds
-//! tests in the inner loop and no strided loads at stride 2.
+//! Hand-written because candle runs a grouped convolution as one convolution per group
+//! (candle issue #3389): a depthwise layer would be hundreds of tiny convolutions.
+//!
+//! Each plane is first copied into a zero-padded scratch split into `stride × stride` phases
+//! (stride 2: even/odd rows × even/odd columns apart), each phase a flat array of rows
+//! `row_w = out_w + (k − 1)/stride` wide ([`Flat`]). Then output `oy·row_w + ox` of tap
+//! (ky, kx) reads phase `(ky % s, kx % s)` at `(oy + ky/s)·row_w + ox + kx/s`: for every tap
+//! the whole plane is *one contiguous run*, so the plane is computed as a flat stream of
+//! vectors (the `row_w − out_w` columns between rows are computed and dropped). Small planes
+//! (7×7, 14×14: most of MobileNet's layers) thereby fill whole registers and keep eight
+//! independent accumulators in flight, where a row-by-row kernel would run one half-empty
+//! register through a chain of k² dependent fused multiply-adds. A last pass packs the rows.
 
 use std::cell::RefCell;
 
@@ -16,9 +23,13 @@ use crate::backbone::arch::Act;
 /// Below this many multiply-accumulates a layer stays on one thread (a second costs more).
 const PARALLEL_MACS: usize = 200_000;
 
+/// The widest vector (AVX-512, 16 lanes): every length below is rounded to it.
+const MAX_LANES: usize = 16;
+
 thread_local! {
-    /// Per-thread padded-plane scratch: reused across planes, layers and frames.
-    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// Per-thread scratch (padded phases, unpacked outputs): reused across planes, layers and
+    /// frames.
+    static SCRATCH: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// Depthwise convolution of `chs` planes: `out[c] = act(conv(x[c], w[c]) + bias[c])`.
@@ -31,37 +42,47 @@ pub fn depthwise(x: &[f32], w: &[f32], bias: &[f32], g: &Geom, act: Act, out: &m
 }
 
 /// [`depthwise`] at an explicit SIMD level (tests compare every level).
+///
+/// # Panics
+/// When a slice is shorter than its shape (the kernels read through raw pointers).
 #[allow(clippy::too_many_arguments)]
 pub fn depthwise_at(level: Level, x: &[f32], w: &[f32], bias: &[f32], g: &Geom, act: Act, out: &mut [f32], threads: usize) {
     let chs = bias.len();
-    let macs = chs * g.out_len() * g.k * g.k;
+    let kk = g.k * g.k;
+    assert!(
+        x.len() >= chs * g.in_len() && w.len() >= chs * kk && out.len() >= chs * g.out_len(),
+        "depthwise: slices shorter than their shapes"
+    );
+    let macs = chs * g.out_len() * kk;
     if threads > 1 && chs >= 2 && macs >= PARALLEL_MACS {
         let half = chs / 2;
         let (xa, xb) = x.split_at(half * g.in_len());
-        let (wa, wb) = w.split_at(half * g.k * g.k);
+        let (wa, wb) = w.split_at(half * kk);
         let (ba, bb) = bias.split_at(half);
         let (oa, ob) = out.split_at_mut(half * g.out_len());
         rayon::join(|| depthwise_at(level, xa, wa, ba, g, act, oa, 1), || depthwise_at(level, xb, wb, bb, g, act, ob, 1));
         return;
     }
     SCRATCH.with(|cell| {
-        let mut scratch = cell.borrow_mut();
-        let layout = Layout::new(g);
-        // Pads are zeroed once per call; only the data region is rewritten for each plane.
+        let mut guard = cell.borrow_mut();
+        let (scratch, flat_out) = &mut *guard;
+        let f = Flat::new(g);
+        // Pads are zeroed once per call; every plane rewrites the same data positions.
         scratch.clear();
-        scratch.resize(layout.len(), 0.0);
-        let sc = &mut scratch[..];
-        let l = &layout;
+        scratch.resize(f.len(), 0.0);
+        flat_out.resize(f.out_len(), 0.0);
+        let (sc, fo) = (&mut scratch[..], &mut flat_out[..]);
+        let f = &f;
         match (g.k, g.stride) {
-            (3, 1) => dispatch_vec!(level, layer_vec[3, 1](x, w, bias, g, act, out, sc, l), layer::<3, 1>(x, w, bias, g, act, out, sc, l)),
-            (3, 2) => dispatch_vec!(level, layer_vec[3, 2](x, w, bias, g, act, out, sc, l), layer::<3, 2>(x, w, bias, g, act, out, sc, l)),
-            (5, 1) => dispatch_vec!(level, layer_vec[5, 1](x, w, bias, g, act, out, sc, l), layer::<5, 1>(x, w, bias, g, act, out, sc, l)),
-            (5, 2) => dispatch_vec!(level, layer_vec[5, 2](x, w, bias, g, act, out, sc, l), layer::<5, 2>(x, w, bias, g, act, out, sc, l)),
+            (3, 1) => dispatch_vec!(level, layer_vec[3, 1](x, w, bias, g, act, out, sc, fo, f), layer::<3, 1>(x, w, bias, g, act, out, sc, fo, f)),
+            (3, 2) => dispatch_vec!(level, layer_vec[3, 2](x, w, bias, g, act, out, sc, fo, f), layer::<3, 2>(x, w, bias, g, act, out, sc, fo, f)),
+            (5, 1) => dispatch_vec!(level, layer_vec[5, 1](x, w, bias, g, act, out, sc, fo, f), layer::<5, 1>(x, w, bias, g, act, out, sc, fo, f)),
+            (5, 2) => dispatch_vec!(level, layer_vec[5, 2](x, w, bias, g, act, out, sc, fo, f), layer::<5, 2>(x, w, bias, g, act, out, sc, fo, f)),
             _ => {
                 for c in 0..chs {
-                    let kk = g.k * g.k;
-                    l.fill(&x[c * g.in_len()..(c + 1) * g.in_len()], g, sc);
-                    plane_any(sc, l, &w[c * kk..(c + 1) * kk], bias[c], g, act, &mut out[c * g.out_len()..(c + 1) * g.out_len()]);
+                    f.fill(&x[c * g.in_len()..(c + 1) * g.in_len()], g, sc);
+                    plane_any(sc, f, &w[c * kk..(c + 1) * kk], bias[c], g, act, fo);
+                    f.pack(fo, g, &mut out[c * g.out_len()..(c + 1) * g.out_len()]);
                 }
             }
         }
@@ -70,242 +91,304 @@ pub fn depthwise_at(level: Level, x: &[f32], w: &[f32], bias: &[f32], g: &Geom, 
 
 /// All planes of a layer, portable path.
 #[allow(clippy::too_many_arguments)]
-fn layer<const K: usize, const S: usize>(x: &[f32], w: &[f32], bias: &[f32], g: &Geom, act: Act, out: &mut [f32], sc: &mut [f32], l: &Layout) {
+fn layer<const K: usize, const S: usize>(x: &[f32], w: &[f32], bias: &[f32], g: &Geom, act: Act, out: &mut [f32], sc: &mut [f32], fo: &mut [f32], f: &Flat) {
     for (c, b) in bias.iter().enumerate() {
-        l.fill(&x[c * g.in_len()..(c + 1) * g.in_len()], g, sc);
-        plane::<8, false, K, S>(sc, l, &w[c * K * K..(c + 1) * K * K], *b, g, act, &mut out[c * g.out_len()..(c + 1) * g.out_len()]);
+        f.fill(&x[c * g.in_len()..(c + 1) * g.in_len()], g, sc);
+        plane::<K, S>(sc, f, &w[c * K * K..(c + 1) * K * K], *b, act, fo);
+        f.pack(fo, g, &mut out[c * g.out_len()..(c + 1) * g.out_len()]);
     }
 }
 
-/// All planes of a layer with explicit vectors; the copy into the scratch is compiled for the
-/// same instruction set (one dispatch per layer, not per plane).
+/// All planes of a layer with explicit vectors; the copies in and out are compiled for the same
+/// instruction set (one dispatch per layer, not per plane).
 ///
 /// # Safety
-/// The CPU features of `V`.
+/// The CPU features of `V`; `sc` and `fo` sized by `f` ([`Flat::len`], [`Flat::out_len`]);
+/// `x`, `w`, `out` at least as long as `g` and `bias` say.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn layer_vec<V: Simd, const K: usize, const S: usize>(x: &[f32], w: &[f32], bias: &[f32], g: &Geom, act: Act, out: &mut [f32], sc: &mut [f32], l: &Layout) {
+unsafe fn layer_vec<V: Simd, const K: usize, const S: usize>(
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    g: &Geom,
+    act: Act,
+    out: &mut [f32],
+    sc: &mut [f32],
+    fo: &mut [f32],
+    f: &Flat,
+) {
     for (c, b) in bias.iter().enumerate() {
-        // SAFETY: the caller guarantees V's features; the scratch was laid out by `l` for `g`.
-        unsafe { l.fill_vec::<V>(&x[c * g.in_len()..(c + 1) * g.in_len()], g, sc) };
-        unsafe { plane_vec::<V, K, S>(sc, l, &w[c * K * K..(c + 1) * K * K], *b, g, act, &mut out[c * g.out_len()..(c + 1) * g.out_len()]) };
+        // SAFETY: the caller guarantees V's features and the scratch sizes.
+        unsafe {
+            f.fill_vec::<V>(&x[c * g.in_len()..(c + 1) * g.in_len()], g, sc);
+            plane_vec::<V, K, S>(sc, f, &w[c * K * K..(c + 1) * K * K], *b, act, fo);
+            f.pack_vec::<V>(fo, g, &mut out[c * g.out_len()..(c + 1) * g.out_len()]);
+        }
     }
 }
 
-/// Where each phase row lives in the scratch.
-pub(crate) struct Layout {
-    /// Column phases (= stride).
-    phases: usize,
-    /// Padded rows the outputs need: (out_h − 1)·stride + k.
-    rows: usize,
-    /// Floats per phase row: outputs rounded up to 16 lanes, plus the reach of the widest tap.
+/// The padded phases of one plane, each a flat array (see the module comment).
+struct Flat {
+    /// Stride: `s × s` phases.
+    s: usize,
+    /// Row width of every phase and of the unpacked output: `out_w + (k − 1)/s`.
     row_w: usize,
+    /// Rows of every phase: `out_h + (k − 1)/s`.
+    rows: usize,
+    /// Floats per phase: the rows, plus room for the last vector's reads past the outputs.
+    phase_len: usize,
+    /// Unpacked outputs: `out_h · row_w`.
+    n_out: usize,
 }
 
-impl Layout {
-    pub(crate) fn new(g: &Geom) -> Self {
-        let rows = (g.out_h - 1) * g.stride + g.k;
-        let row_w = g.out_w.div_ceil(16) * 16 + (g.k - 1) / g.stride + 1;
-        Self { phases: g.stride, rows, row_w }
+impl Flat {
+    fn new(g: &Geom) -> Self {
+        let reach = (g.k - 1) / g.stride;
+        let row_w = g.out_w + reach;
+        let n_out = g.out_h * row_w;
+        // The last vector starts below n_out rounded up and reads up to reach·row_w + reach
+        // further (the farthest tap); rows·row_w = n_out + reach·row_w fits too.
+        let phase_len = n_out.next_multiple_of(MAX_LANES) + reach * row_w + reach;
+        Self { s: g.stride, row_w, rows: g.out_h + reach, phase_len, n_out }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.phases * self.rows * self.row_w
+    /// Floats of the padded input scratch.
+    fn len(&self) -> usize {
+        self.s * self.s * self.phase_len
     }
 
-    /// Start of padded row `r` of phase `p`.
+    /// Floats of the unpacked output (whole vectors).
+    fn out_len(&self) -> usize {
+        self.n_out.next_multiple_of(MAX_LANES)
+    }
+
+    /// Where tap (ky, kx) of output 0 reads.
     #[inline(always)]
-    pub(crate) fn row(&self, p: usize, r: usize) -> usize {
-        (p * self.rows + r) * self.row_w
+    fn tap(&self, ky: usize, kx: usize) -> usize {
+        ((ky % self.s) * self.s + kx % self.s) * self.phase_len + (ky / self.s) * self.row_w + kx / self.s
     }
 
-    /// Copies plane `x` into the data region (input pixel (iy, ix) goes to padded row
-    /// iy + pad_top, padded column ix + pad_left, i.e. phase (ix + pad_left) % s). Written as
-    /// zipped iterators so the copy and the stride-2 deinterleave vectorise without calls.
+    /// Copies plane `x` into the phases: input pixel (iy, ix) is padded pixel
+    /// (py, px) = (iy + pad_top, ix + pad_left), which lives in phase (py % s, px % s) at row
+    /// py / s, column px / s. Pixels no output reaches (past `rows` / `row_w`) are skipped.
     #[inline(always)]
-    pub(crate) fn fill(&self, x: &[f32], g: &Geom, scratch: &mut [f32]) {
-        let rows = self.rows.min(g.in_h + g.pad_top).saturating_sub(g.pad_top);
-        if g.stride == 1 {
-            let n = g.in_w.min(self.row_w - g.pad_left);
-            for (iy, src) in x.chunks_exact(g.in_w).take(rows).enumerate() {
-                let start = self.row(0, iy + g.pad_top) + g.pad_left;
-                for (d, v) in scratch[start..start + n].iter_mut().zip(src) {
-                    *d = *v;
+    fn fill(&self, x: &[f32], g: &Geom, sc: &mut [f32]) {
+        let (s, row_w) = (self.s, self.row_w);
+        for (iy, src) in x.chunks_exact(g.in_w).enumerate().take(g.in_h) {
+            let py = iy + g.pad_top;
+            if py / s >= self.rows {
+                break;
+            }
+            let row = (py % s) * s * self.phase_len + (py / s) * row_w;
+            for (ix, &v) in src.iter().enumerate() {
+                let px = ix + g.pad_left;
+                if px / s < row_w {
+                    sc[row + (px % s) * self.phase_len + px / s] = v;
                 }
             }
-            return;
         }
-        self.fill_deinterleaved(x, g, scratch, 0, |_, _, _, _| 0);
     }
 
-    /// [`Layout::fill`] with explicit vectors for the stride-2 deinterleave.
+    /// [`Flat::fill`] with vectors: masked copies at stride 1, a vector deinterleave at stride
+    /// 2 (rows are short — 7 to 112 floats — so per-row `memcpy` calls or scalar loops would
+    /// cost more than the convolution itself).
     ///
     /// # Safety
-    /// The CPU features of `V`.
+    /// The CPU features of `V`; `x` holds `in_h · in_w` values, `sc` is [`Flat::len`] long.
     #[inline(always)]
-    pub(crate) unsafe fn fill_vec<V: Simd>(&self, x: &[f32], g: &Geom, scratch: &mut [f32]) {
-        if g.stride == 1 {
-            return self.fill(x, g, scratch);
+    unsafe fn fill_vec<V: Simd>(&self, x: &[f32], g: &Geom, sc: &mut [f32]) {
+        let (s, row_w, l) = (self.s, self.row_w, V::LANES);
+        if s > 2 {
+            return self.fill(x, g, sc);
         }
-        let l = V::LANES;
-        let step = (g.in_w / 2) / l * l;
-        self.fill_deinterleaved(x, g, scratch, step, #[inline(always)] |src, first, second, n| {
-            let mut j = 0;
-            while j + l <= n {
-                // SAFETY: j + LANES <= n <= the lengths of `first`/`second`, and 2(j + LANES)
-                // <= src.len() since n <= src.len() / 2 (the caller's `step`).
-                unsafe {
-                    let (e, o) = V::deinterleave(src.as_ptr().add(2 * j));
-                    V::store(first.as_mut_ptr().add(j), e);
-                    V::store(second.as_mut_ptr().add(j), o);
+        let dp = sc.as_mut_ptr();
+        for iy in 0..g.in_h {
+            let py = iy + g.pad_top;
+            if py / s >= self.rows {
+                break;
+            }
+            let row = (py % s) * s * self.phase_len + (py / s) * row_w;
+            let start = iy * g.in_w;
+            // SAFETY (both branches): reads stay inside `x` (`avail` floats from the row start,
+            // masked or buffered at its end); writes stay inside phase row `py / s` (at most
+            // `row_w` columns from its start).
+            unsafe {
+                let src = x.as_ptr().add(start);
+                if s == 1 {
+                    let n = g.in_w.min(row_w.saturating_sub(g.pad_left));
+                    let dst = dp.add(row + g.pad_left);
+                    let mut j = 0;
+                    while j < n {
+                        let r = (n - j).min(l);
+                        if r == l { V::store(dst.add(j), V::load(src.add(j))) } else { V::store_n(dst.add(j), V::load_n(src.add(j), r), r) }
+                        j += r;
+                    }
+                    continue;
                 }
-                j += l;
-            }
-            j
-        });
-    }
-
-    /// The stride-2 copy: `bulk(src, first, second, m)` copies some of the first `m` pairs of a
-    /// row with vectors and returns how many; the scalar loop does the rest.
-    #[inline(always)]
-    fn fill_deinterleaved(&self, x: &[f32], g: &Geom, scratch: &mut [f32], step: usize, bulk: impl Fn(&[f32], &mut [f32], &mut [f32], usize) -> usize) {
-        let rows = self.rows.min(g.in_h + g.pad_top).saturating_sub(g.pad_top);
-        // Stride 2: input column ix goes to phase (ix + pad_left) % 2 at index
-        // (ix + pad_left) / 2; so the pairs (x[2j], x[2j+1]) go to index j + j0 of one phase
-        // and j + j1 of the other.
-        let (j0, j1) = (g.pad_left / 2, (g.pad_left + 1) / 2);
-        let swap = g.pad_left % 2 == 1;
-        let plane = self.rows * self.row_w;
-        let (even_phase, odd_phase) = scratch.split_at_mut(plane);
-        let n = (g.in_w / 2).min(self.row_w.saturating_sub(j0.max(j1)));
-        for (iy, src) in x.chunks_exact(g.in_w).take(rows).enumerate() {
-            let r = (iy + g.pad_top) * self.row_w;
-            let (first, second) = if swap {
-                (&mut odd_phase[r + j0..r + self.row_w], &mut even_phase[r + j1..r + self.row_w])
-            } else {
-                (&mut even_phase[r + j0..r + self.row_w], &mut odd_phase[r + j1..r + self.row_w])
-            };
-            let bulk_n = bulk(src, first, second, step.min(n).min(first.len()).min(second.len()));
-            for ((a, b), pair) in first.iter_mut().zip(second.iter_mut()).zip(src.chunks_exact(2)).take(n).skip(bulk_n) {
-                *a = pair[0];
-                *b = pair[1];
-            }
-            if g.in_w % 2 == 1 && n == g.in_w / 2 && n < first.len() {
-                first[n] = src[g.in_w - 1];
-            }
-        }
-    }
-}
-
-/// One output plane for kernel `K` and stride `S` known at compile time (fully unrolled taps).
-#[inline(always)]
-fn plane<const LANES: usize, const FMA: bool, const K: usize, const S: usize>(
-    scratch: &[f32],
-    layout: &Layout,
-    w: &[f32],
-    bias: f32,
-    g: &Geom,
-    act: Act,
-    out: &mut [f32],
-) {
-    let mut taps = [[0.0f32; K]; K];
-    for (ky, row) in taps.iter_mut().enumerate() {
-        row.copy_from_slice(&w[ky * K..(ky + 1) * K]);
-    }
-    for oy in 0..g.out_h {
-        let orow = &mut out[oy * g.out_w..(oy + 1) * g.out_w];
-        let mut ox = 0;
-        while ox < g.out_w {
-            let mut acc = [bias; LANES];
-            for (ky, wrow) in taps.iter().enumerate() {
-                let r = oy * S + ky;
-                for (kx, &wv) in wrow.iter().enumerate() {
-                    let start = layout.row(kx % S, r) + ox + kx / S;
-                    let src = &scratch[start..start + LANES];
-                    for l in 0..LANES {
-                        acc[l] = madd::<FMA>(src[l], wv, acc[l]);
+                // Column pair (x[2j], x[2j+1]) goes to (phase a, index j + ja), (phase 1 − a, j + jb).
+                let pl = g.pad_left;
+                let (a, ja, jb) = if pl % 2 == 0 { (0, pl / 2, pl / 2) } else { (1, pl / 2, pl / 2 + 1) };
+                let m = (g.in_w / 2).min(row_w.saturating_sub(ja.max(jb)));
+                let (pa, pb) = (dp.add(row + a * self.phase_len + ja), dp.add(row + (1 - a) * self.phase_len + jb));
+                let avail = x.len() - start;
+                let mut j = 0;
+                while j < m {
+                    let r = (m - j).min(l);
+                    let (e, o) = if 2 * (j + l) <= avail {
+                        V::deinterleave(src.add(2 * j))
+                    } else {
+                        let mut buf = [0.0f32; 2 * MAX_LANES];
+                        buf[..2 * r].copy_from_slice(&x[start + 2 * j..start + 2 * (j + r)]);
+                        V::deinterleave(buf.as_ptr())
+                    };
+                    if r == l {
+                        V::store(pa.add(j), e);
+                        V::store(pb.add(j), o);
+                    } else {
+                        V::store_n(pa.add(j), e, r);
+                        V::store_n(pb.add(j), o, r);
+                    }
+                    j += r;
+                }
+                // An odd last column, or columns cut off by `row_w`.
+                for ix in 2 * m..g.in_w {
+                    let px = ix + pl;
+                    if px / 2 < row_w {
+                        *dp.add(row + (px % 2) * self.phase_len + px / 2) = x[start + ix];
                     }
                 }
             }
-            act_lanes(act, &mut acc);
-            let n = LANES.min(g.out_w - ox);
-            orow[ox..ox + n].copy_from_slice(&acc[..n]);
-            ox += LANES;
+        }
+    }
+
+    /// Packs the unpacked outputs (rows `row_w` apart) into `out` (rows `out_w` apart).
+    #[inline(always)]
+    fn pack(&self, fo: &[f32], g: &Geom, out: &mut [f32]) {
+        for (dst, src) in out.chunks_exact_mut(g.out_w).zip(fo.chunks(self.row_w)).take(g.out_h) {
+            dst.copy_from_slice(&src[..g.out_w]);
+        }
+    }
+
+    /// [`Flat::pack`] with vector loads and (masked) stores: the rows are short (7, 14, 28
+    /// floats), where a `memcpy` call per row would cost more than the copy.
+    ///
+    /// # Safety
+    /// The CPU features of `V`; `fo` holds `out_h · row_w` values, `out` `out_h · out_w`.
+    #[inline(always)]
+    unsafe fn pack_vec<V: Simd>(&self, fo: &[f32], g: &Geom, out: &mut [f32]) {
+        let l = V::LANES;
+        let (sp, dp) = (fo.as_ptr(), out.as_mut_ptr());
+        for oy in 0..g.out_h {
+            let mut ox = 0;
+            while ox < g.out_w {
+                let n = (g.out_w - ox).min(l);
+                // SAFETY: oy·row_w + ox + LANES <= out_len() (rows are row_w >= out_w apart and
+                // out_len() is n_out rounded up to whole vectors); the store writes n lanes
+                // inside output row oy.
+                unsafe {
+                    let v = V::load(sp.add(oy * self.row_w + ox));
+                    if n == l { V::store(dp.add(oy * g.out_w + ox), v) } else { V::store_n(dp.add(oy * g.out_w + ox), v, n) }
+                }
+                ox += n;
+            }
         }
     }
 }
 
-/// One output plane with explicit vectors: up to four registers of an output row at a time
-/// (independent accumulators hide the fused multiply-add latency), every tap a plain load from
-/// the padded scratch (rows are padded past the last 16-lane block, so only the stores of a
-/// row's last block need masking).
+/// One plane into the unpacked outputs, portable path: 8-float blocks the compiler vectorises.
+#[inline(always)]
+fn plane<const K: usize, const S: usize>(sc: &[f32], f: &Flat, w: &[f32], bias: f32, act: Act, fo: &mut [f32]) {
+    let mut taps = [(0usize, 0.0f32); 25];
+    for ky in 0..K {
+        for kx in 0..K {
+            taps[ky * K + kx] = (f.tap(ky, kx), w[ky * K + kx]);
+        }
+    }
+    for (i, dst) in fo[..f.n_out.next_multiple_of(8)].chunks_exact_mut(8).enumerate() {
+        let mut acc = [bias; 8];
+        for &(off, wv) in &taps[..K * K] {
+            let src = &sc[off + i * 8..off + i * 8 + 8];
+            for l in 0..8 {
+                acc[l] = madd::<false>(src[l], wv, acc[l]);
+            }
+        }
+        act_lanes(act, &mut acc);
+        dst.copy_from_slice(&acc);
+    }
+}
+
+/// One plane into the unpacked outputs with explicit vectors, `N` registers at a time: eight
+/// independent accumulators on AVX-512 (32 registers: 8 + up to 25 taps), four on AVX2 (16).
 ///
 /// # Safety
-/// The CPU features of `V`; `scratch` laid out by `layout` for `g`; `w` has K·K taps.
+/// The CPU features of `V`; `sc` and `fo` sized by `f`; `w` has K·K taps.
 #[inline(always)]
-unsafe fn plane_vec<V: Simd, const K: usize, const S: usize>(
-    scratch: &[f32],
-    layout: &Layout,
-    w: &[f32],
-    bias: f32,
-    g: &Geom,
-    act: Act,
-    out: &mut [f32],
-) {
+unsafe fn plane_vec<V: Simd, const K: usize, const S: usize>(sc: &[f32], f: &Flat, w: &[f32], bias: f32, act: Act, fo: &mut [f32]) {
     let l = V::LANES;
-    let blocks = g.out_w.div_ceil(l);
-    let sp = scratch.as_ptr();
+    let nvec = f.n_out.div_ceil(l);
+    // SAFETY (whole body): every read is at tap offset + a vector start below n_out rounded
+    // up to MAX_LANES, inside the phase (`Flat::new`); every store is a whole vector below
+    // out_len(); w has K·K values (caller).
     unsafe {
         let mut taps = [V::splat(0.0); 25];
-        for (t, tap) in taps.iter_mut().enumerate().take(K * K) {
-            *tap = V::splat(*w.get_unchecked(t));
-        }
-        for oy in 0..g.out_h {
-            let op = out.as_mut_ptr().add(oy * g.out_w);
-            let mut blk = 0;
-            while blk < blocks {
-                let nv = (blocks - blk).min(4);
-                let mut acc = [V::splat(bias); 4];
-                let ox = blk * l;
-                for ky in 0..K {
-                    for kx in 0..K {
-                        let wv = taps[ky * K + kx];
-                        let src = sp.add(layout.row(kx % S, oy * S + ky) + ox + kx / S);
-                        if nv == 4 {
-                            for (v, a) in acc.iter_mut().enumerate() {
-                                *a = V::fmadd(V::load(src.add(v * l)), wv, *a);
-                            }
-                        } else {
-                            for (v, a) in acc.iter_mut().enumerate().take(nv) {
-                                *a = V::fmadd(V::load(src.add(v * l)), wv, *a);
-                            }
-                        }
-                    }
-                }
-                for (v, a) in acc.iter().enumerate().take(nv) {
-                    let at = ox + v * l;
-                    let r = V::act(act, *a);
-                    let n = (g.out_w - at).min(l);
-                    if n == l { V::store(op.add(at), r) } else { V::store_n(op.add(at), r, n) }
-                }
-                blk += nv;
+        let mut offs = [0usize; 25];
+        for ky in 0..K {
+            for kx in 0..K {
+                taps[ky * K + kx] = V::splat(*w.get_unchecked(ky * K + kx));
+                offs[ky * K + kx] = f.tap(ky, kx);
             }
+        }
+        let (sp, op) = (sc.as_ptr(), fo.as_mut_ptr());
+        let mut i = 0;
+        if l >= 16 {
+            while i + 8 <= nvec {
+                block::<V, K, 8>(sp, &offs, &taps, bias, act, op, i * l);
+                i += 8;
+            }
+        }
+        while i + 4 <= nvec {
+            block::<V, K, 4>(sp, &offs, &taps, bias, act, op, i * l);
+            i += 4;
+        }
+        while i < nvec {
+            block::<V, K, 1>(sp, &offs, &taps, bias, act, op, i * l);
+            i += 1;
+        }
+    }
+}
+
+/// `N` consecutive vectors of unpacked outputs starting at `at`.
+///
+/// # Safety
+/// As [`plane_vec`], for outputs `at .. at + N·LANES`.
+#[inline(always)]
+unsafe fn block<V: Simd, const K: usize, const N: usize>(sp: *const f32, offs: &[usize; 25], taps: &[V::V; 25], bias: f32, act: Act, op: *mut f32, at: usize) {
+    let l = V::LANES;
+    unsafe {
+        let mut acc = [V::splat(bias); N];
+        for t in 0..K * K {
+            let p = sp.add(offs[t] + at);
+            for (v, a) in acc.iter_mut().enumerate() {
+                *a = V::fmadd(V::load(p.add(v * l)), taps[t], *a);
+            }
+        }
+        for (v, a) in acc.iter().enumerate() {
+            V::store(op.add(at + v * l), V::act(act, *a));
         }
     }
 }
 
 /// Any other kernel size or stride (none of the MobileNets uses one; kept for completeness).
-fn plane_any(scratch: &[f32], layout: &Layout, w: &[f32], bias: f32, g: &Geom, act: Act, out: &mut [f32]) {
-    let (k, s) = (g.k, g.stride);
-    for oy in 0..g.out_h {
-        for ox in 0..g.out_w {
-            let mut acc = bias;
-            for ky in 0..k {
-                for kx in 0..k {
-                    acc += w[ky * k + kx] * scratch[layout.row(kx % s, oy * s + ky) + ox + kx / s];
-                }
+fn plane_any(sc: &[f32], f: &Flat, w: &[f32], bias: f32, g: &Geom, act: Act, fo: &mut [f32]) {
+    let k = g.k;
+    for (i, o) in fo.iter_mut().enumerate().take(f.n_out) {
+        let mut acc = bias;
+        for ky in 0..k {
+            for kx in 0..k {
+                acc += w[ky * k + kx] * sc[f.tap(ky, kx) + i];
             }
-            out[oy * g.out_w + ox] = act.apply(acc);
         }
+        *o = act.apply(acc);
     }
 }

@@ -45,7 +45,7 @@ impl LearnView {
         hint(
             ui,
             "MobileNet turns the 224 × 224 picture into features, layer by layer: early layers see edges and colours, later ones parts and objects. \
-             Everything up to the cut (yellow) stays frozen; only the small head after it is trained on your examples. Click a layer's name to see what it sees.",
+             Everything up to the cut (the row marked «cut») stays frozen; only the small head after it is trained on your examples. Click a layer's name to see what it sees.",
         );
         ui.checkbox(&mut self.all_rows, "show every layer (not only where the network can be cut)");
         let cut = cx.doc.map_or(bb.default_cut(), super::super::doc::Document::cut);
@@ -91,9 +91,13 @@ impl LearnView {
                     ui.end_row();
                 }
             });
-            let params: usize = layers.iter().map(|l| l.params).sum();
-            let macs: usize = layers.iter().map(|l| l.macs).sum();
-            ui.label(format!("In all: {} parameters, {} multiply-adds per picture.", si(params), si(macs)));
+            // Up to the cut is what runs per frame; the rest (and ImageNet's classifier) only
+            // for the top-5 guesses, so both totals are given.
+            let upto = layers.iter().position(|l| l.cut == Some(cut)).map_or(layers.len(), |i| i + 1);
+            let sum = |ls: &[crate::backbone::LayerInfo]| (ls.iter().map(|l| l.params).sum::<usize>(), ls.iter().map(|l| l.macs).sum::<usize>());
+            let ((p_cut, m_cut), (p_all, m_all)) = (sum(&layers[..upto]), sum(&layers));
+            ui.label(format!("Up to the cut: {} parameters, {} multiply-adds per picture.", si(p_cut), si(m_cut)));
+            ui.label(RichText::new(format!("Whole network with its ImageNet classifier: {} parameters, {} multiply-adds.", si(p_all), si(m_all))).weak());
         });
     }
 }
@@ -167,7 +171,8 @@ fn view(ui: &mut Ui, cx: &mut Ctx<'_>, bb: &Backbone) {
         ui.label(format!("features at the cut {}: {c} × {h} × {w} = {} numbers per picture", cp.name, thousands(cp.len())));
         ui.label(format!("then dense {units} units (ReLU), then {classes} classes (softmax)"));
         ui.label(RichText::new(head_size(cp.len(), units, classes)).size(16.0).color(ACCENT));
-        hint(ui, "Only these numbers are learned from your examples, in seconds; the millions of MobileNet's stay as they are.");
+        let frozen: usize = bb.layers().iter().map(|l| l.params).sum();
+        hint(ui, &format!("Only these numbers are learned from your examples, in seconds; MobileNet's own {} stay frozen, as it learned them from ImageNet's 1.3 M photos.", si(frozen)));
     }
 }
 

@@ -114,7 +114,7 @@ fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&super::super::runtime::
     });
     ui.checkbox(&mut cx.settings.show_targets, "Show where each ghost is heading");
     if matches!(cx.settings.camera, crate::camera::SourceSpec::Demo) {
-        hint(ui, "Demo camera: move the toy with W A S D, tilt with Q E, C to centre it.");
+        hint(ui, "Demo camera: move the toy with W A S D, tilt it with Q E, nearer/farther with R F, C centres it.");
     }
 }
 

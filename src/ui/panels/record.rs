@@ -193,20 +193,27 @@ impl RecordView {
             if ids.is_empty() {
                 hint(ui, "No examples of this class yet.");
             }
-            ui.horizontal_wrapped(|ui| {
-                for &id in ids.iter().rev().take(GRID_MAX) {
-                    let thumb = cx.tex.thumb(ui.ctx(), id, || doc.thumbnail(id));
-                    ui.vertical(|ui| {
-                        match thumb {
-                            Some(t) => ui.image((t.id(), Vec2::splat(64.0))),
-                            None => ui.allocate_exact_size(Vec2::splat(64.0), Sense::hover()).1,
-                        };
-                        if ui.small_button("×").on_hover_text(format!("Delete example {id}")).clicked() {
-                            cx.cmds.push(Command::DeleteExample(id));
-                        }
-                    });
-                }
-            });
+            // Rows of whole cells: `horizontal_wrapped` does not wrap child layouts (a picture
+            // with its × button under it), so the rows are cut by hand.
+            let cell = 64.0 + ui.spacing().item_spacing.x;
+            let per_row = ((ui.available_width() + ui.spacing().item_spacing.x) / cell).floor().max(1.0) as usize;
+            let newest: Vec<u64> = ids.iter().rev().take(GRID_MAX).copied().collect();
+            for row in newest.chunks(per_row) {
+                ui.horizontal(|ui| {
+                    for &id in row {
+                        let thumb = cx.tex.thumb(ui.ctx(), id, || doc.thumbnail(id));
+                        ui.vertical(|ui| {
+                            match thumb {
+                                Some(t) => ui.image((t.id(), Vec2::splat(64.0))),
+                                None => ui.allocate_exact_size(Vec2::splat(64.0), Sense::hover()).1,
+                            };
+                            if ui.small_button("×").on_hover_text(format!("Delete example {id}")).clicked() {
+                                cx.cmds.push(Command::DeleteExample(id));
+                            }
+                        });
+                    }
+                });
+            }
             if ids.len() > GRID_MAX {
                 hint(ui, &format!("showing the newest {GRID_MAX} of {}", ids.len()));
             }

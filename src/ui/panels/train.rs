@@ -113,8 +113,8 @@ fn loss_chart(ui: &mut Ui, run: &RunProgress) {
     ui.label(RichText::new("Loss per batch").strong());
     let val: Vec<[f64; 2]> = run.epochs_done.iter().filter_map(|e| e.val_loss.map(|v| [e.epoch as f64, f64::from(v)])).collect();
     let train: Vec<[f64; 2]> = run.epochs_done.iter().map(|e| [e.epoch as f64, f64::from(e.train_loss)]).collect();
-    Plot::new("loss").height(220.0).legend(Legend::default()).include_y(0.0).include_x(0.0).include_x(run.epochs.max(1) as f64).x_axis_label("epoch").allow_scroll(false).show(ui, |p| {
-        p.line(Line::new("batch loss", PlotPoints::from(run.batch_loss.clone())).color(Color32::from_rgb(90, 140, 220)));
+    Plot::new("loss").height(220.0).legend(Legend::default().position(egui_plot::Corner::RightTop)).include_y(0.0).include_y(if run.batch_loss.is_empty() { 1.0 } else { 0.0 }).include_x(0.0).include_x(run.epochs.max(1) as f64).x_axis_label("epoch").allow_scroll(false).show(ui, |p| {
+        p.line(Line::new("batch loss", PlotPoints::from(run.batch_loss.clone())).color(Color32::from_gray(150)));
         p.line(Line::new("epoch mean", PlotPoints::from(train)).color(Color32::from_rgb(120, 200, 255)).width(2.0));
         p.line(Line::new("validation loss", PlotPoints::from(val)).color(Color32::from_rgb(240, 120, 60)).width(2.0));
     });
@@ -124,7 +124,7 @@ fn accuracy_chart(ui: &mut Ui, run: &RunProgress) {
     ui.label(RichText::new("Accuracy per epoch").strong());
     let train: Vec<[f64; 2]> = run.epochs_done.iter().map(|e| [e.epoch as f64, f64::from(e.train_acc)]).collect();
     let val: Vec<[f64; 2]> = run.epochs_done.iter().filter_map(|e| e.val_acc.map(|v| [e.epoch as f64, f64::from(v)])).collect();
-    Plot::new("accuracy").height(220.0).legend(Legend::default()).include_y(0.0).include_y(1.0).include_x(0.0).include_x(run.epochs.max(1) as f64).x_axis_label("epoch").allow_scroll(false).show(ui, |p| {
+    Plot::new("accuracy").height(220.0).legend(Legend::default().position(egui_plot::Corner::RightBottom)).include_y(0.0).include_y(1.0).include_x(0.0).include_x(run.epochs.max(1) as f64).x_axis_label("epoch").allow_scroll(false).show(ui, |p| {
         p.line(Line::new("training", PlotPoints::from(train)).color(Color32::from_rgb(90, 140, 220)).width(2.0));
         p.line(Line::new("validation", PlotPoints::from(val)).color(Color32::from_rgb(240, 120, 60)).width(2.0));
     });
