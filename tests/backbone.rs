@@ -270,10 +270,12 @@ fn every_simd_level_computes_the_same_depthwise_and_linear() {
         let mut want = vec![0.0; cout * g.out_len()];
         kernels::conv_dense(&x, cin, &w, &b, &g, Act::HardSwish, &mut cols, &mut want, 1);
         for &level in levels.iter().filter(|l| kernels::conv::direct_available(**l)) {
-            let mut out = vec![f32::NAN; cout * g.out_len()];
-            kernels::conv::conv_direct(level, &x, cin, &kernels::pointwise::pack_weights(&w, cout, cin * 9), &b, &g, Act::HardSwish, &mut out);
-            let d = max_abs_diff(&out, &want);
-            assert!(d < 1e-4, "{level:?} stem {cin}→{cout} {hw} {padding:?}: {d:e}");
+            for threads in [1, 2] {
+                let mut out = vec![f32::NAN; cout * g.out_len()];
+                kernels::conv::conv_direct(level, &x, cin, &kernels::pointwise::pack_weights(&w, cout, cin * 9), &b, &g, Act::HardSwish, &mut out, threads);
+                let d = max_abs_diff(&out, &want);
+                assert!(d < 1e-4, "{level:?} stem {cin}→{cout} {hw} {padding:?} threads {threads}: {d:e}");
+            }
         }
     }
     // Matrix-vector products (squeeze-excite, the bench head) at every level, odd lengths.

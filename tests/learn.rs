@@ -544,6 +544,14 @@ fn train_save_load_predict_round_trip_is_exact() {
     for row in &rows {
         assert_eq!(h0.predict(row).unwrap(), h1.predict(row).unwrap(), "identical predictions");
     }
+    // The per-frame `predict` (plain kernels) agrees with candle's batch path.
+    let batch = h0.predict_tensor(&data.gather(&(0..data.len()).collect::<Vec<_>>()).unwrap()).unwrap();
+    for (row, want) in rows.iter().zip(&batch) {
+        let got = h0.predict(row).unwrap();
+        assert_eq!(got.best, want.best);
+        let d = got.probs.iter().zip(&want.probs).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(d < 1e-5, "predict vs predict_tensor: {d:e}");
+    }
     assert_eq!(params(h0), params(h1));
     assert_eq!(h1.classes(), h0.classes());
     assert_eq!(back.hyper, hyper);

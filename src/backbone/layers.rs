@@ -123,7 +123,7 @@ impl ConvBn {
         } else if self.geom.k == 1 && self.geom.stride == 1 {
             kernels::pointwise(x, &self.packed, &self.bias, self.cin, self.geom.in_len(), self.act, residual, out, threads);
         } else if kernels::conv::direct_available(kernels::simd::level()) {
-            kernels::conv::conv_direct(kernels::simd::level(), x, self.cin, &self.packed, &self.bias, &self.geom, self.act, out);
+            kernels::conv::conv_direct(kernels::simd::level(), x, self.cin, &self.packed, &self.bias, &self.geom, self.act, out, threads);
         } else {
             kernels::conv_dense(x, self.cin, &self.weight, &self.bias, &self.geom, self.act, cols, out, threads);
         }

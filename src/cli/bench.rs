@@ -161,7 +161,9 @@ fn run_in_pool(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if args.pipeline {
         let frame = demo_frame(640, 480);
-        let head = BenchHead::new(backbone.cuts()[cut].len(), 100, 4);
+        // The app's own head (candle), at the demo's default size: 100 units, 4 classes.
+        let classes = ["up", "down", "left", "right"].map(String::from).to_vec();
+        let head = crate::learn::Head::init(classes, backbone.cuts()[cut].shape, 100, 0)?;
         let mut resizer = fast_image_resize::Resizer::new();
         let mut resized = image::RgbImage::new(s as u32, s as u32);
         let mut chw = vec![0.0f32; 3 * s * s];
@@ -169,10 +171,23 @@ fn run_in_pool(args: &BenchArgs) -> anyhow::Result<()> {
             backbone.preprocess().resize_into(&mut resizer, &frame, Crop::CenterSquare, &mut resized)?;
             backbone.preprocess().normalize_into(&resized, &mut chw)?;
             let feats = backbone.net().run_in(&mut ws, &chw, cut, &mut |_, _| {})?;
-            sink += head.predict(feats)[0];
+            sink += head.predict(feats)?.probs[0];
             Ok(())
         })?;
         report(&mut out, "pipeline (640×480 frame → prediction)", &pipeline_t)?;
+        // Where the rest goes: the two other steps alone.
+        let pre_t = time_calls(args.iters, args.min_time.min(2.0), || {
+            backbone.preprocess().resize_into(&mut resizer, &frame, Crop::CenterSquare, &mut resized)?;
+            backbone.preprocess().normalize_into(&resized, &mut chw)?;
+            Ok(())
+        })?;
+        report(&mut out, "  of which crop + resize + normalise", &pre_t)?;
+        let feats = backbone.net().run_in(&mut ws, &chw, cut, &mut |_, _| {})?.to_vec();
+        let head_t = time_calls(args.iters, args.min_time.min(2.0), || {
+            sink += head.predict(&feats)?.probs[0];
+            Ok(())
+        })?;
+        report(&mut out, "  of which head (100 units)", &head_t)?;
         writeln!(out, "pipeline / backbone: {:.2}×", pipeline_t.median_ms / backbone_t.median_ms)?;
     }
     std::hint::black_box(sink);
@@ -242,29 +257,4 @@ fn report(out: &mut dyn Write, what: &str, t: &Timing) -> std::io::Result<()> {
 /// A smooth synthetic camera frame (what a webcam sends costs the same to resize).
 fn demo_frame(w: u32, h: u32) -> image::RgbImage {
     image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8]))
-}
-
-/// The demo's head shape (Dense(units, ReLU) → Dense(classes) → softmax) with made-up weights,
-/// so the pipeline timing includes a head of the real size.
-struct BenchHead {
-    w1: Vec<f32>,
-    b1: Vec<f32>,
-    w2: Vec<f32>,
-    b2: Vec<f32>,
-}
-
-impl BenchHead {
-    fn new(inputs: usize, units: usize, classes: usize) -> Self {
-        let w = |n: usize| (0..n).map(|i| ((i * 2654435761usize % 1000) as f32 / 1000.0 - 0.5) * 0.01).collect::<Vec<f32>>();
-        Self { w1: w(inputs * units), b1: vec![0.0; units], w2: w(units * classes), b2: vec![0.0; classes] }
-    }
-
-    fn predict(&self, x: &[f32]) -> Vec<f32> {
-        use crate::backbone::{Act, kernels};
-        let mut h = vec![0.0; self.b1.len()];
-        kernels::linear(x, &self.w1, &self.b1, Act::Relu, &mut h);
-        let mut o = vec![0.0; self.b2.len()];
-        kernels::linear(&h, &self.w2, &self.b2, Act::Identity, &mut o);
-        crate::backbone::labels::softmax(&o)
-    }
 }

@@ -25,9 +25,10 @@ pub fn direct_available(level: Level) -> bool {
 
 /// `out[co] = act(Σ_ci conv(x[ci], w[co, ci]) + bias[co])`, `x` `[cin, in_h, in_w]`, `w` the
 /// `pointwise::pack_weights` of `[cout, cin·k·k]`, `out` `[cout, out_h, out_w]`. Only for levels where
-/// [`direct_available`] is true; does nothing otherwise.
+/// [`direct_available`] is true; does nothing otherwise. With `threads > 1` the output rows are
+/// split in two halves (the stem has few channels but many rows).
 #[allow(clippy::too_many_arguments)]
-pub fn conv_direct(level: Level, x: &[f32], cin: usize, w: &[f32], bias: &[f32], g: &Geom, act: Act, out: &mut [f32]) {
+pub fn conv_direct(level: Level, x: &[f32], cin: usize, w: &[f32], bias: &[f32], g: &Geom, act: Act, out: &mut [f32], threads: usize) {
     let cout = bias.len();
     assert!(
         x.len() >= cin * g.in_len() && w.len() >= cout.div_ceil(8) * 8 * cin * g.k * g.k && out.len() >= cout * g.out_len(),
@@ -50,37 +51,61 @@ pub fn conv_direct(level: Level, x: &[f32], cin: usize, w: &[f32], bias: &[f32],
             }
         }
         let row_step = g.stride * layout.row(0, 1);
-        dispatch_vec!(level, rows_vec[](x, cin, &layout, scratch, offsets, row_step, w, bias, g, act, out), ())
+        dispatch_vec!(level, fill_vec[](x, cin, &layout, scratch, g), ());
+        let (sc, offs) = (&scratch[..], &offsets[..]);
+        let op = OutPtr(out.as_mut_ptr());
+        let rows = |r: std::ops::Range<usize>| dispatch_vec!(level, rows_vec[](sc, offs, row_step, w, bias, g, act, op, r), ());
+        if threads > 1 && g.out_h >= 8 {
+            let mid = g.out_h / 2;
+            rayon::join(|| rows(0..mid), || rows(mid..g.out_h));
+        } else {
+            rows(0..g.out_h);
+        }
     })
 }
 
+/// The output pointer, shared by the two row halves: they write disjoint rows of every channel.
+#[derive(Clone, Copy)]
+struct OutPtr(*mut f32);
+// SAFETY: only `rows_vec` writes through it, and the halves given to the threads are disjoint.
+unsafe impl Send for OutPtr {}
+// SAFETY: as above.
+unsafe impl Sync for OutPtr {}
+
 /// # Safety
-/// The CPU features of `S`; `scratch`/`offsets` built by [`conv_direct`] for `g`.
+/// The CPU features of `S`; `scratch` holds `cin` planes laid out by `layout`.
+#[inline(always)]
+unsafe fn fill_vec<S: Simd>(x: &[f32], cin: usize, layout: &Layout, scratch: &mut [f32], g: &Geom) {
+    let plane = layout.len();
+    for ci in 0..cin {
+        // SAFETY: the caller guarantees S's features.
+        unsafe { layout.fill_vec::<S>(&x[ci * g.in_len()..(ci + 1) * g.in_len()], g, &mut scratch[ci * plane..(ci + 1) * plane]) };
+    }
+}
+
+/// Output rows `rows` of every channel.
+///
+/// # Safety
+/// The CPU features of `S`; `scratch`/`offsets` built by [`conv_direct`] for `g`; `out` points
+/// to `[cout, out_h, out_w]` floats that no one else writes in these rows.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn rows_vec<S: Simd>(
-    x: &[f32],
-    cin: usize,
-    layout: &Layout,
-    scratch: &mut [f32],
+    scratch: &[f32],
     offsets: &[usize],
     row_step: usize,
     w: &[f32],
     bias: &[f32],
     g: &Geom,
     act: Act,
-    out: &mut [f32],
+    out: OutPtr,
+    rows: std::ops::Range<usize>,
 ) {
-    let plane = layout.len();
-    for ci in 0..cin {
-        // SAFETY: the caller guarantees S's features.
-        unsafe { layout.fill_vec::<S>(&x[ci * g.in_len()..(ci + 1) * g.in_len()], g, &mut scratch[ci * plane..(ci + 1) * plane]) };
-    }
     let l = S::LANES;
     let taps = offsets.len();
     let sp = scratch.as_ptr();
-    let op = out.as_mut_ptr();
-    for oy in 0..g.out_h {
+    let op = out.0;
+    for oy in rows {
         let mut ox = 0;
         while ox < g.out_w {
             let n = (g.out_w - ox).min(l);
@@ -178,7 +203,7 @@ impl Layout {
         // Stride 2: input column ix goes to phase (ix + pad_left) % 2 at index
         // (ix + pad_left) / 2; so the pairs (x[2j], x[2j+1]) go to index j + j0 of one phase
         // and j + j1 of the other.
-        let (j0, j1) = (g.pad_left / 2, (g.pad_left + 1) / 2);
+        let (j0, j1) = (g.pad_left / 2, g.pad_left.div_ceil(2));
         let swap = g.pad_left % 2 == 1;
         let plane = self.rows * self.row_w;
         let (even_phase, odd_phase) = scratch.split_at_mut(plane);

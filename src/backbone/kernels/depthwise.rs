@@ -123,7 +123,7 @@ unsafe fn layer_vec<V: Simd, const K: usize, const S: usize>(
         unsafe {
             f.fill_vec::<V>(&x[c * g.in_len()..(c + 1) * g.in_len()], g, sc);
             plane_vec::<V, K, S>(sc, f, &w[c * K * K..(c + 1) * K * K], *b, act, fo);
-            f.pack_vec::<V>(fo, g, &mut out[c * g.out_len()..(c + 1) * g.out_len()]);
+            f.pack_vec::<V>(fo, g, &mut out[c * g.out_len()..]);
         }
     }
 }
@@ -149,7 +149,8 @@ impl Flat {
         let n_out = g.out_h * row_w;
         // The last vector starts below n_out rounded up and reads up to reach·row_w + reach
         // further (the farthest tap); rows·row_w = n_out + reach·row_w fits too.
-        let phase_len = n_out.next_multiple_of(MAX_LANES) + reach * row_w + reach;
+        // `fill_vec` stores whole vectors: up to MAX_LANES more past the last row's data.
+        let phase_len = n_out.next_multiple_of(MAX_LANES) + reach * row_w + reach + MAX_LANES;
         Self { s: g.stride, row_w, rows: g.out_h + reach, phase_len, n_out }
     }
 
@@ -221,14 +222,17 @@ impl Flat {
                     let mut j = 0;
                     while j < n {
                         let r = (n - j).min(l);
-                        if r == l { V::store(dst.add(j), V::load(src.add(j))) } else { V::store_n(dst.add(j), V::load_n(src.add(j), r), r) }
+                        // A short last chunk is loaded zero-filled and stored whole: the
+                        // zeros land on this row's right pad and the next row's left pad
+                        // (pads are zero anyway; the next row's data is written after).
+                        V::store(dst.add(j), if r == l { V::load(src.add(j)) } else { V::load_n(src.add(j), r) });
                         j += r;
                     }
                     continue;
                 }
                 // Column pair (x[2j], x[2j+1]) goes to (phase a, index j + ja), (phase 1 − a, j + jb).
                 let pl = g.pad_left;
-                let (a, ja, jb) = if pl % 2 == 0 { (0, pl / 2, pl / 2) } else { (1, pl / 2, pl / 2 + 1) };
+                let (a, ja, jb) = if pl.is_multiple_of(2) { (0, pl / 2, pl / 2) } else { (1, pl / 2, pl / 2 + 1) };
                 let m = (g.in_w / 2).min(row_w.saturating_sub(ja.max(jb)));
                 let (pa, pb) = (dp.add(row + a * self.phase_len + ja), dp.add(row + (1 - a) * self.phase_len + jb));
                 let avail = x.len() - start;
@@ -242,13 +246,10 @@ impl Flat {
                         buf[..2 * r].copy_from_slice(&x[start + 2 * j..start + 2 * (j + r)]);
                         V::deinterleave(buf.as_ptr())
                     };
-                    if r == l {
-                        V::store(pa.add(j), e);
-                        V::store(pb.add(j), o);
-                    } else {
-                        V::store_n(pa.add(j), e, r);
-                        V::store_n(pb.add(j), o, r);
-                    }
+                    // Whole-vector stores with the lanes past the row zeroed, as above.
+                    let (e, o) = if r == l { (e, o) } else { (V::keep_n(e, r), V::keep_n(o, r)) };
+                    V::store(pa.add(j), e);
+                    V::store(pb.add(j), o);
                     j += r;
                 }
                 // An odd last column, or columns cut off by `row_w`.
@@ -274,7 +275,8 @@ impl Flat {
     /// floats), where a `memcpy` call per row would cost more than the copy.
     ///
     /// # Safety
-    /// The CPU features of `V`; `fo` holds `out_h · row_w` values, `out` `out_h · out_w`.
+    /// The CPU features of `V`; `fo` holds `out_h · row_w` values, `out` at least
+    /// `out_h · out_w` (the plane and whatever follows it).
     #[inline(always)]
     unsafe fn pack_vec<V: Simd>(&self, fo: &[f32], g: &Geom, out: &mut [f32]) {
         let l = V::LANES;
@@ -288,7 +290,10 @@ impl Flat {
                 // inside output row oy.
                 unsafe {
                     let v = V::load(sp.add(oy * self.row_w + ox));
-                    if n == l { V::store(dp.add(oy * g.out_w + ox), v) } else { V::store_n(dp.add(oy * g.out_w + ox), v, n) }
+                    let at = oy * g.out_w + ox;
+                    // A short chunk is stored whole where `out` has room: the extra lanes land
+                    // on the next row (or plane), written after this one.
+                    if n == l || at + l <= out.len() { V::store(dp.add(at), v) } else { V::store_n(dp.add(at), v, n) }
                 }
                 ox += n;
             }
