@@ -5,7 +5,7 @@
 #
 # Needs ../shared/bench (the anchors); installs its Python venv (PyPI: torch, timm, onnx,
 # onnxruntime; several GB) and exports the ONNX files on first use, as run_anchors.sh does.
-# Usage: scripts/bench-vs-ort.sh [MIN_TIME_SECONDS]   (default 10)
+# Usage: [ROUNDS=5] scripts/bench-vs-ort.sh [MIN_TIME_SECONDS]   (default 10; 2 is plenty with rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MIN_TIME="${1:-10}"
@@ -28,17 +28,34 @@ PACNET=target/release/pacnet
 V1="$(cd ../shared/models/tf_mobilenetv1_025 && pwd)"
 
 median() { grep -oE 'median +[0-9.]+' | head -1 | awk '{print $2}'; }
-printf '%-28s %3s %12s %12s %8s\n' model threads "pacnet ms" "ORT ms" ratio
+# Median of the numbers on stdin.
+med() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# This machine's speed drifts by tens of per cent within minutes (shared host), so the two
+# runtimes are interleaved in ROUNDS short rounds and the median of the per-round ratios is
+# reported beside the median times.
+ROUNDS="${ROUNDS:-5}"
+printf '%-30s %3s %10s %10s %8s   %s\n' model threads "pacnet ms" "ORT ms" ratio "per-round ratios"
 for T in 1 2; do
-  ort=$(ANCHORS_MIN_TIME="$MIN_TIME" "$PY" "$BENCH/py/bench_ort.py" --threads "$T" --dir "$ONNX" \
-        --out "/tmp/pacnet-ort-$T.json" --models mnv1_025,mobilenetv3_large_100 2>/dev/null)
-  ort_v1=$(echo "$ort" | grep mnv1_025 | median)
-  ort_v3=$(echo "$ort" | grep mobilenetv3_large_100 | median)
-  p_v1=$("$PACNET" bench --model "$V1" --cut conv_pw_13_relu --threads "$T" --min-time "$MIN_TIME" | grep '^backbone' | median)
-  # ORT's anchor is timm's forward_features: the full 960×7×7 map, so the same cut here.
-  p_v3=$("$PACNET" bench --arch mobilenetv3_large_100 --cut blocks.6.0 --threads "$T" --min-time "$MIN_TIME" | grep '^backbone' | median)
-  p_v3d=$("$PACNET" bench --arch mobilenetv3_large_100 --threads "$T" --min-time "$MIN_TIME" | grep '^backbone' | median)
-  printf '%-28s %3s %12s %12s %8s\n' "v1_025 @conv_pw_13_relu" "$T" "$p_v1" "$ort_v1" "$(awk "BEGIN{printf \"%.2f×\", $p_v1/$ort_v1}")"
-  printf '%-28s %3s %12s %12s %8s\n' "v3_large @blocks.6.0" "$T" "$p_v3" "$ort_v3" "$(awk "BEGIN{printf \"%.2f×\", $p_v3/$ort_v3}")"
-  printf '%-28s %3s %12s %12s %8s\n' "v3_large @blocks.5.2 (default)" "$T" "$p_v3d" "$ort_v3" "$(awk "BEGIN{printf \"%.2f×\", $p_v3d/$ort_v3}")"
+  : > /tmp/pacnet-vs-ort-$T.txt
+  for r in $(seq "$ROUNDS"); do
+    ort=$(ANCHORS_MIN_TIME="$MIN_TIME" "$PY" "$BENCH/py/bench_ort.py" --threads "$T" --dir "$ONNX" \
+          --out "/tmp/pacnet-ort-$T.json" --models mnv1_025,mobilenetv3_large_100 2>/dev/null)
+    ort_v1=$(echo "$ort" | grep mnv1_025 | median)
+    ort_v3=$(echo "$ort" | grep mobilenetv3_large_100 | median)
+    p_v1=$("$PACNET" bench --model "$V1" --cut conv_pw_13_relu --threads "$T" --min-time "$MIN_TIME" | grep '^backbone' | median)
+    # ORT's anchor is timm's forward_features: the full 960×7×7 map, so the same cut here.
+    p_v3=$("$PACNET" bench --arch mobilenetv3_large_100 --cut blocks.6.0 --threads "$T" --min-time "$MIN_TIME" | grep '^backbone' | median)
+    p_v3d=$("$PACNET" bench --arch mobilenetv3_large_100 --threads "$T" --min-time "$MIN_TIME" | grep '^backbone' | median)
+    echo "v1_025@conv_pw_13_relu $p_v1 $ort_v1" >> /tmp/pacnet-vs-ort-$T.txt
+    echo "v3_large@blocks.6.0 $p_v3 $ort_v3" >> /tmp/pacnet-vs-ort-$T.txt
+    echo "v3_large@blocks.5.2(default) $p_v3d $ort_v3" >> /tmp/pacnet-vs-ort-$T.txt
+  done
+  for m in v1_025@conv_pw_13_relu v3_large@blocks.6.0 "v3_large@blocks.5.2(default)"; do
+    rows=$(grep -F "$m " /tmp/pacnet-vs-ort-$T.txt)
+    p=$(echo "$rows" | awk '{print $2}' | med)
+    o=$(echo "$rows" | awk '{print $3}' | med)
+    ratios=$(echo "$rows" | awk '{printf "%.2f\n", $2/$3}')
+    printf '%-30s %3s %10.3f %10.3f %7.2f×   %s\n' "$m" "$T" "$p" "$o" "$(echo "$ratios" | med)" "$(echo "$ratios" | tr '\n' ' ')"
+  done
 done

@@ -126,7 +126,8 @@ fn accuracy_chart(ui: &mut Ui, run: &RunProgress) {
     let val: Vec<[f64; 2]> = run.epochs_done.iter().filter_map(|e| e.val_acc.map(|v| [e.epoch as f64, f64::from(v)])).collect();
     Plot::new("accuracy").height(220.0).legend(Legend::default().position(egui_plot::Corner::RightBottom)).include_y(0.0).include_y(1.0).include_x(0.0).include_x(run.epochs.max(1) as f64).x_axis_label("epoch").allow_scroll(false).show(ui, |p| {
         p.line(Line::new("training", PlotPoints::from(train)).color(Color32::from_rgb(90, 140, 220)).width(2.0));
-        p.line(Line::new("validation", PlotPoints::from(val)).color(Color32::from_rgb(240, 120, 60)).width(2.0));
+        // Dashed, so a validation line on top of the training line (both at 100 %) leaves it visible.
+        p.line(Line::new("validation", PlotPoints::from(val)).color(Color32::from_rgb(240, 120, 60)).width(2.0).style(egui_plot::LineStyle::dashed_loose()));
     });
 }
 
