@@ -90,7 +90,12 @@ impl RecordView {
     fn buttons(&mut self, ui: &mut Ui, cx: &mut Ctx<'_>, keys_enabled: bool) -> Option<usize> {
         ui.heading("Examples");
         let Some(doc) = cx.doc else {
-            hint(ui, "The network is loading; recording starts when it is ready.");
+            let why = if matches!(cx.rt.load_state(), crate::ui::runtime::LoadState::Failed(_)) {
+                "Recording needs the network, which could not be loaded (see the message above)."
+            } else {
+                "The network is loading; recording starts when it is ready."
+            };
+            hint(ui, why);
             return None;
         };
         let ready = cx.rt.features().is_some();
