@@ -61,11 +61,7 @@ pub struct FitTiming {
 /// is timed from weight initialisation to the final report.
 pub fn time_fit(threads: usize, reps: usize) -> Result<FitTiming> {
     let data = recipe_data(400, 0)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .thread_name(|i| format!("pacnet-bench-{i}"))
-        .build()
-        .map_err(|e| LearnError::Internal { message: format!("cannot start {threads} bench threads: {e}") })?;
+    let pool = bench_pool(threads)?;
     let once = |seed: u64| -> Result<(f64, f32)> {
         let cancel = AtomicBool::new(false);
         let mut last = f32::NAN;
@@ -129,10 +125,7 @@ pub fn time_step(threads: usize, steps: usize) -> Result<StepTiming> {
     use super::ops::{Adam, AdamParams};
 
     let data = recipe_data(400, 0)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-        .map_err(|e| LearnError::Internal { message: format!("cannot start {threads} bench threads: {e}") })?;
+    let pool = bench_pool(threads)?;
     pool.install(|| {
         let init = Head::init(data.classes().to_vec(), data.shape(), 100, 0)?;
         let [w1, b1, w2] = init.parameters().map(Var::from_tensor);
@@ -163,4 +156,13 @@ pub fn time_step(threads: usize, steps: usize) -> Result<StepTiming> {
         });
         Ok(StepTiming { gather_ms: g, forward_ms: f, backward_ms: b, step_ms: s })
     })
+}
+
+/// The rayon pool both timings run in: `threads` named `pacnet-bench-i`.
+fn bench_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .thread_name(|i| format!("pacnet-bench-{i}"))
+        .build()
+        .map_err(|e| LearnError::Internal { message: format!("cannot start {threads} bench threads: {e}") })
 }
