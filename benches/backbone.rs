@@ -82,7 +82,8 @@ fn depthwise_candle_reference(bencher: Bencher, (c, hw, k, s): (usize, usize, us
     ) else {
         return;
     };
-    bencher.bench_local(|| ops::depthwise_conv2d_slow(&x, &w, &b, s, Padding::TfSame, Act::Relu6).map(|t| t.dims().len()));
+    bencher
+        .bench_local(|| ops::depthwise_conv2d_slow(&x, &w, &b, s, Padding::TfSame, Act::Relu6).map(|t| t.dims().len()));
 }
 
 /// The same layers through `gemm` (the crate candle uses) plus a separate epilogue: the anchor

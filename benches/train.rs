@@ -50,7 +50,9 @@ fn fit(bencher: divan::Bencher, threads: usize) {
     bencher.bench_local(|| {
         seed += 1;
         let cancel = AtomicBool::new(false);
-        pool.install(|| pacnet::learn::fit(&data, &recipe_hyper(seed), &cancel, &mut |_| {})).map(|t| t.report.epochs.len()).expect("fit")
+        pool.install(|| pacnet::learn::fit(&data, &recipe_hyper(seed), &cancel, &mut |_| {}))
+            .map(|t| t.report.epochs.len())
+            .expect("fit")
     });
 }
 

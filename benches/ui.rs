@@ -29,7 +29,10 @@ fn app(tab: Tab, dir: &std::path::Path) -> Harness<'static, PacnetApp> {
         tab: Some(Tab::Record),
     };
     let app = PacnetApp::new(&egui::Context::default(), Settings::default(), options);
-    let mut h = Harness::builder().with_size(egui::Vec2::new(1360.0, 860.0)).with_max_steps(8).build_ui_state(|ui, app: &mut PacnetApp| app.frame(ui), app);
+    let mut h = Harness::builder()
+        .with_size(egui::Vec2::new(1360.0, 860.0))
+        .with_max_steps(8)
+        .build_ui_state(|ui, app: &mut PacnetApp| app.frame(ui), app);
     let until = |h: &mut Harness<'static, PacnetApp>, what: &str, done: &dyn Fn(&PacnetApp) -> bool| {
         let end = Instant::now() + Duration::from_secs(120);
         while !done(h.state()) {

@@ -33,7 +33,13 @@ fn compare_blocks(bb: &Backbone, golden: &Named, atol: &dyn Fn(&str) -> f32) -> 
     worst
 }
 
-fn golden_head(bb: &Backbone, golden: &Named, key: &str, pick: &dyn Fn(&pacnet::backbone::HeadOutputs) -> Vec<f32>, atol: f32) -> f32 {
+fn golden_head(
+    bb: &Backbone,
+    golden: &Named,
+    key: &str,
+    pick: &dyn Fn(&pacnet::backbone::HeadOutputs) -> Vec<f32>,
+    atol: f32,
+) -> f32 {
     let (ishape, input) = &golden["input"];
     let batch = Tensor::from_vec(input.clone(), ishape.as_slice(), &Device::Cpu).expect("input tensor");
     let outs = bb.head_outputs(&batch).expect("head outputs");
@@ -60,7 +66,9 @@ fn golden_tf_mobilenetv1_025_matches_tflite_block_by_block() {
     let pooled = golden_head(&bb, &golden, "pooled", &|o| o.pooled.clone(), 2e-4);
     let logits = golden_head(&bb, &golden, "logits", &|o| o.logits.clone(), 5e-4);
     let probs = golden_head(&bb, &golden, "probs", &|o| o.probs.clone(), 2e-5);
-    eprintln!("tf_mobilenetv1_025 max |diff|: activations {act_worst:.2e}, pooled {pooled:.2e}, logits {logits:.2e}, probs {probs:.2e}");
+    eprintln!(
+        "tf_mobilenetv1_025 max |diff|: activations {act_worst:.2e}, pooled {pooled:.2e}, logits {logits:.2e}, probs {probs:.2e}"
+    );
 }
 
 fn golden_timm_random(name: &str, expected_default_cut: &str) {
@@ -68,9 +76,12 @@ fn golden_timm_random(name: &str, expected_default_cut: &str) {
     let bb = Backbone::load_dir(dir.path()).unwrap_or_else(|e| panic!("load {name}: {e}"));
     let fixtures = util::models().join("timm_random");
     let golden = read_safetensors(&fixtures.join(format!("{name}.golden.safetensors")));
-    let meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixtures.join(format!("{name}.golden.json"))).expect("golden json")).expect("json");
-    let atol = |key: &str| meta["suggested_atol"][key].as_f64().unwrap_or_else(|| panic!("no tolerance for {key}")) as f32;
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures.join(format!("{name}.golden.json"))).expect("golden json"),
+    )
+    .expect("json");
+    let atol =
+        |key: &str| meta["suggested_atol"][key].as_f64().unwrap_or_else(|| panic!("no tolerance for {key}")) as f32;
     let worst = compare_blocks(&bb, &golden, &atol);
     let act_keys: Vec<&String> = golden.keys().filter(|k| k.starts_with("act.")).collect();
     let checked = worst.iter().filter(|(k, _)| golden.contains_key(k)).count();
@@ -201,7 +212,8 @@ fn depthwise_kernel_matches_candle_reference_on_every_backbone_shape() {
     let b = Tensor::zeros(2, candle_core::DType::F32, &dev).expect("b");
     let tf = ops::depthwise_conv2d(&x, &w, &b, 2, Padding::TfSame, Act::Identity).expect("tf");
     let sym = ops::depthwise_conv2d(&x, &w, &b, 2, Padding::Symmetric(1), Act::Identity).expect("sym");
-    let diff = (tf - sym).and_then(|d| d.abs()).and_then(|d| d.max_all()).and_then(|d| d.to_scalar::<f32>()).expect("diff");
+    let diff =
+        (tf - sym).and_then(|d| d.abs()).and_then(|d| d.max_all()).and_then(|d| d.to_scalar::<f32>()).expect("diff");
     assert!(diff > 1e-3, "TF same and symmetric padding agreed at stride 2");
     let bad_w = Tensor::zeros((3, 1, 3, 3), candle_core::DType::F32, &dev).expect("w");
     let err = ops::depthwise_conv2d(&x, &bad_w, &b, 1, Padding::TfSame, Act::Identity).expect_err("shape mismatch");
@@ -214,7 +226,9 @@ fn every_simd_level_computes_the_same_depthwise_and_linear() {
     let dev = Device::Cpu;
     let levels = simd::available();
     assert!(levels.contains(&simd::Level::Portable));
-    for &(k, stride, c, hw) in &[(3, 1, 6, 112), (3, 2, 5, 56), (5, 1, 4, 28), (5, 2, 3, 14), (3, 1, 7, 7), (5, 2, 2, 9)] {
+    for &(k, stride, c, hw) in
+        &[(3, 1, 6, 112), (3, 2, 5, 56), (5, 1, 4, 28), (5, 2, 3, 14), (3, 1, 7, 7), (5, 2, 2, 9)]
+    {
         for padding in [Padding::TfSame, Padding::Symmetric(k / 2)] {
             let x = Tensor::randn(0f32, 1.0, (1, c, hw, hw), &dev).expect("x");
             let w = Tensor::randn(0f32, 1.0, (c, 1, k, k), &dev).expect("w");
@@ -241,7 +255,9 @@ fn every_simd_level_computes_the_same_depthwise_and_linear() {
     }
     // Pointwise convolution (register tiles) against gemm + separate epilogue, at every level,
     // on shapes with pixel and channel tails, with and without a residual.
-    for &(cin, cout, hw) in &[(8, 16, 12544), (16, 24, 3136), (72, 40, 784), (120, 40, 196), (960, 160, 49), (3, 5, 17), (7, 9, 33)] {
+    for &(cin, cout, hw) in
+        &[(8, 16, 12544), (16, 24, 3136), (72, 40, 784), (120, 40, 196), (960, 160, 49), (3, 5, 17), (7, 9, 33)]
+    {
         let x: Vec<f32> = (0..cin * hw).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
         let w: Vec<f32> = (0..cout * cin).map(|i| ((i * 53 % 89) as f32 / 44.0) - 1.0).collect();
         let b: Vec<f32> = (0..cout).map(|i| i as f32 * 0.1 - 0.5).collect();
@@ -261,7 +277,9 @@ fn every_simd_level_computes_the_same_depthwise_and_linear() {
         }
     }
     // The stem's direct convolution against im2col + gemm.
-    for &(cin, cout, hw, padding) in &[(3, 8, 224, Padding::TfSame), (3, 16, 224, Padding::Symmetric(1)), (2, 5, 15, Padding::TfSame)] {
+    for &(cin, cout, hw, padding) in
+        &[(3, 8, 224, Padding::TfSame), (3, 16, 224, Padding::Symmetric(1)), (2, 5, 15, Padding::TfSame)]
+    {
         let g = Geom::new(hw, hw, 3, 2, padding);
         let x: Vec<f32> = (0..cin * hw * hw).map(|i| ((i * 29 % 97) as f32 / 48.0) - 1.0).collect();
         let w: Vec<f32> = (0..cout * cin * 9).map(|i| ((i * 7 % 31) as f32 / 15.0) - 1.0).collect();
@@ -272,7 +290,17 @@ fn every_simd_level_computes_the_same_depthwise_and_linear() {
         for &level in levels.iter().filter(|l| kernels::conv::direct_available(**l)) {
             for threads in [1, 2] {
                 let mut out = vec![f32::NAN; cout * g.out_len()];
-                kernels::conv::conv_direct(level, &x, cin, &kernels::pointwise::pack_weights(&w, cout, cin * 9), &b, &g, Act::HardSwish, &mut out, threads);
+                kernels::conv::conv_direct(
+                    level,
+                    &x,
+                    cin,
+                    &kernels::pointwise::pack_weights(&w, cout, cin * 9),
+                    &b,
+                    &g,
+                    Act::HardSwish,
+                    &mut out,
+                    threads,
+                );
                 let d = max_abs_diff(&out, &want);
                 assert!(d < 1e-4, "{level:?} stem {cin}→{cout} {hw} {padding:?} threads {threads}: {d:e}");
             }
@@ -342,7 +370,11 @@ fn bad_model_files_give_one_line_errors_naming_the_file() {
     assert!(Backbone::load_dir(dir.path()).is_ok());
 
     // Weights of another architecture: the V3 small file under a V1 config.
-    std::os::unix::fs::symlink(util::models().join("timm_random/mobilenetv3_small_100.safetensors"), dir.path().join("v3.safetensors")).expect("ln");
+    std::os::unix::fs::symlink(
+        util::models().join("timm_random/mobilenetv3_small_100.safetensors"),
+        dir.path().join("v3.safetensors"),
+    )
+    .expect("ln");
     std::fs::rename(dir.path().join("v3.safetensors"), &st).expect("mv");
     let e = load_err(dir.path());
     assert!(e.contains("model.safetensors") && e.contains("tensor `"), "{e}");
@@ -378,7 +410,10 @@ fn write_safetensors(path: &Path, tensors: &Named) {
         .iter()
         .map(|(name, (shape, values))| {
             let bytes: &[u8] = bytemuck_f32(values);
-            (name.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes).expect("view"))
+            (
+                name.clone(),
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), bytes).expect("view"),
+            )
         })
         .collect();
     safetensors::serialize_to_file(views, None, path).expect("serialize");
@@ -453,8 +488,14 @@ mod hub {
                         let _ = req.respond(tiny_http::Response::from_string("not found").with_status_code(404));
                         continue;
                     };
-                    let range = req.headers().iter().find(|h| h.field.equiv("Range")).map(|h| h.value.to_string()).unwrap_or_default();
-                    let start: usize = range.trim_start_matches("bytes=").split('-').next().and_then(|s| s.parse().ok()).unwrap_or(0);
+                    let range = req
+                        .headers()
+                        .iter()
+                        .find(|h| h.field.equiv("Range"))
+                        .map(|h| h.value.to_string())
+                        .unwrap_or_default();
+                    let start: usize =
+                        range.trim_start_matches("bytes=").split('-').next().and_then(|s| s.parse().ok()).unwrap_or(0);
                     let end = if range.ends_with("-0") { start + 1 } else { f.send.max(start) };
                     let body = f.body.get(start..end.min(f.body.len())).unwrap_or(&[]).to_vec();
                     let total = f.body.len();
@@ -489,7 +530,11 @@ mod hub {
     }
 
     fn source(sha: Option<&str>) -> ModelSource {
-        ModelSource::Hub { repo: "test/tf_mobilenetv1_025".into(), revision: "main".into(), sha256: sha.map(String::from) }
+        ModelSource::Hub {
+            repo: "test/tf_mobilenetv1_025".into(),
+            revision: "main".into(),
+            sha256: sha.map(String::from),
+        }
     }
 
     #[test]
@@ -511,7 +556,8 @@ mod hub {
 
         // Offline: an endpoint that refuses connections; the cache answers and is re-verified.
         let before = hub.hits.load(std::sync::atomic::Ordering::SeqCst);
-        let offline = FetchOptions { endpoint: Some("http://127.0.0.1:9".into()), cache_dir: Some(cache.path().to_owned()) };
+        let offline =
+            FetchOptions { endpoint: Some("http://127.0.0.1:9".into()), cache_dir: Some(cache.path().to_owned()) };
         let mut events = Vec::new();
         let again = Backbone::load(&source(Some(&want)), &offline, &mut |e| events.push(e)).expect("cached");
         assert_eq!(again.architecture(), "tf_mobilenetv1_025");
@@ -559,14 +605,18 @@ mod hub {
     #[test]
     fn no_network_and_no_cache_says_how_to_get_weights() {
         let cache = util::tempdir();
-        let opts = FetchOptions { endpoint: Some("http://127.0.0.1:9".into()), cache_dir: Some(cache.path().to_owned()) };
+        let opts =
+            FetchOptions { endpoint: Some("http://127.0.0.1:9".into()), cache_dir: Some(cache.path().to_owned()) };
         let err = Backbone::load(&ModelSource::default(), &opts, &mut |_| {}).err().expect("must fail").to_string();
         assert!(err.contains(hub::DEFAULT_REPO) && err.contains("--model") && err.contains("PACNET_MODEL"), "{err}");
     }
 
     #[test]
     fn model_source_parsing() {
-        assert_eq!(ModelSource::parse(&util::v1_dir().display().to_string()).expect("dir"), ModelSource::Dir(util::v1_dir()));
+        assert_eq!(
+            ModelSource::parse(&util::v1_dir().display().to_string()).expect("dir"),
+            ModelSource::Dir(util::v1_dir())
+        );
         assert_eq!(ModelSource::parse("timm/mobilenetv3_large_100.ra_in1k").expect("default"), ModelSource::default());
         assert_eq!(
             ModelSource::parse("timm/mobilenetv2_100.ra_in1k@v1.0").expect("rev"),

@@ -4,7 +4,8 @@ use crate::util::{self, assert_one_line_error, pacnet, run};
 
 #[test]
 fn classify_prints_cheeseburger_first_for_the_burger() {
-    let (code, out, err) = run(pacnet().args(["classify", "--model"]).arg(util::v1_dir()).arg(util::photo("burger.jpg")));
+    let (code, out, err) =
+        run(pacnet().args(["classify", "--model"]).arg(util::v1_dir()).arg(util::photo("burger.jpg")));
     assert_eq!(code, 0, "{err}");
     let first = out.lines().nth(1).unwrap_or_default();
     assert!(first.ends_with("cheeseburger"), "first guess: {out}");
@@ -15,8 +16,11 @@ fn classify_prints_cheeseburger_first_for_the_burger() {
 
 #[test]
 fn classify_honours_top_and_pacnet_model_env() {
-    let (code, out, err) =
-        run(pacnet().env("PACNET_MODEL", util::v1_dir()).args(["classify", "--top", "2"]).arg(util::photo("burger.jpg")).arg(util::photo("cat.jpg")));
+    let (code, out, err) = run(pacnet()
+        .env("PACNET_MODEL", util::v1_dir())
+        .args(["classify", "--top", "2"])
+        .arg(util::photo("burger.jpg"))
+        .arg(util::photo("cat.jpg")));
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 6, "two images × (name + 2 guesses): {out}");
 }

@@ -2,10 +2,9 @@
 //! Pac-Man Dossier". No window, no clock: every test steps `Game` tick by tick.
 
 use pacnet::game::{
-    COLS, Cell, Chase, Dir, Event, FRUIT_TICKS, Fruit, Game, GhostState, Ghost, HOUSE_EXIT, HouseRelease, Input,
-    InputOptions, Maze, MazeError, Mode, ModeTimer, NO_UP_TILES, Options, Pacer, Phase, Recorder, Release,
-    ReplayLog, START_READY_TICKS, Scenario, Tile, UNITS_PER_TILE, chase_target, choose_direction,
-    frightened_direction, run_with,
+    COLS, Cell, Chase, Dir, Event, FRUIT_TICKS, Fruit, Game, Ghost, GhostState, HOUSE_EXIT, HouseRelease, Input,
+    InputOptions, Maze, MazeError, Mode, ModeTimer, NO_UP_TILES, Options, Pacer, Phase, Recorder, Release, ReplayLog,
+    START_READY_TICKS, Scenario, Tile, UNITS_PER_TILE, chase_target, choose_direction, frightened_direction, run_with,
 };
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
@@ -359,12 +358,8 @@ fn ghosts_reverse_when_the_mode_changes() -> TestResult {
             break;
         }
     }
-    let roaming: Vec<(Ghost, Dir)> = game
-        .ghosts()
-        .iter()
-        .filter(|g| g.state == GhostState::Roaming)
-        .map(|g| (g.ghost, g.dir))
-        .collect();
+    let roaming: Vec<(Ghost, Dir)> =
+        game.ghosts().iter().filter(|g| g.state == GhostState::Roaming).map(|g| (g.ghost, g.dir)).collect();
     assert!(roaming.len() >= 2, "{roaming:?}");
     let mut reversed = HashSet::new();
     for _ in 0..20 {
@@ -513,10 +508,9 @@ fn roaming_ghosts_reverse_only_when_forced() -> TestResult {
     for _ in 0..6000 {
         let before = game.ghosts();
         let events = game.step(Input { dir: nearest_dot_dir(&game), ..Input::NONE });
-        signals += events
-            .iter()
-            .filter(|e| matches!(e, Event::ModeChanged { .. } | Event::EnergizerEaten { .. }))
-            .count() as u32;
+        signals +=
+            events.iter().filter(|e| matches!(e, Event::ModeChanged { .. } | Event::EnergizerEaten { .. })).count()
+                as u32;
         if events.iter().any(|e| matches!(e, Event::PacmanDied | Event::LevelCleared { .. })) {
             break;
         }

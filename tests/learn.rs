@@ -22,7 +22,8 @@ use pacnet::learn::ops::{Adam, AdamParams, input_dense};
 use pacnet::learn::project::{FORMAT_VERSION, MAGIC};
 use pacnet::learn::split::{MIN_PER_CLASS_FOR_VALIDATION, stratified};
 use pacnet::learn::{
-    Confusion, Dataset, FeatureSource, Featurizer, Head, Hyper, LearnError, Project, StopReason, TrainData, TrainEvent, Training, fit, refeaturize,
+    Confusion, Dataset, FeatureSource, Featurizer, Head, Hyper, LearnError, Project, StopReason, TrainData, TrainEvent,
+    Training, fit, refeaturize,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -109,7 +110,8 @@ impl Scenes {
     fn new() -> Self {
         let burger = load_image(&util::photo("burger.jpg")).expect("burger");
         let object = image::imageops::crop_imm(&burger, 110, 30, 270, 270).to_image();
-        let names = ["cat.jpg", "dogs.jpg", "grace_hopper.jpg", "multi_objects.jpg", "cats_and_dogs.jpg", "sparrow.png"];
+        let names =
+            ["cat.jpg", "dogs.jpg", "grace_hopper.jpg", "multi_objects.jpg", "cats_and_dogs.jpg", "sparrow.png"];
         let backgrounds = names
             .iter()
             .map(|n| {
@@ -226,14 +228,30 @@ fn input_dense_matches_candle_linear_in_value_and_gradient() {
         let ref_w = Var::from_tensor(&w0).expect("var");
         let ours = input_dense(&x, ours_w.as_tensor()).expect("ours");
         let reference = Linear::new(ref_w.as_tensor().clone(), None).forward(&x).expect("linear");
-        let diff = |a: &Tensor, b: &Tensor| util::max_abs_diff(&a.flatten_all().unwrap().to_vec1().unwrap(), &b.flatten_all().unwrap().to_vec1().unwrap());
-        assert!(diff(&ours, &reference) < 1e-4 * (d as f32 / 300.0), "{n}×{d}×{units}: forward differs by {}", diff(&ours, &reference));
+        let diff = |a: &Tensor, b: &Tensor| {
+            util::max_abs_diff(
+                &a.flatten_all().unwrap().to_vec1().unwrap(),
+                &b.flatten_all().unwrap().to_vec1().unwrap(),
+            )
+        };
+        assert!(
+            diff(&ours, &reference) < 1e-4 * (d as f32 / 300.0),
+            "{n}×{d}×{units}: forward differs by {}",
+            diff(&ours, &reference)
+        );
         let go = (&ours * &g).unwrap().sum_all().unwrap().backward().expect("backward");
         let gr = (&reference * &g).unwrap().sum_all().unwrap().backward().expect("backward");
         let (go, gr) = (go.get(ours_w.as_tensor()).expect("grad"), gr.get(ref_w.as_tensor()).expect("grad"));
         assert!(diff(go, gr) < 1e-3, "{n}×{d}×{units}: kernel gradient differs by {}", diff(go, gr));
     }
-    assert!(input_dense(&Tensor::zeros((2, 300), DType::F32, &dev).unwrap(), &Tensor::zeros((20, 299), DType::F32, &dev).unwrap()).is_err(), "shape mismatch is an error");
+    assert!(
+        input_dense(
+            &Tensor::zeros((2, 300), DType::F32, &dev).unwrap(),
+            &Tensor::zeros((20, 299), DType::F32, &dev).unwrap()
+        )
+        .is_err(),
+        "shape mismatch is an error"
+    );
 }
 
 #[test]
@@ -245,7 +263,9 @@ fn head_gradients_match_finite_differences() {
     let x = Tensor::from_vec(xs, (6, 4), &Device::Cpu).expect("x");
     let y = Tensor::from_vec(vec![0u32, 1, 2, 2, 1, 0], 6, &Device::Cpu).expect("y");
     let vars: Vec<Var> = head.parameters().iter().map(|t| Var::from_tensor(t).expect("var")).collect();
-    let rebuild = |ts: &[Tensor]| Head::from_parts(classes(3), [2, 2, 1], ts[0].clone(), ts[1].clone(), ts[2].clone()).expect("head");
+    let rebuild = |ts: &[Tensor]| {
+        Head::from_parts(classes(3), [2, 2, 1], ts[0].clone(), ts[1].clone(), ts[2].clone()).expect("head")
+    };
     let tracked = rebuild(&vars.iter().map(|v| v.as_tensor().clone()).collect::<Vec<_>>());
     let grads = tracked.loss(&x, &y).expect("loss").backward().expect("backward");
     let base: Vec<Tensor> = head.parameters().iter().map(|t| (*t).clone()).collect();
@@ -259,10 +279,19 @@ fn head_gradients_match_finite_differences() {
     let eps = 1e-6;
     let mut checked = 0;
     for (p, var) in vars.iter().enumerate() {
-        let g = grads.get(var.as_tensor()).expect("every parameter has a gradient").flatten_all().unwrap().to_vec1::<f64>().unwrap();
+        let g = grads
+            .get(var.as_tensor())
+            .expect("every parameter has a gradient")
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
         for (i, &gi) in g.iter().enumerate() {
             let numeric = (loss_with(p, i, eps) - loss_with(p, i, -eps)) / (2.0 * eps);
-            assert!((numeric - gi).abs() <= 1e-7 + 1e-5 * gi.abs(), "parameter {p}[{i}]: autograd {gi}, finite differences {numeric}");
+            assert!(
+                (numeric - gi).abs() <= 1e-7 + 1e-5 * gi.abs(),
+                "parameter {p}[{i}]: autograd {gi}, finite differences {numeric}"
+            );
             checked += 1;
         }
     }
@@ -279,9 +308,14 @@ fn fused_adam_matches_candle_adamw_step_by_step() {
     let run = |fused: bool| -> Vec<f32> {
         let w = Var::from_tensor(&w0).expect("var");
         let mut ours = Adam::new(vec![w.clone()], AdamParams { lr: 1e-3, ..AdamParams::default() }).expect("adam");
-        let mut theirs = AdamW::new(vec![w.clone()], ParamsAdamW { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.0 }).expect("adamw");
+        let mut theirs = AdamW::new(
+            vec![w.clone()],
+            ParamsAdamW { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.0 },
+        )
+        .expect("adamw");
         for _ in 0..8 {
-            let loss = (x.matmul(&w.as_tensor().t().unwrap()).unwrap() - &target).unwrap().sqr().unwrap().mean_all().unwrap();
+            let loss =
+                (x.matmul(&w.as_tensor().t().unwrap()).unwrap() - &target).unwrap().sqr().unwrap().mean_all().unwrap();
             let grads = loss.backward().expect("backward");
             if fused { ours.step(&grads).expect("step") } else { theirs.step(&grads).expect("step") }
         }
@@ -430,7 +464,8 @@ fn last_message(e: &TrainEvent) -> String {
 #[test]
 fn dropping_a_training_cancels_and_joins_it() {
     let data = synthetic(100, 4, [64, 7, 7], 2.0, 4);
-    let training = Training::start(data, Hyper { epochs: 100_000, units: 16, ..Hyper::default() }, None).expect("start");
+    let training =
+        Training::start(data, Hyper { epochs: 100_000, units: 16, ..Hyper::default() }, None).expect("start");
     assert!(training.recv_timeout(Duration::from_secs(60)).is_some());
     assert!(!training.is_finished());
     drop(training); // would run for hours if the drop did not cancel
@@ -562,10 +597,15 @@ fn train_save_load_predict_round_trip_is_exact() {
     assert_eq!(back.dataset.next_ids(), project.dataset.next_ids());
     assert_eq!(back.dataset.bytes(), project.dataset.bytes());
     // Saving over an existing file replaces it, and an empty project (no head) round-trips too.
-    Project::new(dataset_from(&synthetic(2, 2, [1, 1, 2], 0.1, 1), 2), Hyper::default()).save(&path).expect("overwrite");
+    Project::new(dataset_from(&synthetic(2, 2, [1, 1, 2], 0.1, 1), 2), Hyper::default())
+        .save(&path)
+        .expect("overwrite");
     let small = Project::load(&path).expect("load");
     assert!(small.head.is_none() && small.dataset.len() == 4);
-    assert!(!dir.path().read_dir().unwrap().flatten().any(|e| e.file_name().to_string_lossy().ends_with(".tmp")), "no temporary files left");
+    assert!(
+        !dir.path().read_dir().unwrap().flatten().any(|e| e.file_name().to_string_lossy().ends_with(".tmp")),
+        "no temporary files left"
+    );
 }
 
 fn load_error(path: &Path) -> String {
@@ -628,18 +668,28 @@ fn a_failed_save_never_damages_the_previous_file() {
     let first = Project::new(dataset_from(&synthetic(3, 2, [4, 2, 2], 0.5, 2), 3), Hyper::default());
     first.save(&path).expect("save");
     let before = std::fs::read(&path).unwrap();
-    let second = Project::new(dataset_from(&synthetic(5, 3, [4, 2, 2], 0.5, 4), 5), Hyper { epochs: 40, ..Hyper::default() });
+    let second =
+        Project::new(dataset_from(&synthetic(5, 3, [4, 2, 2], 0.5, 4), 5), Hyper { epochs: 40, ..Hyper::default() });
 
     let nowhere = dir.path().join("no/such/dir/x.pacnet");
     let e = second.save(&nowhere).expect_err("missing directory");
-    assert!(matches!(e, LearnError::Save { .. }) && e.to_string().contains("x.pacnet") && e.to_string().contains("unchanged"), "{e}");
+    assert!(
+        matches!(e, LearnError::Save { .. })
+            && e.to_string().contains("x.pacnet")
+            && e.to_string().contains("unchanged"),
+        "{e}"
+    );
     // The rename fails when the target is a directory: the temporary file goes, nothing else changes.
     let blocker = dir.path().join("blocker.pacnet");
     std::fs::create_dir(&blocker).unwrap();
     std::fs::write(blocker.join("inside"), b"x").unwrap();
     assert!(second.save(&blocker).is_err());
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
     // (A write that fails half-way is tested through the CLI with a file-size limit.)
 }
@@ -656,7 +706,8 @@ fn real_mobilenet_learns_where_the_object_is_held() {
     let sc = scenes();
     let mut ds = Dataset::new(classes(4), f.source().clone()).expect("dataset");
     let mut rng = ChaCha8Rng::seed_from_u64(42);
-    let frames: Vec<(usize, RgbImage)> = (0..4 * 30).map(|i| (i % 4, sc.frame(i % 4, TRAIN_BGS[(i / 4) % 4], &mut rng))).collect();
+    let frames: Vec<(usize, RgbImage)> =
+        (0..4 * 30).map(|i| (i % 4, sc.frame(i % 4, TRAIN_BGS[(i / 4) % 4], &mut rng))).collect();
     let samples: Vec<_> = frames.iter().map(|(c, img)| (*c, f.frame(img).expect("features"))).collect();
     let burst = ds.new_burst();
     for (c, s) in &samples {
@@ -664,7 +715,11 @@ fn real_mobilenet_learns_where_the_object_is_held() {
     }
     let trained = fit_ok(&ds.train_data().unwrap(), &Hyper::default());
     let val = trained.report.val_accuracy().expect("a validation split");
-    println!("real backbone: {} bytes per example ({} of them thumbnail)", ds.bytes() / ds.len(), ds.examples().iter().map(|e| e.thumbnail.len()).sum::<usize>() / ds.len());
+    println!(
+        "real backbone: {} bytes per example ({} of them thumbnail)",
+        ds.bytes() / ds.len(),
+        ds.examples().iter().map(|e| e.thumbnail.len()).sum::<usize>() / ds.len()
+    );
 
     // Held out: new jitters on the two backgrounds never seen in training.
     let mut rng = ChaCha8Rng::seed_from_u64(4242);
@@ -680,7 +735,9 @@ fn real_mobilenet_learns_where_the_object_is_held() {
         total += 1;
     }
     let held_out = right as f64 / total as f64;
-    println!("real backbone: validation {val:.3}, held-out {held_out:.3} ({right}/{total}), f16 vs f32 max prob diff {worst_prob:.2e}");
+    println!(
+        "real backbone: validation {val:.3}, held-out {held_out:.3} ({right}/{total}), f16 vs f32 max prob diff {worst_prob:.2e}"
+    );
     assert!(held_out >= 0.9, "held-out accuracy {held_out:.3} ({right}/{total})");
     assert_eq!(right16, right, "f16 storage changes no held-out answer");
     assert!(worst_prob < 2e-3, "f16 vs f32 probabilities differ by {worst_prob}");
@@ -695,7 +752,9 @@ fn real_mobilenet_learns_where_the_object_is_held() {
     assert!(err.contains("blocks.4.1") && err.contains("cut") && err.contains("re-featurise"), "{err}");
     let cancel = AtomicBool::new(false);
     let mut calls = Vec::new();
-    let moved = project.refeaturize(&Featurizer::new(bb, other, Crop::CenterSquare).unwrap(), &mut |d, t| calls.push((d, t)), &cancel).expect("re-featurise");
+    let moved = project
+        .refeaturize(&Featurizer::new(bb, other, Crop::CenterSquare).unwrap(), &mut |d, t| calls.push((d, t)), &cancel)
+        .expect("re-featurise");
     assert!(moved.head.is_none());
     moved.check_backbone(bb, other).expect("now at the other cut");
     assert_eq!(moved.dataset.examples()[0].features.len(), bb.cuts()[other].len());
@@ -707,7 +766,16 @@ fn real_mobilenet_learns_where_the_object_is_held() {
     let back = refeaturize(&moved.dataset, &f, &mut |_, _| {}, &cancel).expect("re-featurise back");
     let retrained = fit_ok(&back.train_data().unwrap(), &Hyper::default());
     let mut rng = ChaCha8Rng::seed_from_u64(4242);
-    let again = (0..4 * 15).filter(|&i| retrained.head.predict(&f.frame(&sc.frame(i % 4, HELD_OUT_BGS[(i / 4) % 2], &mut rng)).unwrap().features).unwrap().best == i % 4).count();
+    let again = (0..4 * 15)
+        .filter(|&i| {
+            retrained
+                .head
+                .predict(&f.frame(&sc.frame(i % 4, HELD_OUT_BGS[(i / 4) % 2], &mut rng)).unwrap().features)
+                .unwrap()
+                .best
+                == i % 4
+        })
+        .count();
     println!("after re-featurising from thumbnails: held-out {again}/{total}");
     assert!(again as f64 / total as f64 >= 0.9, "{again}/{total}");
     cancel.store(true, Ordering::Relaxed);
@@ -748,7 +816,9 @@ fn cli_train_eval_predict_end_to_end() {
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     let last = lines.last().copied().unwrap_or_default();
-    let ok = last.len() == "accuracy: 0.000".len() && last.starts_with("accuracy: ") && last[10..].chars().enumerate().all(|(i, ch)| if i == 1 { ch == '.' } else { ch.is_ascii_digit() });
+    let ok = last.len() == "accuracy: 0.000".len()
+        && last.starts_with("accuracy: ")
+        && last[10..].chars().enumerate().all(|(i, ch)| if i == 1 { ch == '.' } else { ch.is_ascii_digit() });
     assert!(ok, "last line must match ^accuracy: \\d\\.\\d{{3}}$: {stdout}");
     let acc: f64 = last[10..].parse().unwrap();
     println!("cli eval on held-out backgrounds: {acc}");
@@ -758,13 +828,21 @@ fn cli_train_eval_predict_end_to_end() {
     assert!(lines.iter().any(|l| l.trim_start().starts_with("left ") && l.contains("/5)")), "{stdout}");
 
     let img = |c: &str| test.join(c).join("000.jpg");
-    let (code, stdout, stderr) = run(pacnet().arg("predict").arg("--project").arg(&out).arg(img("up")).arg(img("right")));
+    let (code, stdout, stderr) =
+        run(pacnet().arg("predict").arg("--project").arg(&out).arg(img("up")).arg(img("right")));
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
     for (line, c) in lines.iter().zip(["up", "right"]) {
         assert!(line.starts_with(&img(c).display().to_string()), "{line}");
-        let probs: f32 = line.split('[').nth(1).unwrap().trim_end_matches(']').split(", ").map(|kv| kv.split(' ').nth(1).unwrap().parse::<f32>().unwrap()).sum();
+        let probs: f32 = line
+            .split('[')
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(']')
+            .split(", ")
+            .map(|kv| kv.split(' ').nth(1).unwrap().parse::<f32>().unwrap())
+            .sum();
         assert!((probs - 1.0).abs() < 0.01, "{line}");
     }
 
@@ -773,7 +851,8 @@ fn cli_train_eval_predict_end_to_end() {
     assert_one_line_error(code, &stderr, &["cat.jpg", "not a pacnet project"]);
     let (code, _, stderr) = run(pacnet().arg("predict").arg("--project").arg(&out).arg(data.join("left/broken.jpg")));
     assert_one_line_error(code, &stderr, &["broken.jpg"]);
-    let (code, _, stderr) = run(pacnet().arg("eval").arg("--project").arg(&out).arg("--data").arg(&data).arg("--model").arg(dir.path()));
+    let (code, _, stderr) =
+        run(pacnet().arg("eval").arg("--project").arg(&out).arg("--data").arg(&data).arg("--model").arg(dir.path()));
     assert_one_line_error(code, &stderr, &["config.json"]);
 }
 
@@ -784,7 +863,14 @@ fn cli_train_refuses_bad_folders_and_flags_with_one_line() {
     let data = dir.path().join("data");
     scenes().write_folder(&data, 2, &TRAIN_BGS, 3);
 
-    for (flag, value) in [("--lr", "0"), ("--lr", "-1"), ("--batch-fraction", "0"), ("--batch-fraction", "1.5"), ("--epochs", "0"), ("--units", "0")] {
+    for (flag, value) in [
+        ("--lr", "0"),
+        ("--lr", "-1"),
+        ("--batch-fraction", "0"),
+        ("--batch-fraction", "1.5"),
+        ("--epochs", "0"),
+        ("--units", "0"),
+    ] {
         let (code, _, stderr) = run(train_cmd(&data, &out).args([flag, value]));
         assert_one_line_error(code, &stderr, &[&format!("invalid {flag} {value}")]);
     }
@@ -831,6 +917,10 @@ fn cli_save_that_fails_half_way_keeps_the_previous_project() {
     let (code, _, stderr) = run(&mut cmd);
     assert_one_line_error(code, &stderr, &["keep.pacnet", "cannot save", "unchanged"]);
     assert_eq!(std::fs::read(&out).unwrap(), before, "the old project is untouched");
-    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     assert!(names.iter().all(|n| !n.ends_with(".tmp")), "the temporary file is removed: {names:?}");
 }

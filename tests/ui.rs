@@ -30,7 +30,10 @@ fn options(dir: &std::path::Path) -> AppOptions {
 
 fn harness(settings: Settings, options: AppOptions) -> H {
     let app = PacnetApp::new(&egui::Context::default(), settings, options);
-    Harness::builder().with_size(Vec2::new(1360.0, 860.0)).with_max_steps(8).build_ui_state(|ui, app: &mut PacnetApp| app.frame(ui), app)
+    Harness::builder()
+        .with_size(Vec2::new(1360.0, 860.0))
+        .with_max_steps(8)
+        .build_ui_state(|ui, app: &mut PacnetApp| app.frame(ui), app)
 }
 
 /// Steps frames (with a short real pause, since the workers run in real time) until `done`
@@ -42,7 +45,11 @@ fn wait_for(h: &mut H, secs: u64, what: &str, mut done: impl FnMut(&PacnetApp) -
         if done(h.state()) {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}; messages: {:?}", h.state().messages());
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {secs} s waiting for {what}; messages: {:?}",
+            h.state().messages()
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
@@ -61,7 +68,9 @@ fn count(app: &PacnetApp, class: &str) -> usize {
 }
 
 fn ready(h: &mut H) {
-    wait_for(h, 120, "the model and the feature worker", |a| a.document().is_some() && a.runtime().features().and_then(|f| f.live()).is_some());
+    wait_for(h, 120, "the model and the feature worker", |a| {
+        a.document().is_some() && a.runtime().features().and_then(|f| f.live()).is_some()
+    });
 }
 
 fn pose(h: &H, x: f32, y: f32) {
@@ -83,12 +92,22 @@ fn center(h: &H, label: &str) -> Pos2 {
 fn hold_mouse(h: &mut H, label: &str, ms: u64) {
     let at = center(h, label);
     h.event(egui::Event::PointerMoved(at));
-    h.event(egui::Event::PointerButton { pos: at, button: egui::PointerButton::Primary, pressed: true, modifiers: Default::default() });
+    h.event(egui::Event::PointerButton {
+        pos: at,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
     run_for(h, ms);
     // Release far from the button: releasing anywhere stops the recording.
     let away = Pos2::new(20.0, 500.0);
     h.event(egui::Event::PointerMoved(away));
-    h.event(egui::Event::PointerButton { pos: away, button: egui::PointerButton::Primary, pressed: false, modifiers: Default::default() });
+    h.event(egui::Event::PointerButton {
+        pos: away,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
     h.step();
 }
 
@@ -100,7 +119,8 @@ fn hold_key(h: &mut H, key: Key, ms: u64) {
 }
 
 /// The class → pose table the tests record and predict with.
-const POSES: [(&str, f32, f32); 4] = [("up", 0.0, -0.55), ("down", 0.0, 0.55), ("left", -0.6, 0.0), ("right", 0.6, 0.0)];
+const POSES: [(&str, f32, f32); 4] =
+    [("up", 0.0, -0.55), ("down", 0.0, 0.55), ("left", -0.6, 0.0), ("right", 0.6, 0.0)];
 
 #[test]
 fn record_train_see_the_prediction_follow_the_pose_play_save_and_reopen() {
@@ -108,7 +128,10 @@ fn record_train_see_the_prediction_follow_the_pose_play_save_and_reopen() {
     let settings = Settings { idle_class: true, ..Settings::default() };
     let mut h = harness(settings, options(dir.path()));
     ready(&mut h);
-    assert_eq!(h.state().document().map(|d| d.classes().to_vec()), Some(["up", "down", "left", "right", "none"].map(String::from).to_vec()));
+    assert_eq!(
+        h.state().document().map(|d| d.classes().to_vec()),
+        Some(["up", "down", "left", "right", "none"].map(String::from).to_vec())
+    );
 
     // Record: the mouse for up and down, the arrow keys for left and right.
     for (i, (class, x, y)) in POSES.into_iter().enumerate() {
@@ -146,7 +169,9 @@ fn record_train_see_the_prediction_follow_the_pose_play_save_and_reopen() {
     h.step();
     h.get_by_role_and_label(Role::Button, "Train").click();
     h.step();
-    wait_for(&mut h, 180, "training to finish", |a| !a.run_progress().running && a.document().is_some_and(|d| d.head().is_some()));
+    wait_for(&mut h, 180, "training to finish", |a| {
+        !a.run_progress().running && a.document().is_some_and(|d| d.head().is_some())
+    });
     let run = h.state().run_progress();
     assert_eq!(run.epochs_done.len(), run.epochs, "one metrics entry per epoch: {:?}", run.outcome);
     assert!(run.batch_loss.len() >= run.epochs, "a loss point per batch");
@@ -165,7 +190,9 @@ fn record_train_see_the_prediction_follow_the_pose_play_save_and_reopen() {
         wait_for(&mut h, 30, &format!("the prediction `{class}`"), |a| predicted(a).as_deref() == Some(class));
     }
     let t0 = h.state().runtime().game().and_then(|g| g.snapshot()).map_or(0, |s| s.game.tick());
-    wait_for(&mut h, 30, "the game to tick", |a| a.runtime().game().and_then(|g| g.snapshot()).is_some_and(|s| s.game.tick() > t0 + 30));
+    wait_for(&mut h, 30, "the game to tick", |a| {
+        a.runtime().game().and_then(|g| g.snapshot()).is_some_and(|s| s.game.tick() > t0 + 30)
+    });
 
     // Save as… through the dialog.
     let path = dir.path().join("poses.pacnet");
@@ -181,14 +208,19 @@ fn record_train_see_the_prediction_follow_the_pose_play_save_and_reopen() {
     h.get_by_role_and_label(Role::TextInput, "File:").type_text(&path.display().to_string());
     h.step();
     h.get_by_role_and_label(Role::Button, "Save").click();
-    wait_for(&mut h, 30, "the save", |a| a.document().is_some_and(|d| d.path() == Some(path.as_path()) && !d.is_dirty()));
+    wait_for(&mut h, 30, "the save", |a| {
+        a.document().is_some_and(|d| d.path() == Some(path.as_path()) && !d.is_dirty())
+    });
     assert!(path.is_file());
     assert_eq!(h.state().settings().recent.first(), Some(&path), "the saved file is the most recent");
     let counts: Vec<usize> = (0..5).map(|i| h.state().document().map_or(0, |d| d.count(i))).collect();
     drop(h);
 
     // Reopen it in a new app: same examples, the head is back and predicts right away.
-    let mut h = harness(Settings::default(), AppOptions { project: Some(path.clone()), tab: Some(Tab::Play), ..options(dir.path()) });
+    let mut h = harness(
+        Settings::default(),
+        AppOptions { project: Some(path.clone()), tab: Some(Tab::Play), ..options(dir.path()) },
+    );
     ready(&mut h);
     wait_for(&mut h, 60, "the project to open", |a| a.document().is_some_and(|d| d.path() == Some(path.as_path())));
     let reopened: Vec<usize> = (0..5).map(|i| h.state().document().map_or(0, |d| d.count(i))).collect();
@@ -225,7 +257,10 @@ fn unsaved_examples_go_to_the_recovery_file_on_exit_and_come_back() {
 #[test]
 fn a_missing_camera_shows_a_banner_whose_button_switches_to_the_demo_camera() {
     let dir = util::tempdir();
-    let opts = AppOptions { camera: Some(SourceSpec::Webcam { index: 57, resolution: None, fps: None }), ..options(dir.path()) };
+    let opts = AppOptions {
+        camera: Some(SourceSpec::Webcam { index: 57, resolution: None, fps: None }),
+        ..options(dir.path())
+    };
     let mut h = harness(Settings::default(), opts);
     wait_for(&mut h, 30, "the camera error banner", |_| true);
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -236,21 +271,28 @@ fn a_missing_camera_shows_a_banner_whose_button_switches_to_the_demo_camera() {
     h.get_by_label("Use the demo camera").click();
     h.step();
     assert_eq!(h.state().settings().camera, SourceSpec::Demo);
-    wait_for(&mut h, 30, "demo frames", |a| a.runtime().capture().is_some_and(|c| c.status().to_string().starts_with("demo camera")));
+    wait_for(&mut h, 30, "demo frames", |a| {
+        a.runtime().capture().is_some_and(|c| c.status().to_string().starts_with("demo camera"))
+    });
 }
 
 #[test]
 fn missing_weights_say_how_to_point_at_a_model_and_the_app_keeps_running() {
     let dir = util::tempdir();
-    let opts = AppOptions { model: Some(dir.path().join("no-such-model").display().to_string()), ..options(dir.path()) };
+    let opts =
+        AppOptions { model: Some(dir.path().join("no-such-model").display().to_string()), ..options(dir.path()) };
     let mut h = harness(Settings::default(), opts);
-    wait_for(&mut h, 30, "the load to fail", |a| matches!(a.runtime().load_state(), pacnet::ui::runtime::LoadState::Failed(_)));
+    wait_for(&mut h, 30, "the load to fail", |a| {
+        matches!(a.runtime().load_state(), pacnet::ui::runtime::LoadState::Failed(_))
+    });
     h.step();
     assert!(h.query_by_label_contains("--model DIR").is_some(), "the banner names --model");
     assert!(h.query_by_label_contains("PACNET_MODEL").is_some(), "the banner names PACNET_MODEL");
     // The game still runs with the arrow keys.
     h.get_by_label("3  Play").click();
-    wait_for(&mut h, 30, "the game to tick without a model", |a| a.runtime().game().and_then(|g| g.snapshot()).is_some_and(|s| s.game.tick() > 10));
+    wait_for(&mut h, 30, "the game to tick without a model", |a| {
+        a.runtime().game().and_then(|g| g.snapshot()).is_some_and(|s| s.game.tick() > 10)
+    });
     h.state_mut().command(Command::Tab(Tab::Learn));
     h.step();
 }

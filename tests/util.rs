@@ -55,15 +55,19 @@ pub fn tempdir() -> tempfile::TempDir {
 pub fn timm_random_dir(name: &str) -> tempfile::TempDir {
     let src = models().join("timm_random");
     let dir = tempdir();
-    std::os::unix::fs::symlink(src.join(format!("{name}.config.json")), dir.path().join("config.json")).expect("symlink");
-    std::os::unix::fs::symlink(src.join(format!("{name}.safetensors")), dir.path().join("model.safetensors")).expect("symlink");
+    std::os::unix::fs::symlink(src.join(format!("{name}.config.json")), dir.path().join("config.json"))
+        .expect("symlink");
+    std::os::unix::fs::symlink(src.join(format!("{name}.safetensors")), dir.path().join("model.safetensors"))
+        .expect("symlink");
     dir
 }
 
 /// The `pacnet` binary, with a clean environment for model selection and a private HF cache.
 pub fn pacnet() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pacnet"));
-    cmd.env_remove("PACNET_MODEL").env("HF_HOME", std::env::temp_dir().join("pacnet-test-hf-home-empty")).env("HF_ENDPOINT", "http://127.0.0.1:9");
+    cmd.env_remove("PACNET_MODEL")
+        .env("HF_HOME", std::env::temp_dir().join("pacnet-test-hf-home-empty"))
+        .env("HF_ENDPOINT", "http://127.0.0.1:9");
     cmd
 }
 

@@ -174,26 +174,40 @@ const fn ds(kernel: usize, stride: usize, out: usize, se: bool, relu: bool) -> D
     Def { kind: BlockKind::DepthwiseSeparable, repeat: 1, kernel, stride, exp: 1.0, out, se, relu, pw_act: false }
 }
 const fn dsa(repeat: usize, stride: usize, out: usize) -> Def {
-    Def { kind: BlockKind::DepthwiseSeparable, repeat, kernel: 3, stride, exp: 1.0, out, se: false, relu: false, pw_act: true }
+    Def {
+        kind: BlockKind::DepthwiseSeparable,
+        repeat,
+        kernel: 3,
+        stride,
+        exp: 1.0,
+        out,
+        se: false,
+        relu: false,
+        pw_act: true,
+    }
 }
 #[allow(clippy::too_many_arguments)]
 const fn ir(repeat: usize, kernel: usize, stride: usize, exp: f64, out: usize, se: bool, relu: bool) -> Def {
     Def { kind: BlockKind::InvertedResidual, repeat, kernel, stride, exp, out, se, relu, pw_act: false }
 }
 const fn cn(out: usize) -> Def {
-    Def { kind: BlockKind::ConvBnAct, repeat: 1, kernel: 1, stride: 1, exp: 1.0, out, se: false, relu: false, pw_act: false }
+    Def {
+        kind: BlockKind::ConvBnAct,
+        repeat: 1,
+        kernel: 1,
+        stride: 1,
+        exp: 1.0,
+        out,
+        se: false,
+        relu: false,
+        pw_act: false,
+    }
 }
 
 /// `_gen_mobilenet_v1`: `dsa_r1_k3_s1_c64`, `dsa_r2_k3_s2_c128`, `dsa_r2_k3_s2_c256`,
 /// `dsa_r6_k3_s2_c512`, `dsa_r2_k3_s2_c1024`.
 fn v1_stages() -> Vec<Vec<Def>> {
-    vec![
-        vec![dsa(1, 1, 64)],
-        vec![dsa(2, 2, 128)],
-        vec![dsa(2, 2, 256)],
-        vec![dsa(6, 2, 512)],
-        vec![dsa(2, 2, 1024)],
-    ]
+    vec![vec![dsa(1, 1, 64)], vec![dsa(2, 2, 128)], vec![dsa(2, 2, 256)], vec![dsa(6, 2, 512)], vec![dsa(2, 2, 1024)]]
 }
 
 /// `_gen_mobilenet_v2`.
@@ -227,7 +241,11 @@ fn v3_large_stages() -> Vec<Vec<Def>> {
         vec![ds(3, 1, 16, false, true)],
         vec![ir(1, 3, 2, 4.0, 24, false, true), ir(1, 3, 1, 3.0, 24, false, true)],
         vec![ir(3, 5, 2, 3.0, 40, true, true)],
-        vec![ir(1, 3, 2, 6.0, 80, false, false), ir(1, 3, 1, 2.5, 80, false, false), ir(2, 3, 1, 2.3, 80, false, false)],
+        vec![
+            ir(1, 3, 2, 6.0, 80, false, false),
+            ir(1, 3, 1, 2.5, 80, false, false),
+            ir(2, 3, 1, 2.3, 80, false, false),
+        ],
         vec![ir(2, 3, 1, 6.0, 112, true, false)],
         vec![ir(3, 5, 2, 6.0, 160, true, false)],
         vec![cn(960)],
@@ -269,8 +287,12 @@ impl ArchSpec {
             Family::V1 => (v1_stages(), Act::Relu6, round_chs(32, m), None),
             Family::V2 => (v2_stages(), Act::Relu6, round_chs(32, m), Some(1280.max(round_chs(1280, m)))),
             // `fix_stem = channel_multiplier < 0.75`; the efficient head width is not scaled.
-            Family::V3Small => (v3_small_stages(), Act::HardSwish, if m < 0.75 { 16 } else { round_chs(16, m) }, Some(1024)),
-            Family::V3Large => (v3_large_stages(), Act::HardSwish, if m < 0.75 { 16 } else { round_chs(16, m) }, Some(1280)),
+            Family::V3Small => {
+                (v3_small_stages(), Act::HardSwish, if m < 0.75 { 16 } else { round_chs(16, m) }, Some(1024))
+            }
+            Family::V3Large => {
+                (v3_large_stages(), Act::HardSwish, if m < 0.75 { 16 } else { round_chs(16, m) }, Some(1280))
+            }
         };
         let mut blocks = Vec::new();
         let mut in_chs = stem_chs;

@@ -50,8 +50,8 @@ impl ModelConfig {
 
     /// Parses the text of a `config.json`; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
-        let root: Value = serde_json::from_str(text)
-            .map_err(|source| BackboneError::Json { path: path.to_owned(), source })?;
+        let root: Value =
+            serde_json::from_str(text).map_err(|source| BackboneError::Json { path: path.to_owned(), source })?;
         let key_err = |key: &str, problem: &str| BackboneError::ConfigKey {
             path: path.to_owned(),
             key: key.to_owned(),
@@ -70,15 +70,12 @@ impl ModelConfig {
             .ok_or_else(|| key_err("num_classes", "is missing"))?
             .as_u64()
             .filter(|&n| n > 0)
-            .ok_or_else(|| key_err("num_classes", "must be a positive integer"))?
-            as usize;
+            .ok_or_else(|| key_err("num_classes", "must be a positive integer"))? as usize;
         let input_size = match cfg.get("input_size") {
             None => return Err(key_err("pretrained_cfg.input_size", "is missing")),
             Some(v) => {
-                let dims: Vec<u64> = v
-                    .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_u64).collect())
-                    .unwrap_or_default();
+                let dims: Vec<u64> =
+                    v.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default();
                 match dims.as_slice() {
                     [3, h, w] if h == w && *h >= 32 => *h as usize,
                     _ => {
@@ -93,10 +90,7 @@ impl ModelConfig {
         let triple = |key: &str| -> Result<[f32; 3]> {
             let full = format!("pretrained_cfg.{key}");
             let v = cfg.get(key).ok_or_else(|| key_err(&full, "is missing"))?;
-            let nums: Vec<f64> = v
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_f64).collect())
-                .unwrap_or_default();
+            let nums: Vec<f64> = v.as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
             match nums.as_slice() {
                 [a, b, c] => Ok([*a as f32, *b as f32, *c as f32]),
                 _ => Err(key_err(&full, &format!("must be three numbers, found {v}"))),

@@ -151,10 +151,20 @@ pub fn fetch(source: &ModelSource, opts: &FetchOptions, progress: &mut dyn FnMut
         verify(&path, pinned)?;
         dir = path.parent().map(Path::to_path_buf);
     }
-    dir.ok_or_else(|| BackboneError::Download { repo: source.to_string(), file: "config.json".into(), message: "no files".into() })
+    dir.ok_or_else(|| BackboneError::Download {
+        repo: source.to_string(),
+        file: "config.json".into(),
+        message: "no files".into(),
+    })
 }
 
-fn download(cache: &Cache, repo: &Repo, opts: &FetchOptions, file: &str, progress: &mut dyn FnMut(Fetch)) -> Result<PathBuf> {
+fn download(
+    cache: &Cache,
+    repo: &Repo,
+    opts: &FetchOptions,
+    file: &str,
+    progress: &mut dyn FnMut(Fetch),
+) -> Result<PathBuf> {
     let mut builder = ApiBuilder::from_cache(cache.clone()).with_progress(false).with_retries(0);
     if let Some(ep) = opts.endpoint.clone().or_else(|| std::env::var("HF_ENDPOINT").ok()) {
         builder = builder.with_endpoint(ep.trim_end_matches('/').to_string());
@@ -165,7 +175,9 @@ fn download(cache: &Cache, repo: &Repo, opts: &FetchOptions, file: &str, progres
     let reporter = Reporter { file: file.into(), done: 0, total: 0, sink: progress };
     // hf-hub asserts and unwraps on some malformed server answers; a bad answer must be an
     // error message, never a crash of the app.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| api.repo(repo.clone()).download_with_progress(file, reporter)));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        api.repo(repo.clone()).download_with_progress(file, reporter)
+    }));
     match outcome {
         Ok(Ok(path)) => Ok(path),
         Ok(Err(e)) => Err(fail(format!(
@@ -202,7 +214,8 @@ impl hf_hub::api::Progress for Reporter<'_> {
 /// downloads it anew.
 fn verify(path: &Path, pinned: Option<&str>) -> Result<()> {
     let blob = std::fs::canonicalize(path).map_err(|e| BackboneError::io(path, e))?;
-    let announced = blob.file_name().and_then(|n| n.to_str()).filter(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()));
+    let announced =
+        blob.file_name().and_then(|n| n.to_str()).filter(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()));
     let Some(expected) = pinned.or(announced) else {
         return Ok(());
     };

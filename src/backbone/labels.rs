@@ -19,7 +19,8 @@ impl Labels {
         let path = dir.join("labels.txt");
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                let names: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+                let names: Vec<String> =
+                    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
                 if names.len() != num_classes {
                     return Err(BackboneError::Labels { path, expected: num_classes, found: names.len() });
                 }

@@ -38,11 +38,7 @@ pub struct ConvBn {
 /// padding is dynamic only when it can be asymmetric (stride > 1); otherwise both styles pad
 /// `(k - 1) / 2` on each side (timm `get_padding`: `((stride - 1) + (k - 1)) // 2`).
 pub fn padding_for(k: usize, stride: usize, tf_same: bool) -> Padding {
-    if tf_same && stride > 1 {
-        Padding::TfSame
-    } else {
-        Padding::Symmetric(((stride - 1) + (k - 1)) / 2)
-    }
+    if tf_same && stride > 1 { Padding::TfSame } else { Padding::Symmetric(((stride - 1) + (k - 1)) / 2) }
 }
 
 /// Everything a layer needs to know to load itself.
@@ -121,9 +117,29 @@ impl ConvBn {
                 }
             }
         } else if self.geom.k == 1 && self.geom.stride == 1 {
-            kernels::pointwise(x, &self.packed, &self.bias, self.cin, self.geom.in_len(), self.act, residual, out, threads);
+            kernels::pointwise(
+                x,
+                &self.packed,
+                &self.bias,
+                self.cin,
+                self.geom.in_len(),
+                self.act,
+                residual,
+                out,
+                threads,
+            );
         } else if kernels::conv::direct_available(kernels::simd::level()) {
-            kernels::conv::conv_direct(kernels::simd::level(), x, self.cin, &self.packed, &self.bias, &self.geom, self.act, out, threads);
+            kernels::conv::conv_direct(
+                kernels::simd::level(),
+                x,
+                self.cin,
+                &self.packed,
+                &self.bias,
+                &self.geom,
+                self.act,
+                out,
+                threads,
+            );
         } else {
             kernels::conv_dense(x, self.cin, &self.weight, &self.bias, &self.geom, self.act, cols, out, threads);
         }
@@ -205,22 +221,68 @@ impl Block {
         };
         Ok(match spec.kind {
             BlockKind::DepthwiseSeparable => {
-                let dw = ConvBn::load(ctx, &format!("{p}.conv_dw"), &format!("{p}.bn1"), i, i, k, s, true, in_hw, spec.act)?;
+                let dw =
+                    ConvBn::load(ctx, &format!("{p}.conv_dw"), &format!("{p}.bn1"), i, i, k, s, true, in_hw, spec.act)?;
                 let hw = dw.out_hw();
                 let se = se(ctx)?;
-                let pw = ConvBn::load(ctx, &format!("{p}.conv_pw"), &format!("{p}.bn2"), i, o, 1, 1, false, hw, spec.out_act)?;
+                let pw = ConvBn::load(
+                    ctx,
+                    &format!("{p}.conv_pw"),
+                    &format!("{p}.bn2"),
+                    i,
+                    o,
+                    1,
+                    1,
+                    false,
+                    hw,
+                    spec.out_act,
+                )?;
                 Self { spec: spec.clone(), expand: None, dw: Some(dw), se, project: pw }
             }
             BlockKind::InvertedResidual => {
-                let ex = ConvBn::load(ctx, &format!("{p}.conv_pw"), &format!("{p}.bn1"), i, m, 1, 1, false, in_hw, spec.act)?;
-                let dw = ConvBn::load(ctx, &format!("{p}.conv_dw"), &format!("{p}.bn2"), m, m, k, s, true, in_hw, spec.act)?;
+                let ex = ConvBn::load(
+                    ctx,
+                    &format!("{p}.conv_pw"),
+                    &format!("{p}.bn1"),
+                    i,
+                    m,
+                    1,
+                    1,
+                    false,
+                    in_hw,
+                    spec.act,
+                )?;
+                let dw =
+                    ConvBn::load(ctx, &format!("{p}.conv_dw"), &format!("{p}.bn2"), m, m, k, s, true, in_hw, spec.act)?;
                 let hw = dw.out_hw();
                 let se = se(ctx)?;
-                let pwl = ConvBn::load(ctx, &format!("{p}.conv_pwl"), &format!("{p}.bn3"), m, o, 1, 1, false, hw, Act::Identity)?;
+                let pwl = ConvBn::load(
+                    ctx,
+                    &format!("{p}.conv_pwl"),
+                    &format!("{p}.bn3"),
+                    m,
+                    o,
+                    1,
+                    1,
+                    false,
+                    hw,
+                    Act::Identity,
+                )?;
                 Self { spec: spec.clone(), expand: Some(ex), dw: Some(dw), se, project: pwl }
             }
             BlockKind::ConvBnAct => {
-                let conv = ConvBn::load(ctx, &format!("{p}.conv"), &format!("{p}.bn1"), i, o, k, s, false, in_hw, spec.out_act)?;
+                let conv = ConvBn::load(
+                    ctx,
+                    &format!("{p}.conv"),
+                    &format!("{p}.bn1"),
+                    i,
+                    o,
+                    k,
+                    s,
+                    false,
+                    in_hw,
+                    spec.out_act,
+                )?;
                 Self { spec: spec.clone(), expand: None, dw: None, se: None, project: conv }
             }
         })

@@ -87,7 +87,8 @@ impl Backbone {
     /// preprocessing and 1000 classes: for benchmarks, where only the shapes matter.
     pub fn random(architecture: &str, seed: u64) -> Result<Self> {
         let arch = ArchSpec::from_name(architecture)?;
-        let (mean, std) = if arch.tf_same_padding { ([0.5; 3], [0.5; 3]) } else { ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]) };
+        let (mean, std) =
+            if arch.tf_same_padding { ([0.5; 3], [0.5; 3]) } else { ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]) };
         let config = ModelConfig {
             architecture: architecture.to_owned(),
             num_classes: 1000,
@@ -179,7 +180,8 @@ impl Backbone {
     pub fn features(&self, batch: &Tensor, cut: usize) -> Result<Tensor> {
         let images = self.split_batch(batch)?;
         let shape = self.cut(cut)?.shape;
-        let outs: Vec<Vec<f32>> = images.par_iter().map(|img| self.net.run(img, cut, &mut |_, _| {})).collect::<Result<_>>()?;
+        let outs: Vec<Vec<f32>> =
+            images.par_iter().map(|img| self.net.run(img, cut, &mut |_, _| {})).collect::<Result<_>>()?;
         let n = outs.len();
         Ok(Tensor::from_vec(outs.concat(), (n, shape[0], shape[1], shape[2]), &Device::Cpu)?)
     }
@@ -249,7 +251,9 @@ impl Backbone {
     }
 
     fn cut(&self, cut: usize) -> Result<&CutPoint> {
-        self.cuts().get(cut).ok_or_else(|| BackboneError::Input(format!("cut index {cut} out of range (0..{})", self.cuts().len())))
+        self.cuts()
+            .get(cut)
+            .ok_or_else(|| BackboneError::Input(format!("cut index {cut} out of range (0..{})", self.cuts().len())))
     }
 
     fn split_batch(&self, batch: &Tensor) -> Result<Vec<Vec<f32>>> {

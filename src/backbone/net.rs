@@ -152,7 +152,8 @@ impl MobileNet {
             threads: rayon::current_num_threads(),
         };
         net.cuts = net.steps().map(|s| net.cut_of(s)).collect();
-        net.max_buf = net.all_convs().map(|c| c.cout * c.geom.out_len()).max().unwrap_or(0).max(3 * input_size * input_size);
+        net.max_buf =
+            net.all_convs().map(|c| c.cout * c.geom.out_len()).max().unwrap_or(0).max(3 * input_size * input_size);
         net.max_cols = net.all_convs().map(ConvBn::cols_len).max().unwrap_or(0);
         net.max_se = net.blocks.iter().filter(|b| b.se.is_some()).map(|b| 2 * b.spec.mid_chs).max().unwrap_or(0);
         Ok(net)
@@ -167,7 +168,11 @@ impl MobileNet {
     fn steps(&self) -> impl Iterator<Item = Step<'_>> + '_ {
         let v1 = self.arch.family == Family::V1;
         std::iter::once(Step::Stem)
-            .chain(self.blocks.iter().flat_map(move |b| [v1.then_some(Step::Dw(b)), Some(Step::Block(b))].into_iter().flatten()))
+            .chain(
+                self.blocks
+                    .iter()
+                    .flat_map(move |b| [v1.then_some(Step::Dw(b)), Some(Step::Block(b))].into_iter().flatten()),
+            )
             .chain(self.head_conv.iter().map(Step::HeadConv))
     }
 
@@ -197,12 +202,9 @@ impl MobileNet {
                 shape: conv_shape(&b.project),
                 kind: block_kind(b, v1),
             },
-            Step::HeadConv(h) => CutPoint {
-                name: "bn2".into(),
-                alias: None,
-                shape: conv_shape(h),
-                kind: "head: conv 1×1".into(),
-            },
+            Step::HeadConv(h) => {
+                CutPoint { name: "bn2".into(), alias: None, shape: conv_shape(h), kind: "head: conv 1×1".into() }
+            }
         }
     }
 
@@ -292,7 +294,14 @@ impl MobileNet {
             rows.push(row(h, cut_idx("bn2")));
         }
         let f = self.feature_chs();
-        rows.push(LayerInfo { name: "global_pool".into(), kind: "average pool".into(), shape: [f, 1, 1], params: 0, macs: 0, cut: None });
+        rows.push(LayerInfo {
+            name: "global_pool".into(),
+            kind: "average pool".into(),
+            shape: [f, 1, 1],
+            params: 0,
+            macs: 0,
+            cut: None,
+        });
         if let Some((w, b, _)) = &self.eff_head {
             let out = b.len();
             rows.push(LayerInfo {
@@ -318,14 +327,13 @@ impl MobileNet {
     /// Looks a cut up by timm name or Keras alias.
     pub fn find_cut(&self, name: &str) -> Result<usize> {
         let name = name.trim();
-        self.cuts
-            .iter()
-            .position(|c| c.name == name || c.alias.as_deref() == Some(name))
-            .ok_or_else(|| BackboneError::UnknownCut {
+        self.cuts.iter().position(|c| c.name == name || c.alias.as_deref() == Some(name)).ok_or_else(|| {
+            BackboneError::UnknownCut {
                 name: name.to_owned(),
                 architecture: self.arch.name.clone(),
                 examples: self.cut_examples(),
-            })
+            }
+        })
     }
 
     fn cut_examples(&self) -> String {
@@ -395,7 +403,11 @@ impl MobileNet {
     ) -> Result<&'w [f32]> {
         let s = self.input_size;
         if image.len() != 3 * s * s {
-            return Err(BackboneError::Input(format!("expected 3×{s}×{s} = {} values per image, got {}", 3 * s * s, image.len())));
+            return Err(BackboneError::Input(format!(
+                "expected 3×{s}×{s} = {} values per image, got {}",
+                3 * s * s,
+                image.len()
+            )));
         }
         if stop >= self.cuts.len() {
             return Err(BackboneError::Input(format!("cut index {stop} out of range (0..{})", self.cuts.len())));
@@ -532,7 +544,9 @@ fn block_kind(b: &Block, v1: bool) -> String {
     match b.spec.kind {
         BlockKind::DepthwiseSeparable if v1 => "pointwise 1×1".to_string(),
         BlockKind::DepthwiseSeparable => format!("depthwise-separable {k}×{k}{s}{se}{res}"),
-        BlockKind::InvertedResidual => format!("inverted residual {k}×{k}{s} ×{}{se}{res}", b.spec.mid_chs / b.spec.in_chs.max(1)),
+        BlockKind::InvertedResidual => {
+            format!("inverted residual {k}×{k}{s} ×{}{se}{res}", b.spec.mid_chs / b.spec.in_chs.max(1))
+        }
         BlockKind::ConvBnAct => format!("conv {k}×{k}"),
     }
 }

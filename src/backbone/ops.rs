@@ -32,9 +32,7 @@ impl CustomOp3 for DepthwiseOp {
         bl: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let slice = |s: &'_ CpuStorage, l: &Layout, what: &str| -> candle_core::Result<Vec<f32>> {
-            let CpuStorage::F32(v) = s else {
-                candle_core::bail!("{}: {what} must be f32", self.name())
-            };
+            let CpuStorage::F32(v) = s else { candle_core::bail!("{}: {what} must be f32", self.name()) };
             match l.contiguous_offsets() {
                 Some((a, b)) => Ok(v[a..b].to_vec()),
                 None => candle_core::bail!("{}: {what} must be contiguous", self.name()),
@@ -55,20 +53,32 @@ impl CustomOp3 for DepthwiseOp {
 
 /// Depthwise convolution of `x` `[N, C, H, W]` with `w` `[C, 1, k, k]` and bias `b` `[C]`,
 /// followed by `act`, through the hand-written kernel.
-pub fn depthwise_conv2d(x: &Tensor, w: &Tensor, b: &Tensor, stride: usize, padding: Padding, act: Act) -> candle_core::Result<Tensor> {
+pub fn depthwise_conv2d(
+    x: &Tensor,
+    w: &Tensor,
+    b: &Tensor,
+    stride: usize,
+    padding: Padding,
+    act: Act,
+) -> candle_core::Result<Tensor> {
     check_shapes(x, w, b)?;
     x.contiguous()?.apply_op3_no_bwd(&w.contiguous()?, &b.contiguous()?, &DepthwiseOp { stride, padding, act })
 }
 
 /// The same result with candle's own grouped `conv2d` (slow; the reference).
-pub fn depthwise_conv2d_slow(x: &Tensor, w: &Tensor, b: &Tensor, stride: usize, padding: Padding, act: Act) -> candle_core::Result<Tensor> {
+pub fn depthwise_conv2d_slow(
+    x: &Tensor,
+    w: &Tensor,
+    b: &Tensor,
+    stride: usize,
+    padding: Padding,
+    act: Act,
+) -> candle_core::Result<Tensor> {
     check_shapes(x, w, b)?;
     let (_, c, h, wd) = x.dims4()?;
     let k = w.dim(2)?;
     let g = Geom::new(h, wd, k, stride, padding);
-    let padded = x
-        .pad_with_zeros(2, g.pad_top, g.pad_bottom())?
-        .pad_with_zeros(3, g.pad_left, g.pad_right())?;
+    let padded = x.pad_with_zeros(2, g.pad_top, g.pad_bottom())?.pad_with_zeros(3, g.pad_left, g.pad_right())?;
     let y = padded.conv2d(w, 0, stride, 1, c)?.broadcast_add(&b.reshape((1, c, 1, 1))?)?;
     match act {
         Act::Identity => Ok(y),

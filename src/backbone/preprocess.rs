@@ -71,8 +71,10 @@ impl Preprocess {
         if out.dimensions() != (s, s) {
             *out = RgbImage::new(s, s);
         }
-        let src = ImageRef::new(w, h, img.as_raw(), PixelType::U8x3).map_err(|e| BackboneError::Input(e.to_string()))?;
-        let mut dst = Image::from_slice_u8(s, s, out.as_mut(), PixelType::U8x3).map_err(|e| BackboneError::Input(e.to_string()))?;
+        let src =
+            ImageRef::new(w, h, img.as_raw(), PixelType::U8x3).map_err(|e| BackboneError::Input(e.to_string()))?;
+        let mut dst = Image::from_slice_u8(s, s, out.as_mut(), PixelType::U8x3)
+            .map_err(|e| BackboneError::Input(e.to_string()))?;
         let alg = match self.interpolation {
             Interpolation::Bilinear => ResizeAlg::Convolution(FilterType::Bilinear),
             Interpolation::Bicubic => ResizeAlg::Convolution(FilterType::CatmullRom),
@@ -141,8 +143,11 @@ pub fn load_image(path: &Path) -> Result<RgbImage> {
     }
     // Judge the format by the bytes, not the file name: a text file called .png is not a PNG.
     let mut head = [0u8; 64];
-    let n = std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).map_err(|e| BackboneError::io(path, e))?;
-    let format = image::guess_format(&head[..n]).map_err(|_| err("not a recognised image format (JPEG, PNG, BMP or WebP expected)".into()))?;
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .map_err(|e| BackboneError::io(path, e))?;
+    let format = image::guess_format(&head[..n])
+        .map_err(|_| err("not a recognised image format (JPEG, PNG, BMP or WebP expected)".into()))?;
     let mut reader = image::ImageReader::open(path).map_err(|e| BackboneError::io(path, e))?;
     reader.set_format(format);
     let mut decoder = reader.into_decoder().map_err(|e| err(format!("cannot decode: {e}")))?;

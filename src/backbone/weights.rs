@@ -35,10 +35,8 @@ impl WeightFile {
 
     /// Parses safetensors bytes; `path` is only used in messages.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
-        let st = SafeTensors::deserialize(bytes).map_err(|e| BackboneError::SafeTensors {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        let st = SafeTensors::deserialize(bytes)
+            .map_err(|e| BackboneError::SafeTensors { path: path.to_owned(), message: e.to_string() })?;
         let mut tensors = BTreeMap::new();
         let mut ignored = BTreeSet::new();
         for (name, view) in st.iter() {
@@ -53,11 +51,8 @@ impl WeightFile {
                     dtype: format!("{:?}", view.dtype()),
                 });
             }
-            let values: Vec<f32> = view
-                .data()
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
+            let values: Vec<f32> =
+                view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
             tensors.insert(name.to_owned(), (view.shape().to_vec(), values));
         }
         Ok(Self { path: path.to_owned(), tensors, ignored, synthetic: None })
@@ -66,7 +61,12 @@ impl WeightFile {
     /// A stand-in that invents every tensor it is asked for (He-scaled conv weights, BatchNorm
     /// near identity), seeded. For benchmarking architectures whose weights are not on disk.
     pub fn synthetic(seed: u64) -> Self {
-        Self { path: PathBuf::from("<random weights>"), tensors: BTreeMap::new(), ignored: BTreeSet::new(), synthetic: Some(seed) }
+        Self {
+            path: PathBuf::from("<random weights>"),
+            tensors: BTreeMap::new(),
+            ignored: BTreeSet::new(),
+            synthetic: Some(seed),
+        }
     }
 
     fn invent(state: &mut u64, name: &str, shape: &[usize]) -> Vec<f32> {
@@ -110,10 +110,10 @@ impl WeightFile {
         if let Some(state) = &mut self.synthetic {
             return Ok(Self::invent(state, name, shape));
         }
-        let (found, values) = self.tensors.remove(name).ok_or_else(|| BackboneError::MissingTensor {
-            path: self.path.clone(),
-            name: name.to_owned(),
-        })?;
+        let (found, values) = self
+            .tensors
+            .remove(name)
+            .ok_or_else(|| BackboneError::MissingTensor { path: self.path.clone(), name: name.to_owned() })?;
         if found != shape {
             return Err(BackboneError::WrongShape {
                 path: self.path.clone(),

@@ -90,16 +90,8 @@ impl fmt::Display for CaptureStatus {
         match self {
             Self::Starting { source } => write!(f, "opening {source}…"),
             Self::Running { source, fps } => write!(f, "{source}: {fps:.1} fps"),
-            Self::Error {
-                message,
-                retrying_in,
-                ..
-            } => {
-                write!(
-                    f,
-                    "{message} (retrying in {:.1} s)",
-                    retrying_in.as_secs_f32()
-                )
+            Self::Error { message, retrying_in, .. } => {
+                write!(f, "{message} (retrying in {:.1} s)", retrying_in.as_secs_f32())
             }
             Self::Stopped(reason) => reason.fmt(f),
         }
@@ -129,10 +121,7 @@ impl Default for Backoff {
     /// Half a second, then 1, 2, 4, 5, 5, … seconds: quick to recover from a replug, gentle on
     /// a driver that keeps failing.
     fn default() -> Self {
-        Self {
-            first: Duration::from_millis(500),
-            max: Duration::from_secs(5),
-        }
+        Self { first: Duration::from_millis(500), max: Duration::from_secs(5) }
     }
 }
 
@@ -193,18 +182,9 @@ pub struct RecordingStatus {
 /// Internal form of the status: an absolute retry time, turned into "retrying in" on read.
 #[derive(Clone, Debug)]
 enum Status {
-    Starting {
-        source: String,
-    },
-    Running {
-        source: String,
-        fps: f32,
-    },
-    Error {
-        message: String,
-        retry_at: Instant,
-        attempt: u32,
-    },
+    Starting { source: String },
+    Running { source: String, fps: f32 },
+    Error { message: String, retry_at: Instant, attempt: u32 },
     Stopped(StopReason),
 }
 
@@ -272,11 +252,7 @@ impl Shared {
             if state.thread_done || state.stop || now >= deadline {
                 return None;
             }
-            state = self
-                .changed
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            state = self.changed.wait_timeout(state, deadline - now).unwrap_or_else(PoisonError::into_inner).0;
         }
     }
 
@@ -286,19 +262,13 @@ impl Shared {
         let mut state = self.lock();
         while !state.stop && state.pending_switch.is_none() {
             state = match deadline {
-                None => self
-                    .changed
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner),
+                None => self.changed.wait(state).unwrap_or_else(PoisonError::into_inner),
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
                         return;
                     }
-                    self.changed
-                        .wait_timeout(state, deadline - now)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
+                    self.changed.wait_timeout(state, deadline - now).unwrap_or_else(PoisonError::into_inner).0
                 }
             };
         }
@@ -322,9 +292,7 @@ pub struct Capture {
 
 impl fmt::Debug for Capture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Capture")
-            .field("status", &self.status())
-            .finish_non_exhaustive()
+        f.debug_struct("Capture").field("status", &self.status()).finish_non_exhaustive()
     }
 }
 
@@ -347,19 +315,13 @@ impl Capture {
     ///
     /// # Errors
     /// [`CameraError::Thread`] if the operating system refuses to start a thread.
-    pub fn start_with_opener(
-        spec: SourceSpec,
-        options: CaptureOptions,
-        opener: Opener,
-    ) -> Result<Self, CameraError> {
+    pub fn start_with_opener(spec: SourceSpec, options: CaptureOptions, opener: Opener) -> Result<Self, CameraError> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 latest: None,
                 latest_taken: false,
                 stats: CaptureStats::default(),
-                status: Status::Starting {
-                    source: spec.to_string(),
-                },
+                status: Status::Starting { source: spec.to_string() },
                 spec: spec.clone(),
                 source_info: None,
                 transform: options.transform,
@@ -374,11 +336,7 @@ impl Capture {
             }),
             changed: Condvar::new(),
         });
-        let worker = Worker {
-            shared: shared.clone(),
-            opener,
-            backoff: options.backoff,
-        };
+        let worker = Worker { shared: shared.clone(), opener, backoff: options.backoff };
         let thread = std::thread::Builder::new()
             .name(Self::THREAD_NAME.to_owned())
             .spawn(move || worker.run(spec))
@@ -413,9 +371,7 @@ impl Capture {
     /// end.
     #[must_use]
     pub fn reader(&self) -> FrameReader {
-        FrameReader {
-            shared: self.shared.clone(),
-        }
+        FrameReader { shared: self.shared.clone() }
     }
 
     /// What the capture is doing, for the UI's status line (`to_string()` is that line).
@@ -423,18 +379,9 @@ impl Capture {
     pub fn status(&self) -> CaptureStatus {
         let state = self.shared.lock();
         match &state.status {
-            Status::Starting { source } => CaptureStatus::Starting {
-                source: source.clone(),
-            },
-            Status::Running { source, fps } => CaptureStatus::Running {
-                source: source.clone(),
-                fps: *fps,
-            },
-            Status::Error {
-                message,
-                retry_at,
-                attempt,
-            } => CaptureStatus::Error {
+            Status::Starting { source } => CaptureStatus::Starting { source: source.clone() },
+            Status::Running { source, fps } => CaptureStatus::Running { source: source.clone(), fps: *fps },
+            Status::Error { message, retry_at, attempt } => CaptureStatus::Error {
                 message: message.clone(),
                 retrying_in: retry_at.saturating_duration_since(Instant::now()),
                 attempt: *attempt,
@@ -478,9 +425,7 @@ impl Capture {
             return;
         }
         self.shared.update(|state| {
-            state.status = Status::Starting {
-                source: spec.to_string(),
-            };
+            state.status = Status::Starting { source: spec.to_string() };
             state.spec = spec.clone();
             state.pending_switch = Some(spec);
         });
@@ -495,9 +440,7 @@ impl Capture {
         if let Some(size) = transform.resize
             && (size.width == 0 || size.height == 0)
         {
-            return Err(CameraError::InvalidSetting(format!(
-                "cannot resize frames to {size}"
-            )));
+            return Err(CameraError::InvalidSetting(format!("cannot resize frames to {size}")));
         }
         self.shared.update(|state| state.transform = transform);
         Ok(())
@@ -530,12 +473,8 @@ impl Capture {
     pub fn start_recording(&self, dir: &Path, format: RecordFormat) -> Result<(), CameraError> {
         let recorder = FolderRecorder::create(dir, format)?;
         self.shared.update(|state| {
-            state.recording = Some(RecordingStatus {
-                dir: recorder.dir().to_path_buf(),
-                written: 0,
-                active: true,
-                error: None,
-            });
+            state.recording =
+                Some(RecordingStatus { dir: recorder.dir().to_path_buf(), written: 0, active: true, error: None });
             state.new_recorder = Some(recorder);
             state.stop_recording = false;
         });
@@ -574,12 +513,7 @@ impl Capture {
             if now >= deadline {
                 break;
             }
-            state = self
-                .shared
-                .changed
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            state = self.shared.changed.wait_timeout(state, deadline - now).unwrap_or_else(PoisonError::into_inner).0;
         }
         let done = state.thread_done;
         if !done {
@@ -614,9 +548,7 @@ pub struct FrameReader {
 
 impl fmt::Debug for FrameReader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FrameReader")
-            .field("stopped", &self.is_stopped())
-            .finish()
+        f.debug_struct("FrameReader").field("stopped", &self.is_stopped()).finish()
     }
 }
 
@@ -657,8 +589,7 @@ impl Drop for DoneGuard {
             state.thread_done = true;
             if !matches!(state.status, Status::Stopped(_)) {
                 state.status = Status::Stopped(StopReason::Failed {
-                    message: "the camera thread ended unexpectedly — pick a source to restart it"
-                        .to_owned(),
+                    message: "the camera thread ended unexpectedly — pick a source to restart it".to_owned(),
                 });
             }
         });
@@ -700,9 +631,7 @@ impl Worker {
         let mut source_name = spec.to_string();
         let mut attempt: u32 = 0;
         let mut recorder: Option<FolderRecorder> = None;
-        let mut meter = FpsMeter {
-            times: VecDeque::new(),
-        };
+        let mut meter = FpsMeter { times: VecDeque::new() };
 
         loop {
             let (stop, switch) = {
@@ -737,12 +666,7 @@ impl Worker {
                     Ok(opened) => {
                         let info = opened.info();
                         source_name = info.name.clone();
-                        tracing::info!(
-                            "camera: opened {} ({}, {} fps)",
-                            info.name,
-                            info.resolution,
-                            info.fps
-                        );
+                        tracing::info!("camera: opened {} ({}, {} fps)", info.name, info.resolution, info.fps);
                         self.shared.update(|state| {
                             state.stats.opens += 1;
                             state.source_info = Some(info);
@@ -758,13 +682,12 @@ impl Worker {
                 continue;
             };
 
-            let grabbed =
-                catch_unwind(AssertUnwindSafe(|| open.next_frame())).unwrap_or_else(|p| {
-                    Err(CameraError::Backend {
-                        device: source_name.clone(),
-                        detail: format!("crashed while reading a frame: {}", panic_text(&p)),
-                    })
-                });
+            let grabbed = catch_unwind(AssertUnwindSafe(|| open.next_frame())).unwrap_or_else(|p| {
+                Err(CameraError::Backend {
+                    device: source_name.clone(),
+                    detail: format!("crashed while reading a frame: {}", panic_text(&p)),
+                })
+            });
             match grabbed {
                 Ok(frame) => {
                     attempt = 0;
@@ -809,24 +732,14 @@ impl Worker {
             state.fps = 0.0;
             state.status = match (&error, delay) {
                 (CameraError::EndOfStream { source_name }, _) => {
-                    Status::Stopped(StopReason::Finished {
-                        source: source_name.clone(),
-                    })
+                    Status::Stopped(StopReason::Finished { source: source_name.clone() })
                 }
-                (_, Some(delay)) => Status::Error {
-                    message,
-                    retry_at: Instant::now() + delay,
-                    attempt,
-                },
+                (_, Some(delay)) => Status::Error { message, retry_at: Instant::now() + delay, attempt },
                 (_, None) => Status::Stopped(StopReason::Failed { message }),
             };
         });
         self.shared.wait_for_command(delay);
-        if self.shared.lock().stop {
-            Next::Quit
-        } else {
-            Next::Continue
-        }
+        if self.shared.lock().stop { Next::Quit } else { Next::Continue }
     }
 
     fn publish(
@@ -858,19 +771,10 @@ impl Worker {
                 state.stats.dropped += 1;
             }
             state.stats.skipped_by_source = skipped;
-            let fps = measured
-                .or_else(|| state.source_info.as_ref().map(|i| i.fps))
-                .unwrap_or(0.0);
+            let fps = measured.or_else(|| state.source_info.as_ref().map(|i| i.fps)).unwrap_or(0.0);
             state.fps = measured.unwrap_or(0.0);
-            state.status = Status::Running {
-                source: source_name.to_owned(),
-                fps,
-            };
-            let frame = Frame {
-                image,
-                seq: state.stats.frames,
-                timestamp: frame.timestamp,
-            };
+            state.status = Status::Running { source: source_name.to_owned(), fps };
+            let frame = Frame { image, seq: state.stats.frames, timestamp: frame.timestamp };
             state.latest = Some(frame.clone());
             state.latest_taken = false;
             frame

@@ -25,9 +25,7 @@ impl SystemClock {
     /// A clock whose origin is now.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            origin: Instant::now(),
-        }
+        Self { origin: Instant::now() }
     }
 
     /// A shareable system clock, the default for every source.
@@ -116,12 +114,7 @@ impl Pacer {
     pub(crate) fn new(clock: Arc<dyn Clock>, fps: f64) -> Self {
         let origin = clock.now();
         let period = Duration::from_secs_f64(1.0 / fps.max(f64::MIN_POSITIVE));
-        Self {
-            clock,
-            origin,
-            period,
-            next_due: None,
-        }
+        Self { clock, origin, period, next_due: None }
     }
 
     /// Waits for the next frame to be due and returns its timestamp (time since the pacer began).

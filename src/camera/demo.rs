@@ -35,12 +35,7 @@ pub struct DemoPose {
 
 impl DemoPose {
     /// Centred, upright, default size.
-    pub const CENTER: Self = Self {
-        x: 0.0,
-        y: 0.0,
-        tilt_deg: 0.0,
-        scale: 1.0,
-    };
+    pub const CENTER: Self = Self { x: 0.0, y: 0.0, tilt_deg: 0.0, scale: 1.0 };
     /// The tilt is kept within ± this many degrees.
     pub const MAX_TILT_DEG: f32 = 75.0;
     /// Smallest allowed [`scale`](DemoPose::scale).
@@ -93,9 +88,7 @@ impl DemoControl {
     /// A handle starting at `pose`.
     #[must_use]
     pub fn new(pose: DemoPose) -> Self {
-        Self {
-            pose: Arc::new(Mutex::new(pose.clamped())),
-        }
+        Self { pose: Arc::new(Mutex::new(pose.clamped())) }
     }
 
     /// The current pose.
@@ -111,27 +104,17 @@ impl DemoControl {
 
     /// Moves the toy by `dx`, `dy` in pose units (see [`DemoPose::x`]; negative `dy` is up).
     pub fn nudge(&self, dx: f32, dy: f32) {
-        self.update(|p| DemoPose {
-            x: p.x + dx,
-            y: p.y + dy,
-            ..p
-        });
+        self.update(|p| DemoPose { x: p.x + dx, y: p.y + dy, ..p });
     }
 
     /// Tilts the toy by `degrees` (clockwise positive).
     pub fn tilt(&self, degrees: f32) {
-        self.update(|p| DemoPose {
-            tilt_deg: p.tilt_deg + degrees,
-            ..p
-        });
+        self.update(|p| DemoPose { tilt_deg: p.tilt_deg + degrees, ..p });
     }
 
     /// Multiplies the toy's size by `factor` (above 1: closer to the camera).
     pub fn zoom(&self, factor: f32) {
-        self.update(|p| DemoPose {
-            scale: p.scale * factor,
-            ..p
-        });
+        self.update(|p| DemoPose { scale: p.scale * factor, ..p });
     }
 
     /// Back to [`DemoPose::CENTER`].
@@ -182,11 +165,7 @@ impl DemoCamera {
         resolution: Resolution,
         fps: f32,
     ) -> Result<Self, CameraError> {
-        if resolution.width == 0
-            || resolution.height == 0
-            || resolution.width > 8192
-            || resolution.height > 8192
-        {
+        if resolution.width == 0 || resolution.height == 0 || resolution.width > 8192 || resolution.height > 8192 {
             return Err(CameraError::InvalidSetting(format!(
                 "demo camera size {resolution} must be between 1×1 and 8192×8192"
             )));
@@ -257,9 +236,7 @@ pub(crate) fn check_fps(what: &str, fps: f32) -> Result<(), CameraError> {
     if fps.is_finite() && fps > 0.0 && fps <= 240.0 {
         Ok(())
     } else {
-        Err(CameraError::InvalidSetting(format!(
-            "{what} frame rate {fps} must be above 0 and at most 240"
-        )))
+        Err(CameraError::InvalidSetting(format!("{what} frame rate {fps} must be above 0 and at most 240")))
     }
 }
 
@@ -283,10 +260,7 @@ impl Shape {
         match self {
             Shape::Circle { c, r } => length((p.0 - c.0, p.1 - c.1)) - r,
             Shape::RoundBox { c, half, r } => {
-                let q = (
-                    (p.0 - c.0).abs() - half.0 + r,
-                    (p.1 - c.1).abs() - half.1 + r,
-                );
+                let q = ((p.0 - c.0).abs() - half.0 + r, (p.1 - c.1).abs() - half.1 + r);
                 length((q.0.max(0.0), q.1.max(0.0))) + q.0.max(q.1).min(0.0) - r
             }
             Shape::Capsule { a, b, r } => {
@@ -302,13 +276,8 @@ impl Shape {
     fn bounds(self) -> (Vec2, Vec2) {
         match self {
             Shape::Circle { c, r } => ((c.0 - r, c.1 - r), (c.0 + r, c.1 + r)),
-            Shape::RoundBox { c, half, .. } => {
-                ((c.0 - half.0, c.1 - half.1), (c.0 + half.0, c.1 + half.1))
-            }
-            Shape::Capsule { a, b, r } => (
-                (a.0.min(b.0) - r, a.1.min(b.1) - r),
-                (a.0.max(b.0) + r, a.1.max(b.1) + r),
-            ),
+            Shape::RoundBox { c, half, .. } => ((c.0 - half.0, c.1 - half.1), (c.0 + half.0, c.1 + half.1)),
+            Shape::Capsule { a, b, r } => ((a.0.min(b.0) - r, a.1.min(b.1) - r), (a.0.max(b.0) + r, a.1.max(b.1) + r)),
         }
     }
 }
@@ -328,28 +297,15 @@ const fn rgb(r: u8, g: u8, b: u8) -> Rgb {
 }
 
 const fn circle(x: f32, y: f32, r: f32, fill: Rgb) -> Part {
-    Part {
-        shape: Shape::Circle { c: (x, y), r },
-        fill,
-    }
+    Part { shape: Shape::Circle { c: (x, y), r }, fill }
 }
 
 const fn round_box(x: f32, y: f32, hw: f32, hh: f32, r: f32, fill: Rgb) -> Part {
-    Part {
-        shape: Shape::RoundBox {
-            c: (x, y),
-            half: (hw, hh),
-            r,
-        },
-        fill,
-    }
+    Part { shape: Shape::RoundBox { c: (x, y), half: (hw, hh), r }, fill }
 }
 
 const fn capsule(a: Vec2, b: Vec2, r: f32, fill: Rgb) -> Part {
-    Part {
-        shape: Shape::Capsule { a, b, r },
-        fill,
-    }
+    Part { shape: Shape::Capsule { a, b, r }, fill }
 }
 
 const DARK: Rgb = rgb(55, 55, 68);
@@ -402,12 +358,7 @@ fn draw_toy(image: &mut RgbImage, pose: DemoPose) {
         let (dx, dy) = ((px - centre.0) / s, (py - centre.1) / s);
         (dx * cos + dy * sin, -dx * sin + dy * cos)
     };
-    let to_screen = |u: f32, v: f32| {
-        (
-            centre.0 + (u * cos - v * sin) * s,
-            centre.1 + (u * sin + v * cos) * s,
-        )
-    };
+    let to_screen = |u: f32, v: f32| (centre.0 + (u * cos - v * sin) * s, centre.1 + (u * sin + v * cos) * s);
 
     let outline_px = (0.012 * s).max(1.2);
     let margin = (outline_px + 1.5) / s;
@@ -415,56 +366,19 @@ fn draw_toy(image: &mut RgbImage, pose: DemoPose) {
         .iter()
         .map(|p| {
             let (lo, hi) = p.shape.bounds();
-            (
-                *p,
-                (
-                    (lo.0 - margin, lo.1 - margin),
-                    (hi.0 + margin, hi.1 + margin),
-                ),
-            )
+            (*p, ((lo.0 - margin, lo.1 - margin), (hi.0 + margin, hi.1 + margin)))
         })
         .collect();
 
     // Screen-space box around the whole toy, clipped to the image.
-    let (lo, hi) = parts.iter().fold(
-        ((f32::MAX, f32::MAX), (f32::MIN, f32::MIN)),
-        |acc, (_, b)| {
-            (
-                (acc.0.0.min(b.0.0), acc.0.1.min(b.0.1)),
-                (acc.1.0.max(b.1.0), acc.1.1.max(b.1.1)),
-            )
-        },
-    );
-    let corners = [
-        to_screen(lo.0, lo.1),
-        to_screen(hi.0, lo.1),
-        to_screen(lo.0, hi.1),
-        to_screen(hi.0, hi.1),
-    ];
-    let min_x = corners
-        .iter()
-        .map(|c| c.0)
-        .fold(f32::MAX, f32::min)
-        .floor()
-        .max(0.0) as u32;
-    let max_x = corners
-        .iter()
-        .map(|c| c.0)
-        .fold(f32::MIN, f32::max)
-        .ceil()
-        .min(w) as u32;
-    let min_y = corners
-        .iter()
-        .map(|c| c.1)
-        .fold(f32::MAX, f32::min)
-        .floor()
-        .max(0.0) as u32;
-    let max_y = corners
-        .iter()
-        .map(|c| c.1)
-        .fold(f32::MIN, f32::max)
-        .ceil()
-        .min(h) as u32;
+    let (lo, hi) = parts.iter().fold(((f32::MAX, f32::MAX), (f32::MIN, f32::MIN)), |acc, (_, b)| {
+        ((acc.0.0.min(b.0.0), acc.0.1.min(b.0.1)), (acc.1.0.max(b.1.0), acc.1.1.max(b.1.1)))
+    });
+    let corners = [to_screen(lo.0, lo.1), to_screen(hi.0, lo.1), to_screen(lo.0, hi.1), to_screen(hi.0, hi.1)];
+    let min_x = corners.iter().map(|c| c.0).fold(f32::MAX, f32::min).floor().max(0.0) as u32;
+    let max_x = corners.iter().map(|c| c.0).fold(f32::MIN, f32::max).ceil().min(w) as u32;
+    let min_y = corners.iter().map(|c| c.1).fold(f32::MAX, f32::min).floor().max(0.0) as u32;
+    let max_y = corners.iter().map(|c| c.1).fold(f32::MIN, f32::max).ceil().min(h) as u32;
 
     let stride = image.width() as usize * 3;
     let buf: &mut [u8] = image;
@@ -535,8 +449,8 @@ fn render_background(resolution: Resolution) -> RgbImage {
         // Scale the pattern with the frame so small test frames look like shrunken big ones.
         let unit = h as f32 / 480.0;
         let (ux, uy) = (fx / unit, fy / unit);
-        let blotch = 10.0 * (value_noise(ux / 90.0, uy / 90.0) - 0.5)
-            + 5.0 * (value_noise(ux / 23.0 + 17.0, uy / 23.0) - 0.5);
+        let blotch =
+            10.0 * (value_noise(ux / 90.0, uy / 90.0) - 0.5) + 5.0 * (value_noise(ux / 23.0 + 17.0, uy / 23.0) - 0.5);
         let rgb = if fy < desk_top {
             let t = fy / desk_top;
             let wall = [212.0 - 30.0 * t, 206.0 - 30.0 * t, 192.0 - 26.0 * t];
@@ -544,13 +458,9 @@ fn render_background(resolution: Resolution) -> RgbImage {
             let pattern = 5.0 * diamond;
             wall.map(|c| c + pattern + blotch)
         } else {
-            let grain = 7.0 * ((uy * 0.9 + 3.0 * (ux * 0.015).sin()).sin())
-                + 4.0 * (value_noise(ux / 40.0, uy / 4.0) - 0.5);
-            let edge = if fy - desk_top < 3.0 * unit {
-                -35.0
-            } else {
-                0.0
-            };
+            let grain =
+                7.0 * ((uy * 0.9 + 3.0 * (ux * 0.015).sin()).sin()) + 4.0 * (value_noise(ux / 40.0, uy / 4.0) - 0.5);
+            let edge = if fy - desk_top < 3.0 * unit { -35.0 } else { 0.0 };
             [150.0, 106.0, 68.0].map(|c| c + grain + blotch + edge)
         };
         image::Rgb(rgb.map(|c| c.clamp(0.0, 255.0) as u8))

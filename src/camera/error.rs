@@ -157,9 +157,6 @@ impl CameraError {
 
     /// Wraps an I/O error with the path it concerns.
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io {
-            path: path.into(),
-            source: Arc::new(source),
-        }
+        Self::Io { path: path.into(), source: Arc::new(source) }
     }
 }

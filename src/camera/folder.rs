@@ -57,25 +57,18 @@ fn split_chunk(s: &str) -> (&str, &str) {
         return ("", "");
     };
     let digit = first.is_ascii_digit();
-    let end = s
-        .bytes()
-        .position(|b| b.is_ascii_digit() != digit)
-        .unwrap_or(s.len());
+    let end = s.bytes().position(|b| b.is_ascii_digit() != digit).unwrap_or(s.len());
     s.split_at(end)
 }
 
 fn is_image(path: &Path) -> bool {
-    path.extension().and_then(OsStr::to_str).is_some_and(|ext| {
-        IMAGE_EXTENSIONS
-            .iter()
-            .any(|known| ext.eq_ignore_ascii_case(known))
-    })
+    path.extension()
+        .and_then(OsStr::to_str)
+        .is_some_and(|ext| IMAGE_EXTENSIONS.iter().any(|known| ext.eq_ignore_ascii_case(known)))
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// The image files of `dir` in natural order.
@@ -121,12 +114,7 @@ impl FolderReplay {
     /// [`CameraError::Io`] if the folder cannot be listed, [`CameraError::EmptyFolder`] if it
     /// holds no images, [`CameraError::NoReadableImages`] if none of them has a readable header,
     /// [`CameraError::InvalidSetting`] for a rate that is not above 0 and at most 240.
-    pub fn open(
-        dir: impl AsRef<Path>,
-        fps: f32,
-        looping: bool,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, CameraError> {
+    pub fn open(dir: impl AsRef<Path>, fps: f32, looping: bool, clock: Arc<dyn Clock>) -> Result<Self, CameraError> {
         let dir = dir.as_ref().to_path_buf();
         check_fps(&format!("replay of folder {}", dir.display()), fps)?;
         let files = list_images(&dir)?;
@@ -211,10 +199,7 @@ impl FrameSource for FolderReplay {
                     return Ok(frame);
                 }
                 Err(e) => {
-                    let error = CameraError::ImageRead {
-                        path: path.clone(),
-                        detail: e.to_string(),
-                    };
+                    let error = CameraError::ImageRead { path: path.clone(), detail: e.to_string() };
                     tracing::warn!("skipping frame: {error}");
                     self.first_failure.get_or_insert_with(|| error.to_string());
                     self.skipped += 1;
@@ -279,12 +264,7 @@ impl FolderRecorder {
             })
             .max()
             .unwrap_or(0);
-        Ok(Self {
-            dir,
-            format,
-            next_index: highest + 1,
-            written: 0,
-        })
+        Ok(Self { dir, format, next_index: highest + 1, written: 0 })
     }
 
     /// The folder being recorded into.
@@ -302,11 +282,7 @@ impl FolderRecorder {
     /// The path the next frame will be written to.
     #[must_use]
     pub fn next_path(&self) -> PathBuf {
-        self.dir.join(format!(
-            "frame_{:06}.{}",
-            self.next_index,
-            self.format.extension()
-        ))
+        self.dir.join(format!("frame_{:06}.{}", self.next_index, self.format.extension()))
     }
 
     /// Writes `image` as the next frame and returns its path.
@@ -315,20 +291,15 @@ impl FolderRecorder {
     /// [`CameraError::Write`] naming the file if encoding or writing fails.
     pub fn record(&mut self, image: &RgbImage) -> Result<PathBuf, CameraError> {
         let path = self.next_path();
-        let write_error = |detail: String| CameraError::Write {
-            path: path.clone(),
-            detail,
-        };
+        let write_error = |detail: String| CameraError::Write { path: path.clone(), detail };
         let mut bytes = Vec::new();
         match self.format {
             RecordFormat::Png => image
                 .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png)
                 .map_err(|e| write_error(e.to_string()))?,
-            RecordFormat::Jpeg => {
-                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
-                    .encode_image(image)
-                    .map_err(|e| write_error(e.to_string()))?
-            }
+            RecordFormat::Jpeg => image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
+                .encode_image(image)
+                .map_err(|e| write_error(e.to_string()))?,
         }
         let temporary = path.with_extension("part");
         std::fs::write(&temporary, &bytes).map_err(|e| write_error(e.to_string()))?;

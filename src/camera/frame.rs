@@ -66,11 +66,7 @@ impl Frame {
     /// Wraps `image` as frame number `seq` taken at `timestamp`.
     #[must_use]
     pub fn new(image: RgbImage, seq: u64, timestamp: Duration) -> Self {
-        Self {
-            image: Arc::new(image),
-            seq,
-            timestamp,
-        }
+        Self { image: Arc::new(image), seq, timestamp }
     }
 
     /// The frame's size.
@@ -111,10 +107,7 @@ impl Transform {
     /// The transform people expect for `spec`: mirrored for a webcam, untouched otherwise.
     #[must_use]
     pub fn recommended_for(spec: &super::SourceSpec) -> Self {
-        Self {
-            mirror: matches!(spec, super::SourceSpec::Webcam { .. }),
-            resize: None,
-        }
+        Self { mirror: matches!(spec, super::SourceSpec::Webcam { .. }), resize: None }
     }
 
     /// Whether applying this transform changes nothing.
@@ -153,19 +146,11 @@ pub fn resize(image: &RgbImage, target: Resolution) -> Result<RgbImage, CameraEr
         )));
     }
     let invalid = |what: String| CameraError::InvalidSetting(format!("resize to {target}: {what}"));
-    let src = fr::images::ImageRef::new(
-        image.width(),
-        image.height(),
-        image.as_raw(),
-        fr::PixelType::U8x3,
-    )
-    .map_err(|e| invalid(e.to_string()))?;
-    let mut dst = fr::images::Image::new(target.width, target.height, fr::PixelType::U8x3);
-    let options =
-        fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Bilinear));
-    fr::Resizer::new()
-        .resize(&src, &mut dst, &options)
+    let src = fr::images::ImageRef::new(image.width(), image.height(), image.as_raw(), fr::PixelType::U8x3)
         .map_err(|e| invalid(e.to_string()))?;
+    let mut dst = fr::images::Image::new(target.width, target.height, fr::PixelType::U8x3);
+    let options = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Bilinear));
+    fr::Resizer::new().resize(&src, &mut dst, &options).map_err(|e| invalid(e.to_string()))?;
     RgbImage::from_raw(target.width, target.height, dst.into_vec())
         .ok_or_else(|| invalid("resizer returned a buffer of the wrong size".to_owned()))
 }

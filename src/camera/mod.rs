@@ -42,18 +42,16 @@ pub mod testing;
 mod webcam;
 
 pub use capture::{
-    Backoff, Capture, CaptureOptions, CaptureStats, CaptureStatus, FrameReader, Opener,
-    RecordingStatus, StopReason, Waker,
+    Backoff, Capture, CaptureOptions, CaptureStats, CaptureStatus, FrameReader, Opener, RecordingStatus, StopReason,
+    Waker,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use demo::{DemoCamera, DemoControl, DemoPose};
 pub use error::CameraError;
-pub use folder::{
-    FolderRecorder, FolderReplay, IMAGE_EXTENSIONS, RecordFormat, list_images, natural_cmp,
-};
+pub use folder::{FolderRecorder, FolderReplay, IMAGE_EXTENSIONS, RecordFormat, list_images, natural_cmp};
 pub use frame::{Frame, Resolution, Transform, mirror_in_place, resize};
 pub use source::{FrameSource, OpenEnv, SourceInfo, SourceKind, SourceSpec};
 pub use webcam::{
-    DEFAULT_WEBCAM_FPS, DEFAULT_WEBCAM_RESOLUTION, Webcam, WebcamFormat, WebcamInfo, WireFormat,
-    choose_format, decode_mjpeg, decode_yuyv, list_webcams,
+    DEFAULT_WEBCAM_FPS, DEFAULT_WEBCAM_RESOLUTION, Webcam, WebcamFormat, WebcamInfo, WireFormat, choose_format,
+    decode_mjpeg, decode_yuyv, list_webcams,
 };

@@ -141,11 +141,9 @@ impl SourceSpec {
     /// Whatever the source reports: a missing or busy camera, an empty folder, a zero rate.
     pub fn open(&self, env: &OpenEnv) -> Result<Box<dyn FrameSource>, CameraError> {
         Ok(match self {
-            Self::Webcam {
-                index,
-                resolution,
-                fps,
-            } => Box::new(Webcam::open(*index, *resolution, *fps, env.clock.clone())?),
+            Self::Webcam { index, resolution, fps } => {
+                Box::new(Webcam::open(*index, *resolution, *fps, env.clock.clone())?)
+            }
             Self::Demo => Box::new(DemoCamera::new(
                 env.demo_control.clone(),
                 env.clock.clone(),

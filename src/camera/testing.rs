@@ -60,10 +60,7 @@ impl FaultPlan {
     }
 
     fn lock(&self) -> MutexGuard<'_, PlanState> {
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn change(&self, f: impl FnOnce(&mut PlanState)) {
@@ -87,9 +84,7 @@ impl FaultPlan {
     pub fn open(&self) -> Result<FaultySource, CameraError> {
         let mut state = self.lock();
         if state.unplugged {
-            return Err(CameraError::NotFound {
-                device: TEST_DEVICE.to_owned(),
-            });
+            return Err(CameraError::NotFound { device: TEST_DEVICE.to_owned() });
         }
         if let Some(error) = state.open_failures.pop_front() {
             return Err(error);
@@ -183,10 +178,7 @@ impl FrameSource for FaultySource {
         }
     }
 
-    #[allow(
-        clippy::panic,
-        reason = "fault injection: stands in for a driver that panics"
-    )]
+    #[allow(clippy::panic, reason = "fault injection: stands in for a driver that panics")]
     fn next_frame(&mut self) -> Result<Frame, CameraError> {
         let mut state = self.plan.lock();
         loop {

@@ -22,9 +22,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use image::RgbImage;
-use nokhwa::utils::{
-    ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType,
-};
+use nokhwa::utils::{ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType};
 
 use super::clock::Clock;
 use super::error::CameraError;
@@ -62,31 +60,21 @@ pub fn list_webcams() -> Result<Vec<WebcamInfo>, CameraError> {
         return Ok(Vec::new());
     }
     let device = "camera list".to_owned();
-    let listed =
-        catch_unwind(|| nokhwa::query(ApiBackend::Auto)).map_err(|panic| CameraError::Backend {
-            device: device.clone(),
-            detail: panic_text(&panic),
-        })?;
+    let listed = catch_unwind(|| nokhwa::query(ApiBackend::Auto))
+        .map_err(|panic| CameraError::Backend { device: device.clone(), detail: panic_text(&panic) })?;
     let infos = match listed {
         Ok(infos) => infos,
         Err(e) => {
             let error = classify(&device, &e, Stage::Open);
             // A missing /dev or camera service means "no cameras" to the person choosing one.
-            return if matches!(error, CameraError::NotFound { .. }) {
-                Ok(Vec::new())
-            } else {
-                Err(error)
-            };
+            return if matches!(error, CameraError::NotFound { .. }) { Ok(Vec::new()) } else { Err(error) };
         }
     };
     Ok(infos
         .iter()
         .enumerate()
         .map(|(position, info)| WebcamInfo {
-            index: info
-                .index()
-                .as_index()
-                .unwrap_or(u32::try_from(position).unwrap_or(u32::MAX)),
+            index: info.index().as_index().unwrap_or(u32::try_from(position).unwrap_or(u32::MAX)),
             name: info.human_name(),
             description: info.description().to_owned(),
         })
@@ -182,22 +170,13 @@ impl WebcamFormat {
     }
 
     fn to_nokhwa(self) -> CameraFormat {
-        CameraFormat::new_from(
-            self.resolution.width,
-            self.resolution.height,
-            self.format.to_nokhwa(),
-            self.fps,
-        )
+        CameraFormat::new_from(self.resolution.width, self.resolution.height, self.format.to_nokhwa(), self.fps)
     }
 }
 
 impl fmt::Display for WebcamFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} at {} fps, {}",
-            self.resolution, self.fps, self.format
-        )
+        write!(f, "{} at {} fps, {}", self.resolution, self.fps, self.format)
     }
 }
 
@@ -210,15 +189,10 @@ pub const DEFAULT_WEBCAM_FPS: u32 = 30;
 /// `fps`, then by [`WireFormat`] preference. nokhwa's own "closest" request is not used because
 /// it gives up when the exact size is missing.
 #[must_use]
-pub fn choose_format(
-    offered: &[WebcamFormat],
-    resolution: Resolution,
-    fps: u32,
-) -> Option<WebcamFormat> {
+pub fn choose_format(offered: &[WebcamFormat], resolution: Resolution, fps: u32) -> Option<WebcamFormat> {
     offered.iter().copied().min_by_key(|f| {
         (
-            f.resolution.width.abs_diff(resolution.width)
-                + f.resolution.height.abs_diff(resolution.height),
+            f.resolution.width.abs_diff(resolution.width) + f.resolution.height.abs_diff(resolution.height),
             f.fps.abs_diff(fps),
             f.format.preference(),
         )
@@ -257,10 +231,7 @@ pub struct Webcam {
 
 impl fmt::Debug for Webcam {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Webcam")
-            .field("label", &self.label)
-            .field("format", &self.format)
-            .finish()
+        f.debug_struct("Webcam").field("label", &self.label).field("format", &self.format).finish()
     }
 }
 
@@ -289,16 +260,12 @@ impl Webcam {
         let thread = std::thread::Builder::new()
             .name("pacnet-webcam".to_owned())
             .spawn(move || {
-                let opened =
-                    catch_unwind(|| Device::open(index, resolution, fps)).unwrap_or_else(|p| {
-                        Err(CameraError::Backend {
-                            device: format!("camera {index}"),
-                            detail: format!(
-                                "the camera driver crashed while opening: {}",
-                                panic_text(&p)
-                            ),
-                        })
-                    });
+                let opened = catch_unwind(|| Device::open(index, resolution, fps)).unwrap_or_else(|p| {
+                    Err(CameraError::Backend {
+                        device: format!("camera {index}"),
+                        detail: format!("the camera driver crashed while opening: {}", panic_text(&p)),
+                    })
+                });
                 let mut device = match opened {
                     Ok(device) => {
                         let _ = opened_tx.send(Ok((device.label.clone(), device.format)));
@@ -407,11 +374,7 @@ struct Device {
 }
 
 impl Device {
-    fn open(
-        index: u32,
-        resolution: Option<Resolution>,
-        fps: Option<u32>,
-    ) -> Result<Self, CameraError> {
+    fn open(index: u32, resolution: Option<Resolution>, fps: Option<u32>) -> Result<Self, CameraError> {
         let mut label = format!("camera {index}");
         if !nokhwa::nokhwa_check() {
             // macOS: ask once; the answer arrives asynchronously and the capture thread's retry
@@ -423,8 +386,8 @@ impl Device {
             });
         }
         let request = RequestedFormat::with_formats(RequestedFormatType::None, &DECODABLE);
-        let mut camera = nokhwa::Camera::new(CameraIndex::Index(index), request)
-            .map_err(|e| classify(&label, &e, Stage::Open))?;
+        let mut camera =
+            nokhwa::Camera::new(CameraIndex::Index(index), request).map_err(|e| classify(&label, &e, Stage::Open))?;
         let name = camera.info().human_name();
         if !name.trim().is_empty() {
             label = format!("camera {index} ({})", name.trim());
@@ -444,25 +407,16 @@ impl Device {
             && best != current
         {
             let exact = [best.format.to_nokhwa()];
-            let request =
-                RequestedFormat::with_formats(RequestedFormatType::Exact(best.to_nokhwa()), &exact);
+            let request = RequestedFormat::with_formats(RequestedFormatType::Exact(best.to_nokhwa()), &exact);
             if let Err(e) = camera.set_camera_requset(request) {
                 // Cameras sometimes list formats they then refuse; the current one still works.
                 tracing::warn!("{label}: could not switch to {best} ({e}); keeping {current}");
             }
         }
-        camera
-            .open_stream()
-            .map_err(|e| classify(&label, &e, Stage::Open))?;
+        camera.open_stream().map_err(|e| classify(&label, &e, Stage::Open))?;
         let format = WebcamFormat::from_nokhwa(camera.camera_format());
         tracing::info!("{label}: streaming {format}");
-        Ok(Self {
-            camera,
-            label,
-            format,
-            skipped: 0,
-            bad_in_a_row: 0,
-        })
+        Ok(Self { camera, label, format, skipped: 0, bad_in_a_row: 0 })
     }
 
     /// Reads and decodes one frame, skipping (and counting) undecodable ones.
@@ -470,10 +424,7 @@ impl Device {
         loop {
             let camera = &mut self.camera;
             let grabbed = catch_unwind(AssertUnwindSafe(|| camera.frame())).unwrap_or_else(|p| {
-                Err(nokhwa::NokhwaError::ReadFrameError(format!(
-                    "driver crashed: {}",
-                    panic_text(&p)
-                )))
+                Err(nokhwa::NokhwaError::ReadFrameError(format!("driver crashed: {}", panic_text(&p))))
             });
             let buffer = grabbed.map_err(|e| classify(&self.label, &e, Stage::Read))?;
             match decode_buffer(&self.label, &buffer) {
@@ -510,23 +461,19 @@ fn decode_buffer(label: &str, buffer: &nokhwa::Buffer) -> Result<RgbImage, Camer
         FrameFormat::YUYV => decode_yuyv(label, resolution, data),
         FrameFormat::MJPEG => decode_mjpeg(label, data).or_else(|ours| {
             // mozjpeg copes with a few camera quirks zune-jpeg rejects.
-            catch_unwind(AssertUnwindSafe(|| {
-                buffer.decode_image::<nokhwa::pixel_format::RgbFormat>()
-            }))
-            .ok()
-            .and_then(Result::ok)
-            .ok_or(ours)
+            catch_unwind(AssertUnwindSafe(|| buffer.decode_image::<nokhwa::pixel_format::RgbFormat>()))
+                .ok()
+                .and_then(Result::ok)
+                .ok_or(ours)
         }),
-        other => catch_unwind(AssertUnwindSafe(|| {
-            buffer.decode_image::<nokhwa::pixel_format::RgbFormat>()
-        }))
-        .map_err(|panic| panic_text(&panic))
-        .and_then(|r| r.map_err(|e| e.to_string()))
-        .map_err(|detail| CameraError::Decode {
-            device: label.to_owned(),
-            format: WireFormat::from_nokhwa(other).to_string(),
-            detail,
-        }),
+        other => catch_unwind(AssertUnwindSafe(|| buffer.decode_image::<nokhwa::pixel_format::RgbFormat>()))
+            .map_err(|panic| panic_text(&panic))
+            .and_then(|r| r.map_err(|e| e.to_string()))
+            .map_err(|detail| CameraError::Decode {
+                device: label.to_owned(),
+                format: WireFormat::from_nokhwa(other).to_string(),
+                detail,
+            }),
     }
 }
 
@@ -536,26 +483,15 @@ fn decode_buffer(label: &str, buffer: &nokhwa::Buffer) -> Result<RgbImage, Camer
 ///
 /// # Errors
 /// [`CameraError::Decode`] naming `device` if the width is odd or the data is too short.
-pub fn decode_yuyv(
-    device: &str,
-    resolution: Resolution,
-    data: &[u8],
-) -> Result<RgbImage, CameraError> {
+pub fn decode_yuyv(device: &str, resolution: Resolution, data: &[u8]) -> Result<RgbImage, CameraError> {
     let Resolution { width, height } = resolution;
-    let error = |detail: String| CameraError::Decode {
-        device: device.to_owned(),
-        format: "YUYV".to_owned(),
-        detail,
-    };
+    let error = |detail: String| CameraError::Decode { device: device.to_owned(), format: "YUYV".to_owned(), detail };
     if width % 2 != 0 {
         return Err(error(format!("width {width} is odd; YUYV pairs pixels")));
     }
     let needed = width as usize * height as usize * 2;
     let Some(data) = data.get(..needed) else {
-        return Err(error(format!(
-            "{} bytes for a {resolution} frame, which needs {needed}",
-            data.len()
-        )));
+        return Err(error(format!("{} bytes for a {resolution} frame, which needs {needed}", data.len())));
     };
     let mut rgb = Vec::with_capacity(needed / 2 * 3);
     for quad in data.chunks_exact(4) {
@@ -564,15 +500,10 @@ pub fn decode_yuyv(
         for y in [y0, y1] {
             let c = 298 * (i32::from(y) - 16);
             let to_u8 = |x: i32| ((x + 128) >> 8).clamp(0, 255) as u8;
-            rgb.extend_from_slice(&[
-                to_u8(c + 409 * e),
-                to_u8(c - 100 * d - 208 * e),
-                to_u8(c + 516 * d),
-            ]);
+            rgb.extend_from_slice(&[to_u8(c + 409 * e), to_u8(c - 100 * d - 208 * e), to_u8(c + 516 * d)]);
         }
     }
-    RgbImage::from_raw(width, height, rgb)
-        .ok_or_else(|| error("frame size does not add up".to_owned()))
+    RgbImage::from_raw(width, height, rgb).ok_or_else(|| error("frame size does not add up".to_owned()))
 }
 
 /// Decodes one MJPEG frame (a JPEG, possibly without Huffman tables, which the decoder fills
@@ -581,13 +512,9 @@ pub fn decode_yuyv(
 /// # Errors
 /// [`CameraError::Decode`] naming `device` if the data is not a decodable JPEG.
 pub fn decode_mjpeg(device: &str, data: &[u8]) -> Result<RgbImage, CameraError> {
-    image::load_from_memory_with_format(data, image::ImageFormat::Jpeg)
-        .map(image::DynamicImage::into_rgb8)
-        .map_err(|e| CameraError::Decode {
-            device: device.to_owned(),
-            format: "MJPEG".to_owned(),
-            detail: e.to_string(),
-        })
+    image::load_from_memory_with_format(data, image::ImageFormat::Jpeg).map(image::DynamicImage::into_rgb8).map_err(
+        |e| CameraError::Decode { device: device.to_owned(), format: "MJPEG".to_owned(), detail: e.to_string() },
+    )
 }
 
 /// Where in a camera's life an error happened; the same backend message means "not there"
@@ -607,38 +534,13 @@ pub(crate) fn classify(device: &str, error: &nokhwa::NokhwaError, stage: Stage) 
     let text = detail.to_lowercase();
     let has = |needles: &[&str]| needles.iter().any(|n| text.contains(n));
     let device = device.to_owned();
-    if has(&[
-        "busy",
-        "(os error 16)",
-        "in use",
-        "0xc00d3ea3",
-        "0xc00d3704",
-    ]) {
+    if has(&["busy", "(os error 16)", "in use", "0xc00d3ea3", "0xc00d3704"]) {
         CameraError::Busy { device }
-    } else if has(&[
-        "permission",
-        "(os error 13)",
-        "(os error 1)",
-        "access is denied",
-        "0x80070005",
-        "not authori",
-    ]) {
+    } else if has(&["permission", "(os error 13)", "(os error 1)", "access is denied", "0x80070005", "not authori"]) {
         CameraError::PermissionDenied { device, detail }
-    } else if has(&[
-        "no such device",
-        "(os error 19)",
-        "disconnected",
-        "0xc00d3e85",
-        "(os error 5)",
-    ]) || has(&[
-        "no such file",
-        "(os error 2)",
-        "not found",
-        "(os error 6)",
-        "out of range",
-        "invalid index",
-    ]) || (stage == Stage::Read
-        && matches!(error, nokhwa::NokhwaError::ReadFrameError(_)))
+    } else if has(&["no such device", "(os error 19)", "disconnected", "0xc00d3e85", "(os error 5)"])
+        || has(&["no such file", "(os error 2)", "not found", "(os error 6)", "out of range", "invalid index"])
+        || (stage == Stage::Read && matches!(error, nokhwa::NokhwaError::ReadFrameError(_)))
     {
         // The same words mean "not there" before streaming and "went away" during it.
         match stage {
@@ -680,27 +582,21 @@ mod tests {
     #[test]
     fn yuyv_rejects_short_and_odd_frames_naming_the_device() {
         let short = decode_yuyv("camera 3", Resolution::new(4, 4), &[0; 10]);
-        let message = short
-            .map(|_| ())
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(
-            message.contains("camera 3") && message.contains("YUYV") && message.contains("32"),
-            "{message}"
-        );
+        let message = short.map(|_| ()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("camera 3") && message.contains("YUYV") && message.contains("32"), "{message}");
         assert!(decode_yuyv("camera 3", Resolution::new(3, 2), &[0; 12]).is_err());
     }
 
     #[test]
     fn mjpeg_round_trip_and_garbage() -> Result<(), Box<dyn std::error::Error>> {
-        let source = RgbImage::from_fn(32, 16, |x, _| {
-            if x < 16 {
-                image::Rgb([200, 30, 30])
-            } else {
-                image::Rgb([30, 30, 200])
-            }
-        });
+        let source =
+            RgbImage::from_fn(
+                32,
+                16,
+                |x, _| {
+                    if x < 16 { image::Rgb([200, 30, 30]) } else { image::Rgb([30, 30, 200]) }
+                },
+            );
         let mut jpeg = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95).encode_image(&source)?;
         let decoded = decode_mjpeg("camera 0", &jpeg)?;
@@ -708,21 +604,14 @@ mod tests {
         let (left, right) = (decoded.get_pixel(4, 8).0, decoded.get_pixel(28, 8).0);
         assert!(left[0] > 150 && left[2] < 80, "{left:?}");
         assert!(right[2] > 150 && right[0] < 80, "{right:?}");
-        let garbage = decode_mjpeg("camera 0", b"not a jpeg")
-            .map(|_| ())
-            .err()
-            .map(|e| e.to_string());
+        let garbage = decode_mjpeg("camera 0", b"not a jpeg").map(|_| ()).err().map(|e| e.to_string());
         assert!(garbage.is_some_and(|m| m.contains("camera 0") && m.contains("MJPEG")));
         Ok(())
     }
 
     #[test]
     fn choose_format_prefers_size_then_rate_then_yuyv() {
-        let f = |w, h, fps, format| WebcamFormat {
-            resolution: Resolution::new(w, h),
-            fps,
-            format,
-        };
+        let f = |w, h, fps, format| WebcamFormat { resolution: Resolution::new(w, h), fps, format };
         let offered = [
             f(1280, 720, 30, WireFormat::Mjpeg),
             f(640, 480, 15, WireFormat::Yuyv),
@@ -731,59 +620,25 @@ mod tests {
             f(320, 240, 30, WireFormat::Yuyv),
         ];
         let want = Resolution::new(640, 480);
-        assert_eq!(
-            choose_format(&offered, want, 30),
-            Some(f(640, 480, 30, WireFormat::Yuyv))
-        );
-        assert_eq!(
-            choose_format(&offered, want, 15),
-            Some(f(640, 480, 15, WireFormat::Yuyv))
-        );
-        assert_eq!(
-            choose_format(&offered, Resolution::new(1920, 1080), 30),
-            Some(f(1280, 720, 30, WireFormat::Mjpeg))
-        );
+        assert_eq!(choose_format(&offered, want, 30), Some(f(640, 480, 30, WireFormat::Yuyv)));
+        assert_eq!(choose_format(&offered, want, 15), Some(f(640, 480, 15, WireFormat::Yuyv)));
+        assert_eq!(choose_format(&offered, Resolution::new(1920, 1080), 30), Some(f(1280, 720, 30, WireFormat::Mjpeg)));
         assert_eq!(choose_format(&[], want, 30), None);
     }
 
     #[test]
     fn classify_maps_os_errors_to_actionable_variants() {
         use nokhwa::NokhwaError as N;
-        let open = |msg: &str| {
-            classify(
-                "camera 0",
-                &N::OpenDeviceError("0".into(), msg.into()),
-                Stage::Open,
-            )
-        };
-        assert!(matches!(
-            open("V4L2 Error: Device or resource busy (os error 16)"),
-            CameraError::Busy { .. }
-        ));
-        assert!(matches!(
-            open("V4L2 Error: Permission denied (os error 13)"),
-            CameraError::PermissionDenied { .. }
-        ));
-        assert!(matches!(
-            open("V4L2 Error: No such file or directory (os error 2)"),
-            CameraError::NotFound { .. }
-        ));
-        let read = classify(
-            "camera 0",
-            &N::ReadFrameError("No such device (os error 19)".into()),
-            Stage::Read,
-        );
+        let open = |msg: &str| classify("camera 0", &N::OpenDeviceError("0".into(), msg.into()), Stage::Open);
+        assert!(matches!(open("V4L2 Error: Device or resource busy (os error 16)"), CameraError::Busy { .. }));
+        assert!(matches!(open("V4L2 Error: Permission denied (os error 13)"), CameraError::PermissionDenied { .. }));
+        assert!(matches!(open("V4L2 Error: No such file or directory (os error 2)"), CameraError::NotFound { .. }));
+        let read = classify("camera 0", &N::ReadFrameError("No such device (os error 19)".into()), Stage::Read);
         assert!(matches!(read, CameraError::Disconnected { .. }));
         // errno 22 must not be taken for errno 2.
-        assert!(!matches!(
-            open("Invalid argument (os error 22)"),
-            CameraError::NotFound { .. }
-        ));
+        assert!(!matches!(open("Invalid argument (os error 22)"), CameraError::NotFound { .. }));
         let busy = open("Device or resource busy (os error 16)").to_string();
-        assert!(
-            busy.starts_with("camera 0 is busy") && busy.contains("demo camera"),
-            "{busy}"
-        );
+        assert!(busy.starts_with("camera 0 is busy") && busy.contains("demo camera"), "{busy}");
     }
 
     #[test]

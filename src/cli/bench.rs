@@ -59,7 +59,11 @@ pub struct Timing {
 }
 
 /// Times `f` with the anchors' loop.
-pub fn time_calls(min_calls: usize, min_secs: f64, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Timing> {
+pub fn time_calls(
+    min_calls: usize,
+    min_secs: f64,
+    mut f: impl FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<Timing> {
     for _ in 0..10 {
         f()?;
     }
@@ -73,7 +77,13 @@ pub fn time_calls(min_calls: usize, min_secs: f64, mut f: impl FnMut() -> anyhow
     }
     let foreign = CpuSample::now().foreign_cores_since(&cpu0, start.elapsed().as_secs_f64());
     times.sort_by(f64::total_cmp);
-    Ok(Timing { calls: times.len(), median_ms: percentile(&times, 0.5), p90_ms: percentile(&times, 0.9), min_ms: times[0], foreign_cores: foreign })
+    Ok(Timing {
+        calls: times.len(),
+        median_ms: percentile(&times, 0.5),
+        p90_ms: percentile(&times, 0.9),
+        min_ms: times[0],
+        foreign_cores: foreign,
+    })
 }
 
 /// Linear interpolation between ranks (numpy's default), on sorted values.
@@ -97,7 +107,13 @@ impl CpuSample {
         let machine_busy = std::fs::read_to_string("/proc/stat")
             .ok()
             .and_then(|s| {
-                let cpu = s.lines().next()?.split_whitespace().skip(1).map(|v| v.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+                let cpu = s
+                    .lines()
+                    .next()?
+                    .split_whitespace()
+                    .skip(1)
+                    .map(|v| v.parse::<u64>().unwrap_or(0))
+                    .collect::<Vec<_>>();
                 // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
                 Some(cpu.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, v)| v).sum())
             })
@@ -114,7 +130,8 @@ impl CpuSample {
 
     fn foreign_cores_since(&self, start: &CpuSample, secs: f64) -> f64 {
         let hz = 100.0; // USER_HZ on Linux
-        let foreign = (self.machine_busy.saturating_sub(start.machine_busy)) as f64 - (self.own.saturating_sub(start.own)) as f64;
+        let foreign =
+            (self.machine_busy.saturating_sub(start.machine_busy)) as f64 - (self.own.saturating_sub(start.own)) as f64;
         (foreign / hz / secs.max(1e-9)).max(0.0)
     }
 }
@@ -195,7 +212,13 @@ fn run_in_pool(args: &BenchArgs) -> anyhow::Result<()> {
 }
 
 /// Median wall time of every step (stem, block, ...) over 300 passes, with its share of MACs.
-fn print_layers(out: &mut dyn Write, backbone: &Backbone, input: &[f32], cut: usize, ws: &mut Workspace) -> anyhow::Result<()> {
+fn print_layers(
+    out: &mut dyn Write,
+    backbone: &Backbone,
+    input: &[f32],
+    cut: usize,
+    ws: &mut Workspace,
+) -> anyhow::Result<()> {
     let mut per_step: Vec<Vec<f64>> = vec![Vec::new(); cut + 1];
     for _ in 0..300 {
         let mut last = Instant::now();

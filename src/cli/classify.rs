@@ -33,7 +33,13 @@ pub fn run(args: &ClassifyArgs) -> anyhow::Result<()> {
 }
 
 /// Prints the top-`k` guesses for each image; stops at the first unreadable image.
-pub fn classify(backbone: &Backbone, images: &[PathBuf], crop: Crop, k: usize, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn classify(
+    backbone: &Backbone,
+    images: &[PathBuf],
+    crop: Crop,
+    k: usize,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     for path in images {
         let img = load_image(path)?;
         let guesses = backbone.classify_image(&img, crop, k.max(1)).with_context(|| path.display().to_string())?;

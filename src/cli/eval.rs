@@ -42,12 +42,16 @@ pub struct Opened {
 /// Loads a project, its head and its backbone (or `model`), and checks they belong together.
 pub fn open(path: &Path, model: Option<&str>) -> anyhow::Result<Opened> {
     let project = Project::load(path)?;
-    let head = project.head.clone().with_context(|| format!("{}: no trained head yet — train it first (pacnet train)", path.display()))?;
+    let head = project
+        .head
+        .clone()
+        .with_context(|| format!("{}: no trained head yet — train it first (pacnet train)", path.display()))?;
     let recorded = project.dataset.source().clone();
     let backbone = match super::train::model_arg(model) {
         Some(m) => super::load_backbone(Some(&m))?,
-        None => super::load_backbone(Some(&recorded.backbone))
-            .with_context(|| format!("loading the backbone {} was recorded with (pass --model if it moved)", path.display()))?,
+        None => super::load_backbone(Some(&recorded.backbone)).with_context(|| {
+            format!("loading the backbone {} was recorded with (pass --model if it moved)", path.display())
+        })?,
     };
     let cut = backbone.find_cut(&recorded.cut)?;
     project.check_backbone(&backbone, cut).with_context(|| path.display().to_string())?;
@@ -69,7 +73,11 @@ pub fn evaluate(opened: &Opened, data: &Path, out: &mut dyn Write) -> anyhow::Re
     let classes = opened.head.classes();
     for (name, _) in scan_folder(data)? {
         if !classes.contains(&name) {
-            anyhow::bail!("{}: class folder `{name}` is not one of the project's classes ({})", data.join(&name).display(), classes.join(", "));
+            anyhow::bail!(
+                "{}: class folder `{name}` is not one of the project's classes ({})",
+                data.join(&name).display(),
+                classes.join(", ")
+            );
         }
     }
     let featurizer = Featurizer::new(&opened.backbone, opened.cut, opened.project.dataset.source().crop)?;
@@ -96,7 +104,13 @@ pub fn evaluate(opened: &Opened, data: &Path, out: &mut dyn Write) -> anyhow::Re
             confusion.add(t, p.best);
         }
     }
-    writeln!(out, "evaluated {} images from {} with {}", confusion.total(), data.display(), opened.project.dataset.source().describe())?;
+    writeln!(
+        out,
+        "evaluated {} images from {} with {}",
+        confusion.total(),
+        data.display(),
+        opened.project.dataset.source().describe()
+    )?;
     Ok(confusion)
 }
 

@@ -100,7 +100,13 @@ impl AppArgs {
             Some(other) => anyhow::bail!("--tab {other}: expected record, train, play or learn"),
         };
         let camera = self.camera.as_deref().map(parse_camera).transpose()?;
-        Ok(crate::ui::AppOptions { model: self.model.clone(), camera, project: self.project.clone(), recovery_file: None, tab })
+        Ok(crate::ui::AppOptions {
+            model: self.model.clone(),
+            camera,
+            project: self.project.clone(),
+            recovery_file: None,
+            tab,
+        })
     }
 }
 
@@ -122,14 +128,13 @@ fn parse_camera(text: &str) -> anyhow::Result<crate::camera::SourceSpec> {
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PACNET_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PACNET_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .filter_map(|c| c.downcast_ref::<std::io::Error>())
-        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    e.chain().filter_map(|c| c.downcast_ref::<std::io::Error>()).any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// Loads the backbone named by `--model` / `$PACNET_MODEL` / the default, with a progress bar

@@ -79,7 +79,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     // Cheap checks of the folder first, so a typo does not wait for the model to load.
     scan_folder(&args.data)?;
     if args.out.is_dir() {
-        anyhow::bail!("--out {}: is a folder; give a file name such as {}", args.out.display(), args.out.join("project.pacnet").display());
+        anyhow::bail!(
+            "--out {}: is a folder; give a file name such as {}",
+            args.out.display(),
+            args.out.join("project.pacnet").display()
+        );
     }
     let backbone = super::load_backbone(model_arg(args.model.as_deref()).as_deref())?;
     let cut = match &args.cut {
@@ -95,7 +99,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
 
 /// Featurises `data`, trains, and saves the project to `out`; progress and skipped files go
 /// to `log`.
-pub fn train(backbone: &Backbone, cut: usize, crop: Crop, data: &Path, out: &Path, hyper: Hyper, log: &mut dyn Write) -> anyhow::Result<Project> {
+pub fn train(
+    backbone: &Backbone,
+    cut: usize,
+    crop: Crop,
+    data: &Path,
+    out: &Path,
+    hyper: Hyper,
+    log: &mut dyn Write,
+) -> anyhow::Result<Project> {
     let featurizer = Featurizer::new(backbone, cut, crop)?;
     let featurising = bar("featurising {pos}/{len} images {bar:30}");
     let import = import_folder(data, &featurizer, MIN_PER_CLASS, &mut |done, total| {
@@ -126,7 +138,11 @@ pub fn train(backbone: &Backbone, cut: usize, crop: Crop, data: &Path, out: &Pat
             }
             Some(TrainEvent::Done { head, report }) => break Ok((head, report)),
             Some(TrainEvent::Stopped(reason)) => break Err(reason),
-            None => break Err(StopReason::Failed(LearnError::Internal { message: "the trainer ended without a result".into() })),
+            None => {
+                break Err(StopReason::Failed(LearnError::Internal {
+                    message: "the trainer ended without a result".into(),
+                }));
+            }
         }
     };
     epochs.finish_and_clear();
@@ -142,7 +158,9 @@ pub fn train(backbone: &Backbone, cut: usize, crop: Crop, data: &Path, out: &Pat
             project.save(out)?;
             anyhow::bail!("{reason}; the head of epoch {} was saved to {}", epoch.saturating_sub(1), out.display())
         }
-        Err(reason) => Err(anyhow::anyhow!("{reason}")).with_context(|| format!("nothing was written to {}", out.display())),
+        Err(reason) => {
+            Err(anyhow::anyhow!("{reason}")).with_context(|| format!("nothing was written to {}", out.display()))
+        }
     }
 }
 
@@ -155,7 +173,11 @@ fn report(project: &Project, out_path: &Path, out: &mut dyn Write) -> anyhow::Re
     writeln!(out, "features: {}", ds.source().describe())?;
     let Some(record) = &project.training else { return Ok(()) };
     if let Some(last) = record.epochs.last() {
-        writeln!(out, "final epoch {}: loss {:.4}, training accuracy {:.3}", last.epoch, last.train_loss, last.train_acc)?;
+        writeln!(
+            out,
+            "final epoch {}: loss {:.4}, training accuracy {:.3}",
+            last.epoch, last.train_loss, last.train_acc
+        )?;
     }
     writeln!(out, "saved {}", out_path.display())?;
     match record.val.as_ref().and_then(|v| v.accuracy().map(|a| (v, a))) {
@@ -184,7 +206,12 @@ pub fn bar(template: &str) -> indicatif::ProgressBar {
 /// project stores the backbone's id, and `eval` and `predict` load it from there, from any
 /// working directory.
 pub fn model_arg(model: Option<&str>) -> Option<String> {
-    let given = model.map(str::to_owned).or_else(|| std::env::var("PACNET_MODEL").ok().filter(|v| !v.trim().is_empty()))?;
+    let given =
+        model.map(str::to_owned).or_else(|| std::env::var("PACNET_MODEL").ok().filter(|v| !v.trim().is_empty()))?;
     let path = Path::new(given.trim());
-    Some(if path.is_dir() { std::fs::canonicalize(path).map_or(given.clone(), |p| p.display().to_string()) } else { given })
+    Some(if path.is_dir() {
+        std::fs::canonicalize(path).map_or(given.clone(), |p| p.display().to_string())
+    } else {
+        given
+    })
 }

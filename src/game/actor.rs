@@ -65,8 +65,12 @@ impl Actor {
         let (pos, dir, state) = match id {
             Ghost::Blinky => (HOUSE_EXIT, Dir::Left, GhostState::Roaming),
             Ghost::Pinky => (HOUSE_CENTER, Dir::Down, GhostState::InHouse),
-            Ghost::Inky => (Pos::new(HOUSE_CENTER.x - 2 * UNITS_PER_TILE, HOUSE_CENTER.y), Dir::Up, GhostState::InHouse),
-            Ghost::Clyde => (Pos::new(HOUSE_CENTER.x + 2 * UNITS_PER_TILE, HOUSE_CENTER.y), Dir::Up, GhostState::InHouse),
+            Ghost::Inky => {
+                (Pos::new(HOUSE_CENTER.x - 2 * UNITS_PER_TILE, HOUSE_CENTER.y), Dir::Up, GhostState::InHouse)
+            }
+            Ghost::Clyde => {
+                (Pos::new(HOUSE_CENTER.x + 2 * UNITS_PER_TILE, HOUSE_CENTER.y), Dir::Up, GhostState::InHouse)
+            }
         };
         Actor { id, pos, dir, next_dir: dir, state, frightened: false, reverse_pending: false }
     }
@@ -185,7 +189,10 @@ impl Actor {
         let after = self.pos.x;
         let door = HOUSE_EXIT.x;
         let at_door_row = self.pos.y == HOUSE_EXIT.y;
-        if self.state == GhostState::Eyes && at_door_row && ((before < door && after >= door) || (before > door && after <= door)) {
+        if self.state == GhostState::Eyes
+            && at_door_row
+            && ((before < door && after >= door) || (before > door && after <= door))
+        {
             self.pos.x = door;
             self.state = GhostState::EnteringHouse;
             self.dir = Dir::Down;

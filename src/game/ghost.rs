@@ -133,9 +133,7 @@ pub fn target(ghost: Ghost, own: Tile, mode: Mode, elroy: bool, c: &Chase) -> Ti
 /// came, and not up on a no-up tile when `no_up` applies. Listed in tie-break order.
 fn exits(maze: &Maze, tile: Tile, arriving: Dir, no_up: bool) -> impl Iterator<Item = Dir> + '_ {
     Dir::PRIORITY.into_iter().filter(move |&d| {
-        d != arriving.reverse()
-            && maze.is_open(tile.step(d, 1))
-            && !(no_up && d == Dir::Up && maze.is_no_up(tile))
+        d != arriving.reverse() && maze.is_open(tile.step(d, 1)) && !(no_up && d == Dir::Up && maze.is_no_up(tile))
     })
 }
 

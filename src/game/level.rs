@@ -74,13 +74,7 @@ pub struct LevelSpec {
     pub flashes: u32,
 }
 
-const fn row(
-    fruit: Fruit,
-    speeds: [u32; 5],
-    elroy: [u32; 4],
-    fright_seconds: u32,
-    flashes: u32,
-) -> LevelSpec {
+const fn row(fruit: Fruit, speeds: [u32; 5], elroy: [u32; 4], fright_seconds: u32, flashes: u32) -> LevelSpec {
     let [pacman, pacman_fright, ghost, ghost_tunnel, ghost_fright] = speeds;
     let [elroy1_dots, elroy1, elroy2_dots, elroy2] = elroy;
     LevelSpec {

@@ -73,7 +73,9 @@ pub use event::{
     LEVEL_COMPLETE_TICKS, Phase, READY_TICKS, START_READY_TICKS,
 };
 pub use geom::{Dir, PIXELS_PER_TILE, Pos, TICKS_PER_SECOND, Tile, UNITS_PER_PIXEL, UNITS_PER_TILE, speed_units};
-pub use ghost::{Chase, Ghost, PerGhost, ahead_of_pacman, chase_target, choose_direction, frightened_direction, target};
+pub use ghost::{
+    Chase, Ghost, PerGhost, ahead_of_pacman, chase_target, choose_direction, frightened_direction, target,
+};
 pub use house::{HouseRelease, Release};
 pub use input::{Input, InputOptions, MAX_SPEED_PERCENT, MAX_TICKS_PER_CALL, MIN_SPEED_PERCENT, Pacer};
 pub use level::{Fruit, GLOBAL_DOT_LIMITS, LevelSpec, house_dot_limits, idle_release_ticks, schedule, spec};

@@ -7,8 +7,7 @@
 
 use super::actor::{GhostState, Moved};
 use super::event::{
-    DYING_TICKS, Event, FRUIT_POPUP_TICKS, FRUIT_TICKS, GHOST_EAT_PAUSE_TICKS, LEVEL_COMPLETE_TICKS, Phase,
-    READY_TICKS,
+    DYING_TICKS, Event, FRUIT_POPUP_TICKS, FRUIT_TICKS, GHOST_EAT_PAUSE_TICKS, LEVEL_COMPLETE_TICKS, Phase, READY_TICKS,
 };
 use super::geom::{Dir, UNITS_PER_TILE, speed_units};
 use super::ghost::Ghost;

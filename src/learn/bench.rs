@@ -130,7 +130,13 @@ pub fn time_step(threads: usize, steps: usize) -> Result<StepTiming> {
         let init = Head::init(data.classes().to_vec(), data.shape(), 100, 0)?;
         let [w1, b1, w2] = init.parameters().map(Var::from_tensor);
         let (w1, b1, w2) = (w1?, b1?, w2?);
-        let model = Head::from_parts(data.classes().to_vec(), data.shape(), w1.as_tensor().clone(), b1.as_tensor().clone(), w2.as_tensor().clone())?;
+        let model = Head::from_parts(
+            data.classes().to_vec(),
+            data.shape(),
+            w1.as_tensor().clone(),
+            b1.as_tensor().clone(),
+            w2.as_tensor().clone(),
+        )?;
         let mut opt = Adam::new(vec![w1, b1, w2], AdamParams::default())?;
         let batch: Vec<usize> = (0..160).collect();
         let y = Tensor::from_vec(batch.iter().map(|&i| (i % 4) as u32).collect::<Vec<_>>(), 160, &Device::Cpu)?;

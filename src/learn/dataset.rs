@@ -56,10 +56,9 @@ pub struct FeatureSource {
 impl FeatureSource {
     /// The source for `backbone` cut at index `cut`.
     pub fn of(backbone: &Backbone, cut: usize, crop: Crop) -> Result<Self> {
-        let c = backbone
-            .cuts()
-            .get(cut)
-            .ok_or_else(|| BackboneError::Input(format!("cut index {cut} out of range (0..{})", backbone.cuts().len())))?;
+        let c = backbone.cuts().get(cut).ok_or_else(|| {
+            BackboneError::Input(format!("cut index {cut} out of range (0..{})", backbone.cuts().len()))
+        })?;
         Ok(Self {
             backbone: backbone.id().to_owned(),
             architecture: backbone.architecture().to_owned(),
@@ -98,9 +97,9 @@ impl Thumbnail {
     /// Encodes an RGB image as JPEG at [`THUMBNAIL_QUALITY`].
     pub fn encode(image: &RgbImage) -> Result<Self> {
         let mut out = Cursor::new(Vec::with_capacity(32 << 10));
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, THUMBNAIL_QUALITY)
-            .encode_image(image)
-            .map_err(|e| LearnError::Thumbnail { what: "a new example".into(), message: format!("cannot encode: {e}") })?;
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, THUMBNAIL_QUALITY).encode_image(image).map_err(
+            |e| LearnError::Thumbnail { what: "a new example".into(), message: format!("cannot encode: {e}") },
+        )?;
         Ok(Self(out.into_inner().into()))
     }
 
@@ -172,7 +171,15 @@ impl Dataset {
     /// An empty dataset; class names must be non-empty, distinct and at least 2.
     pub fn new(classes: Vec<String>, source: FeatureSource) -> Result<Self> {
         check_classes(&classes)?;
-        Ok(Self { classes, source, examples: Vec::new(), next_id: 1, next_burst: 1, bytes: 0, byte_limit: DEFAULT_BYTE_LIMIT })
+        Ok(Self {
+            classes,
+            source,
+            examples: Vec::new(),
+            next_id: 1,
+            next_burst: 1,
+            bytes: 0,
+            byte_limit: DEFAULT_BYTE_LIMIT,
+        })
     }
 
     /// `up, down, left, right`, plus `none` when `idle` is set.
@@ -272,7 +279,10 @@ impl Dataset {
     /// Adds an example as it is (id, burst and time kept), e.g. one read from a file.
     pub fn push(&mut self, example: Example) -> Result<()> {
         if example.label >= self.classes.len() {
-            return Err(LearnError::UnknownClass { name: format!("#{}", example.label), known: self.classes.join(", ") });
+            return Err(LearnError::UnknownClass {
+                name: format!("#{}", example.label),
+                known: self.classes.join(", "),
+            });
         }
         if example.features.len() != self.source.len() {
             return Err(self.length_error(example.features.len()));
@@ -282,7 +292,11 @@ impl Dataset {
         }
         let used = self.bytes + example.bytes();
         if used > self.byte_limit {
-            return Err(LearnError::DatasetFull { examples: self.examples.len(), used: self.bytes, limit: self.byte_limit });
+            return Err(LearnError::DatasetFull {
+                examples: self.examples.len(),
+                used: self.bytes,
+                limit: self.byte_limit,
+            });
         }
         self.bytes = used;
         self.next_id = self.next_id.max(example.id + 1);
@@ -326,7 +340,9 @@ impl Dataset {
     /// Renames a class.
     pub fn rename_class(&mut self, label: usize, name: &str) -> Result<()> {
         let mut classes = self.classes.clone();
-        let slot = classes.get_mut(label).ok_or_else(|| LearnError::UnknownClass { name: format!("#{label}"), known: self.classes.join(", ") })?;
+        let slot = classes
+            .get_mut(label)
+            .ok_or_else(|| LearnError::UnknownClass { name: format!("#{label}"), known: self.classes.join(", ") })?;
         *slot = name.trim().to_owned();
         check_classes(&classes)?;
         self.classes = classes;
@@ -365,7 +381,9 @@ impl Dataset {
     /// re-featurising produces); fails unless there is one vector of the new length per example.
     pub fn with_features(&self, source: FeatureSource, features: Vec<Features>) -> Result<Self> {
         if features.len() != self.examples.len() {
-            return Err(LearnError::Internal { message: format!("{} feature vectors for {} examples", features.len(), self.examples.len()) });
+            return Err(LearnError::Internal {
+                message: format!("{} feature vectors for {} examples", features.len(), self.examples.len()),
+            });
         }
         let mut out = Self { examples: Vec::with_capacity(self.examples.len()), bytes: 0, source, ..self.clone() };
         out.byte_limit = usize::MAX;
@@ -404,7 +422,11 @@ impl Dataset {
     }
 
     fn length_error(&self, found: usize) -> LearnError {
-        LearnError::FeatureLength { expected: self.source.len(), found, what: format!("the dataset holds {}", self.source.describe()) }
+        LearnError::FeatureLength {
+            expected: self.source.len(),
+            found,
+            what: format!("the dataset holds {}", self.source.describe()),
+        }
     }
 }
 
@@ -418,7 +440,10 @@ pub fn check_classes(classes: &[String]) -> Result<()> {
             return Err(LearnError::ClassName { name: c.clone(), problem: "class names cannot be empty" });
         }
         if c.chars().any(char::is_control) {
-            return Err(LearnError::ClassName { name: c.escape_debug().to_string(), problem: "class names cannot contain control characters" });
+            return Err(LearnError::ClassName {
+                name: c.escape_debug().to_string(),
+                problem: "class names cannot contain control characters",
+            });
         }
         if classes.iter().take(i).any(|o| o == c) {
             return Err(LearnError::ClassName { name: c.clone(), problem: "two classes have this name" });

@@ -85,7 +85,9 @@ pub enum LearnError {
         index: usize,
     },
     /// Adding an example would exceed the dataset's memory limit.
-    #[error("the dataset is full: {examples} examples use {used} bytes, the limit is {limit} bytes — delete examples or raise the limit")]
+    #[error(
+        "the dataset is full: {examples} examples use {used} bytes, the limit is {limit} bytes — delete examples or raise the limit"
+    )]
     DatasetFull {
         /// Examples held.
         examples: usize,

@@ -79,7 +79,12 @@ impl<'a> Featurizer<'a> {
 /// (ids, labels, bursts and thumbnails unchanged). `progress(done, total)` is called after
 /// every round; when `cancel` is set the work stops and `dataset` is left as it was
 /// ([`LearnError::Cancelled`]). The crop of `dataset` is kept: thumbnails are already cropped.
-pub fn refeaturize(dataset: &Dataset, featurizer: &Featurizer<'_>, progress: &mut dyn FnMut(usize, usize), cancel: &AtomicBool) -> Result<Dataset> {
+pub fn refeaturize(
+    dataset: &Dataset,
+    featurizer: &Featurizer<'_>,
+    progress: &mut dyn FnMut(usize, usize),
+    cancel: &AtomicBool,
+) -> Result<Dataset> {
     let examples = dataset.examples();
     let total = examples.len();
     let mut features = Vec::with_capacity(total);
@@ -91,7 +96,9 @@ pub fn refeaturize(dataset: &Dataset, featurizer: &Featurizer<'_>, progress: &mu
             .par_iter()
             .map(|e| {
                 let img = e.thumbnail.decode().map_err(|err| match err {
-                    LearnError::Thumbnail { message, .. } => LearnError::Thumbnail { what: format!("example {}", e.id), message },
+                    LearnError::Thumbnail { message, .. } => {
+                        LearnError::Thumbnail { what: format!("example {}", e.id), message }
+                    }
                     other => other,
                 })?;
                 Features::from_f32(&featurizer.input(&img)?)
@@ -148,7 +155,12 @@ pub fn scan_folder(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>> {
 /// Unreadable files are skipped and listed; a class left with fewer than `min_per_class`
 /// readable images (training needs [`MIN_PER_CLASS`](super::train::MIN_PER_CLASS), evaluating 1) is an error that names its
 /// folder. `progress(done, total)` counts files.
-pub fn import_folder(dir: &Path, featurizer: &Featurizer<'_>, min_per_class: usize, progress: &mut dyn FnMut(usize, usize)) -> Result<FolderImport> {
+pub fn import_folder(
+    dir: &Path,
+    featurizer: &Featurizer<'_>,
+    min_per_class: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<FolderImport> {
     let classes = scan_folder(dir)?;
     let names: Vec<String> = classes.iter().map(|(n, _)| n.clone()).collect();
     let mut dataset = Dataset::new(names, featurizer.source().clone())?;
@@ -163,7 +175,8 @@ pub fn import_folder(dir: &Path, featurizer: &Featurizer<'_>, min_per_class: usi
                 let s = featurizer.frame(&load_image(p)?)?;
                 Ok((dataset.check_features(&s.features)?, Thumbnail::encode(&s.input)?))
             };
-            let samples: Vec<(PathBuf, Result<(Features, Thumbnail)>)> = round.par_iter().map(|p| (p.clone(), packed(p))).collect();
+            let samples: Vec<(PathBuf, Result<(Features, Thumbnail)>)> =
+                round.par_iter().map(|p| (p.clone(), packed(p))).collect();
             for (path, sample) in samples {
                 match sample {
                     Ok((features, thumbnail)) => {
@@ -179,7 +192,11 @@ pub fn import_folder(dir: &Path, featurizer: &Featurizer<'_>, min_per_class: usi
         if kept < min_per_class {
             let folder = dir.join(class);
             let unreadable = files.len() - kept;
-            let hint = format!(" in {}{}", folder.display(), if unreadable > 0 { format!(" ({unreadable} unreadable file(s) skipped)") } else { String::new() });
+            let hint = format!(
+                " in {}{}",
+                folder.display(),
+                if unreadable > 0 { format!(" ({unreadable} unreadable file(s) skipped)") } else { String::new() }
+            );
             return Err(LearnError::TooFewExamples { class: class.clone(), found: kept, needed: min_per_class, hint });
         }
     }

@@ -101,14 +101,28 @@ impl Head {
 
     /// A head from its three tensors: hidden kernel `[units, input]`, hidden bias `[units]`,
     /// output kernel `[classes, units]` (candle/PyTorch layout: one row per output unit).
-    pub fn from_parts(classes: Vec<String>, input_shape: [usize; 3], w1: Tensor, b1: Tensor, w2: Tensor) -> Result<Self> {
+    pub fn from_parts(
+        classes: Vec<String>,
+        input_shape: [usize; 3],
+        w1: Tensor,
+        b1: Tensor,
+        w2: Tensor,
+    ) -> Result<Self> {
         let input: usize = input_shape.iter().product();
         let units = w1.dims().first().copied().unwrap_or(0);
         check_sizes(classes.len(), input, units)?;
-        let want = [("hidden kernel", vec![units, input], &w1), ("hidden bias", vec![units], &b1), ("output kernel", vec![classes.len(), units], &w2)];
+        let want = [
+            ("hidden kernel", vec![units, input], &w1),
+            ("hidden bias", vec![units], &b1),
+            ("output kernel", vec![classes.len(), units], &w2),
+        ];
         for (what, shape, t) in want {
             if t.dims() != shape.as_slice() {
-                return Err(LearnError::FeatureLength { expected: shape.iter().product(), found: t.elem_count(), what: format!("{what} {:?}, expected {shape:?}", t.dims()) });
+                return Err(LearnError::FeatureLength {
+                    expected: shape.iter().product(),
+                    found: t.elem_count(),
+                    what: format!("{what} {:?}, expected {shape:?}", t.dims()),
+                });
             }
         }
         Ok(Self { classes, input_shape, units, w1, b1, w2, plain: OnceLock::new() })
@@ -142,7 +156,13 @@ impl Head {
     /// The same head with its tensors in another float type (tests check gradients in f64).
     pub fn to_dtype(&self, dtype: DType) -> Result<Self> {
         let [w1, b1, w2] = self.parameters();
-        Self::from_parts(self.classes.clone(), self.input_shape, w1.to_dtype(dtype)?, b1.to_dtype(dtype)?, w2.to_dtype(dtype)?)
+        Self::from_parts(
+            self.classes.clone(),
+            self.input_shape,
+            w1.to_dtype(dtype)?,
+            b1.to_dtype(dtype)?,
+            w2.to_dtype(dtype)?,
+        )
     }
 
     /// Logits `[N, classes]` of a batch of flattened features `[N, input]`.
@@ -167,7 +187,8 @@ impl Head {
         let p = match self.plain.get() {
             Some(p) => p.clone(),
             None => {
-                let flat = |t: &Tensor| -> Result<Vec<f32>> { Ok(t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?) };
+                let flat =
+                    |t: &Tensor| -> Result<Vec<f32>> { Ok(t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?) };
                 let p = Arc::new(Plain { w1: flat(&self.w1)?, b1: flat(&self.b1)?, w2: flat(&self.w2)? });
                 self.plain.get_or_init(|| p).clone()
             }
@@ -184,7 +205,11 @@ impl Head {
     pub fn predict_many(&self, rows: &[f32]) -> Result<Vec<Prediction>> {
         let d = self.input_len();
         if d == 0 || !rows.len().is_multiple_of(d) {
-            return Err(LearnError::FeatureLength { expected: d, found: rows.len(), what: "a whole number of feature vectors".into() });
+            return Err(LearnError::FeatureLength {
+                expected: d,
+                found: rows.len(),
+                what: "a whole number of feature vectors".into(),
+            });
         }
         let x = Tensor::from_slice(rows, (rows.len() / d, d), &Device::Cpu)?;
         self.predict_tensor(&x)
@@ -200,7 +225,13 @@ impl Head {
     /// (the trainer snapshots its variables this way).
     pub fn detached_copy(&self) -> Result<Self> {
         let [w1, b1, w2] = self.parameters();
-        Self::from_parts(self.classes.clone(), self.input_shape, w1.detach().copy()?, b1.detach().copy()?, w2.detach().copy()?)
+        Self::from_parts(
+            self.classes.clone(),
+            self.input_shape,
+            w1.detach().copy()?,
+            b1.detach().copy()?,
+            w2.detach().copy()?,
+        )
     }
 
     /// Whether every weight is finite.
@@ -221,7 +252,11 @@ impl Head {
             return Ok(());
         }
         let [c, h, w] = self.input_shape;
-        Err(LearnError::FeatureLength { expected: self.input_len(), found, what: format!("the head reads {c}×{h}×{w} features") })
+        Err(LearnError::FeatureLength {
+            expected: self.input_len(),
+            found,
+            what: format!("the head reads {c}×{h}×{w} features"),
+        })
     }
 }
 

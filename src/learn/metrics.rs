@@ -94,7 +94,11 @@ impl Confusion {
         self.classes
             .iter()
             .enumerate()
-            .map(|(i, c)| ClassAccuracy { class: c.clone(), correct: self.count(i, i), total: (0..k).map(|j| self.count(i, j)).sum() })
+            .map(|(i, c)| ClassAccuracy {
+                class: c.clone(),
+                correct: self.count(i, i),
+                total: (0..k).map(|j| self.count(i, j)).sum(),
+            })
             .collect()
     }
 

@@ -30,8 +30,8 @@ use sha2::{Digest, Sha256};
 
 use super::dataset::{Dataset, Example, FeatureSource, Thumbnail};
 use super::error::{LearnError, Result};
-use super::featurize::{Featurizer, refeaturize};
 use super::features::Features;
+use super::featurize::{Featurizer, refeaturize};
 use super::head::Head;
 use super::hyper::Hyper;
 use super::metrics::{Confusion, EpochMetrics};
@@ -75,7 +75,12 @@ pub struct TrainingRecord {
 
 impl From<&TrainReport> for TrainingRecord {
     fn from(r: &TrainReport) -> Self {
-        Self { epochs: r.epochs.clone(), train: r.train.clone(), val: r.val.clone(), no_validation: r.plan.split.no_validation.clone() }
+        Self {
+            epochs: r.epochs.clone(),
+            train: r.train.clone(),
+            val: r.val.clone(),
+            no_validation: r.plan.split.no_validation.clone(),
+        }
     }
 }
 
@@ -131,7 +136,12 @@ impl Project {
 
     /// A copy whose features come from `featurizer`, computed from the thumbnails; the head
     /// is dropped (it read the old features). See [`refeaturize`] for progress and cancel.
-    pub fn refeaturize(&self, featurizer: &Featurizer<'_>, progress: &mut dyn FnMut(usize, usize), cancel: &AtomicBool) -> Result<Self> {
+    pub fn refeaturize(
+        &self,
+        featurizer: &Featurizer<'_>,
+        progress: &mut dyn FnMut(usize, usize),
+        cancel: &AtomicBool,
+    ) -> Result<Self> {
         let dataset = refeaturize(&self.dataset, featurizer, progress, cancel)?;
         Ok(Self { dataset, hyper: self.hyper.clone(), head: None, training: None })
     }
@@ -165,11 +175,19 @@ impl Project {
         let corrupt = |detail: String| LearnError::Corrupt { path: path.to_owned(), detail };
         if bytes.get(..MAGIC.len()) != Some(&MAGIC[..]) {
             if !bytes.is_empty() && MAGIC.starts_with(bytes) {
-                return Err(LearnError::Truncated { path: path.to_owned(), expected: HEADER_LEN as u64, found: bytes.len() as u64 });
+                return Err(LearnError::Truncated {
+                    path: path.to_owned(),
+                    expected: HEADER_LEN as u64,
+                    found: bytes.len() as u64,
+                });
             }
             return Err(LearnError::NotAProject { path: path.to_owned(), detail: describe_foreign(bytes) });
         }
-        let header = bytes.get(..HEADER_LEN).ok_or(LearnError::Truncated { path: path.to_owned(), expected: HEADER_LEN as u64, found: bytes.len() as u64 })?;
+        let header = bytes.get(..HEADER_LEN).ok_or(LearnError::Truncated {
+            path: path.to_owned(),
+            expected: HEADER_LEN as u64,
+            found: bytes.len() as u64,
+        })?;
         let u32_at = |at: usize| header.get(at..at + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_le_bytes);
         let u64_at = |at: usize| header.get(at..at + 8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes);
         let version = u32_at(8);
@@ -180,7 +198,10 @@ impl Project {
             return Err(corrupt("format version 0".into()));
         }
         let (meta_len, data_len) = (u64_at(16), u64_at(24));
-        let expected = meta_len.checked_add(data_len).and_then(|n| n.checked_add(HEADER_LEN as u64)).ok_or_else(|| corrupt("impossible section lengths".into()))?;
+        let expected = meta_len
+            .checked_add(data_len)
+            .and_then(|n| n.checked_add(HEADER_LEN as u64))
+            .ok_or_else(|| corrupt("impossible section lengths".into()))?;
         let found = bytes.len() as u64;
         if found < expected {
             return Err(LearnError::Truncated { path: path.to_owned(), expected, found });
@@ -225,7 +246,10 @@ impl Project {
         }
         let data_len = hashing.written - meta_bytes.len() as u64;
         if data_len != meta.data_len {
-            return Err(std::io::Error::other(format!("internal error: wrote {data_len} data bytes, planned {}", meta.data_len)));
+            return Err(std::io::Error::other(format!(
+                "internal error: wrote {data_len} data bytes, planned {}",
+                meta.data_len
+            )));
         }
         let digest = hashing.hash.finalize();
         let mut header = [0u8; HEADER_LEN];
@@ -291,8 +315,9 @@ struct Section {
 impl Section {
     fn slice<'d>(&self, data: &'d [u8], what: &str) -> Result<&'d [u8]> {
         let end = self.offset.checked_add(self.len);
-        end.and_then(|end| data.get(self.offset as usize..end as usize))
-            .ok_or_else(|| LearnError::Internal { message: format!("{what} lies outside the data ({} + {} > {})", self.offset, self.len, data.len()) })
+        end.and_then(|end| data.get(self.offset as usize..end as usize)).ok_or_else(|| LearnError::Internal {
+            message: format!("{what} lies outside the data ({} + {} > {})", self.offset, self.len, data.len()),
+        })
     }
 }
 
@@ -350,12 +375,20 @@ impl Meta {
         let examples = ds
             .examples()
             .iter()
-            .map(|e| ExampleMeta { id: e.id, label: e.label, burst: e.burst, recorded_ms: e.recorded_ms, thumbnail: next(e.thumbnail.len()) })
+            .map(|e| ExampleMeta {
+                id: e.id,
+                label: e.label,
+                burst: e.burst,
+                recorded_ms: e.recorded_ms,
+                thumbnail: next(e.thumbnail.len()),
+            })
             .collect();
         let (head, tensors) = match &p.head {
             None => (None, Vec::new()),
             Some(h) => {
-                let [w1, b1, w2] = h.parameters().map(|t| t.to_dtype(DType::F32).and_then(|t| t.flatten_all()).and_then(|t| t.to_vec1::<f32>()));
+                let [w1, b1, w2] = h
+                    .parameters()
+                    .map(|t| t.to_dtype(DType::F32).and_then(|t| t.flatten_all()).and_then(|t| t.to_vec1::<f32>()));
                 let tensors = vec![w1?, b1?, w2?];
                 let [s1, s2, s3] = [0, 1, 2].map(|i| next(tensors.get(i).map_or(0, |t| 4 * t.len())));
                 let meta = HeadMeta {
@@ -403,14 +436,19 @@ impl Meta {
         dataset.set_byte_limit(usize::MAX);
         let features = self.features.slice(data, "the features")?;
         if features.len() != 2 * d * self.examples.len() {
-            return Err(bad(format!("{} feature bytes for {} examples of {d} values", features.len(), self.examples.len())));
+            return Err(bad(format!(
+                "{} feature bytes for {} examples of {d} values",
+                features.len(),
+                self.examples.len()
+            )));
         }
         let rows = features.chunks_exact(2 * d.max(1));
         for (e, row) in self.examples.iter().zip(rows) {
             let bits = row.chunks_exact(2).map(|b| <[u8; 2]>::try_from(b).map_or(0, u16::from_le_bytes)).collect();
             let features = Features::from_bits(bits).map_err(|err| bad(format!("example {}: {err}", e.id)))?;
             let thumbnail = Thumbnail::from_jpeg(e.thumbnail.slice(data, "a thumbnail")?.to_vec());
-            let example = Example { id: e.id, label: e.label, burst: e.burst, recorded_ms: e.recorded_ms, features, thumbnail };
+            let example =
+                Example { id: e.id, label: e.label, burst: e.burst, recorded_ms: e.recorded_ms, features, thumbnail };
             dataset.push(example).map_err(|err| bad(format!("example {}: {err}", e.id)))?;
         }
         dataset.set_byte_limit(limit.max(dataset.bytes()));
@@ -419,7 +457,10 @@ impl Meta {
             None => (None, None),
             Some(h) => {
                 if h.input_shape != self.source.shape {
-                    return Err(bad(format!("the head reads {:?} features, the examples have {:?}", h.input_shape, self.source.shape)));
+                    return Err(bad(format!(
+                        "the head reads {:?} features, the examples have {:?}",
+                        h.input_shape, self.source.shape
+                    )));
                 }
                 let input: usize = h.input_shape.iter().product();
                 let tensor = |s: Section, dims: (usize, usize), what: &str| -> Result<Tensor> {
@@ -427,7 +468,10 @@ impl Meta {
                     if raw.len() != 4 * dims.0 * dims.1 {
                         return Err(bad(format!("{what}: {} bytes for {}×{} values", raw.len(), dims.0, dims.1)));
                     }
-                    let values: Vec<f32> = raw.chunks_exact(4).map(|b| <[u8; 4]>::try_from(b).map_or(f32::NAN, f32::from_le_bytes)).collect();
+                    let values: Vec<f32> = raw
+                        .chunks_exact(4)
+                        .map(|b| <[u8; 4]>::try_from(b).map_or(f32::NAN, f32::from_le_bytes))
+                        .collect();
                     if values.iter().any(|v| !v.is_finite()) {
                         return Err(bad(format!("{what} holds NaN or infinite values")));
                     }
@@ -436,7 +480,8 @@ impl Meta {
                 let w1 = tensor(h.w1, (h.units, input), "the head's hidden kernel")?;
                 let b1 = tensor(h.b1, (1, h.units), "the head's hidden bias")?.flatten_all()?;
                 let w2 = tensor(h.w2, (h.classes.len(), h.units), "the head's output kernel")?;
-                let head = Head::from_parts(h.classes, h.input_shape, w1, b1, w2).map_err(|e| bad(format!("head: {e}")))?;
+                let head =
+                    Head::from_parts(h.classes, h.input_shape, w1, b1, w2).map_err(|e| bad(format!("head: {e}")))?;
                 (Some(head), h.training)
             }
         };

@@ -36,8 +36,12 @@ pub fn stratified(labels: &[usize], classes: &[String], fraction: f64, seed: u64
     if fraction <= 0.0 {
         return Split { train: all(), val: Vec::new(), no_validation: Some("validation is off".into()) };
     }
-    if let Some((class, members)) = classes.iter().zip(&per_class).find(|(_, m)| m.len() < MIN_PER_CLASS_FOR_VALIDATION) {
-        let why = format!("class `{class}` has {} example(s); a validation split needs {MIN_PER_CLASS_FOR_VALIDATION} per class", members.len());
+    if let Some((class, members)) = classes.iter().zip(&per_class).find(|(_, m)| m.len() < MIN_PER_CLASS_FOR_VALIDATION)
+    {
+        let why = format!(
+            "class `{class}` has {} example(s); a validation split needs {MIN_PER_CLASS_FOR_VALIDATION} per class",
+            members.len()
+        );
         return Split { train: all(), val: Vec::new(), no_validation: Some(why) };
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

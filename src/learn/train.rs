@@ -46,10 +46,18 @@ impl TrainData {
     pub fn new(classes: Vec<String>, shape: [usize; 3], rows: Vec<Features>, labels: Vec<usize>) -> Result<Self> {
         let d: usize = shape.iter().product();
         if rows.len() != labels.len() {
-            return Err(LearnError::FeatureLength { expected: rows.len(), found: labels.len(), what: "one label per feature vector".into() });
+            return Err(LearnError::FeatureLength {
+                expected: rows.len(),
+                found: labels.len(),
+                what: "one label per feature vector".into(),
+            });
         }
         if let Some(r) = rows.iter().find(|r| r.len() != d) {
-            return Err(LearnError::FeatureLength { expected: d, found: r.len(), what: format!("the training data's {shape:?} features") });
+            return Err(LearnError::FeatureLength {
+                expected: d,
+                found: r.len(),
+                what: format!("the training data's {shape:?} features"),
+            });
         }
         if let Some(&l) = labels.iter().find(|&&l| l >= classes.len()) {
             return Err(LearnError::UnknownClass { name: format!("#{l}"), known: classes.join(", ") });
@@ -61,7 +69,11 @@ impl TrainData {
     pub fn from_f32(classes: Vec<String>, shape: [usize; 3], flat: &[f32], labels: Vec<usize>) -> Result<Self> {
         let d: usize = shape.iter().product();
         if d == 0 || flat.len() != d * labels.len() {
-            return Err(LearnError::FeatureLength { expected: d * labels.len(), found: flat.len(), what: "all feature vectors together".into() });
+            return Err(LearnError::FeatureLength {
+                expected: d * labels.len(),
+                found: flat.len(),
+                what: "all feature vectors together".into(),
+            });
         }
         let rows = flat.chunks_exact(d).map(Features::from_f32).collect::<Result<_>>()?;
         Self::new(classes, shape, rows, labels)
@@ -113,7 +125,11 @@ impl TrainData {
         let d = self.dim();
         let rows = indices
             .iter()
-            .map(|&i| self.rows.get(i).ok_or_else(|| LearnError::Internal { message: format!("example {i} of {} asked for", self.len()) }))
+            .map(|&i| {
+                self.rows
+                    .get(i)
+                    .ok_or_else(|| LearnError::Internal { message: format!("example {i} of {} asked for", self.len()) })
+            })
             .collect::<Result<Vec<_>>>()?;
         let mut data = vec![0.0f32; indices.len() * d];
         data.par_chunks_mut(d).zip(rows).for_each(|(out, row)| decode_into(row.bits(), out));
@@ -130,11 +146,20 @@ impl TrainData {
     /// than [`MIN_PER_CLASS`] examples.
     pub fn check_trainable(&self) -> Result<()> {
         if self.classes.len() < 2 {
-            return Err(LearnError::Hyper { name: "classes", value: self.classes.len().to_string(), rule: "at least 2" });
+            return Err(LearnError::Hyper {
+                name: "classes",
+                value: self.classes.len().to_string(),
+                rule: "at least 2",
+            });
         }
         for (class, &n) in self.classes.iter().zip(&self.class_counts()) {
             if n < MIN_PER_CLASS {
-                return Err(LearnError::TooFewExamples { class: class.clone(), found: n, needed: MIN_PER_CLASS, hint: String::new() });
+                return Err(LearnError::TooFewExamples {
+                    class: class.clone(),
+                    found: n,
+                    needed: MIN_PER_CLASS,
+                    hint: String::new(),
+                });
             }
         }
         Ok(())
@@ -231,8 +256,15 @@ impl std::fmt::Display for StopReason {
         match self {
             Self::Cancelled => write!(f, "training cancelled"),
             Self::NonFinite { epoch, batch, loss, lr, last_good } => {
-                let at = if *batch == 0 { format!("epoch {epoch}'s validation") } else { format!("epoch {epoch}, batch {batch}") };
-                write!(f, "training stopped at {at}: the loss became {loss} — the learning rate ({lr}) is probably too high, try a smaller one; ")?;
+                let at = if *batch == 0 {
+                    format!("epoch {epoch}'s validation")
+                } else {
+                    format!("epoch {epoch}, batch {batch}")
+                };
+                write!(
+                    f,
+                    "training stopped at {at}: the loss became {loss} — the learning rate ({lr}) is probably too high, try a smaller one; "
+                )?;
                 match last_good {
                     Some(_) => write!(f, "the head of epoch {} was kept", epoch.saturating_sub(1)),
                     None => write!(f, "no epoch finished, so the previous head stays in use"),
@@ -297,13 +329,24 @@ pub enum TrainEvent {
 
 impl From<&EpochMetrics> for TrainEvent {
     fn from(m: &EpochMetrics) -> Self {
-        Self::Epoch { epoch: m.epoch, train_loss: m.train_loss, train_acc: m.train_acc, val_loss: m.val_loss, val_acc: m.val_acc }
+        Self::Epoch {
+            epoch: m.epoch,
+            train_loss: m.train_loss,
+            train_acc: m.train_acc,
+            val_loss: m.val_loss,
+            val_acc: m.val_acc,
+        }
     }
 }
 
 /// Trains a fresh head on `data` on the calling thread. `progress` sees every `Batch` and
 /// `Epoch` event; `cancel` is checked before every batch.
-pub fn fit(data: &TrainData, hyper: &Hyper, cancel: &AtomicBool, progress: &mut dyn FnMut(TrainEvent)) -> std::result::Result<Trained, StopReason> {
+pub fn fit(
+    data: &TrainData,
+    hyper: &Hyper,
+    cancel: &AtomicBool,
+    progress: &mut dyn FnMut(TrainEvent),
+) -> std::result::Result<Trained, StopReason> {
     let plan = Plan::new(data, hyper)?;
     fit_planned(data, hyper, plan, cancel, progress)
 }
@@ -343,16 +386,32 @@ fn fit_planned(
             let loss = candle_nn::loss::cross_entropy(&logits, &y)?;
             let value = loss.to_dtype(DType::F32)?.to_scalar::<f32>()?;
             if !value.is_finite() {
-                return Err(StopReason::NonFinite { epoch, batch: b + 1, loss: value, lr: hyper.lr, last_good: last_good(&snapshot) });
+                return Err(StopReason::NonFinite {
+                    epoch,
+                    batch: b + 1,
+                    loss: value,
+                    lr: hyper.lr,
+                    last_good: last_good(&snapshot),
+                });
             }
             let predicted = logits.argmax(1)?.to_vec1::<u32>()?;
-            correct += predicted.iter().zip(batch).filter(|&(&p, &i)| data.labels().get(i).is_some_and(|&l| l as u32 == p)).count();
+            correct += predicted
+                .iter()
+                .zip(batch)
+                .filter(|&(&p, &i)| data.labels().get(i).is_some_and(|&l| l as u32 == p))
+                .count();
             loss_sum += f64::from(value) * batch.len() as f64;
             opt.backward_step(&loss)?;
             progress(TrainEvent::Batch { epoch, batch: b + 1, loss: value });
         }
         let n = order.len().max(1) as f64;
-        let mut metrics = EpochMetrics { epoch, train_loss: (loss_sum / n) as f32, train_acc: (correct as f64 / n) as f32, val_loss: None, val_acc: None };
+        let mut metrics = EpochMetrics {
+            epoch,
+            train_loss: (loss_sum / n) as f32,
+            train_acc: (correct as f64 / n) as f32,
+            val_loss: None,
+            val_acc: None,
+        };
         if !plan.split.val.is_empty() {
             let (loss, acc) = evaluate(&model, data, &plan.split.val)?;
             metrics.val_loss = Some(loss);
@@ -360,7 +419,13 @@ fn fit_planned(
         }
         let val_bad = metrics.val_loss.is_some_and(|l| !l.is_finite());
         if val_bad || !snapshot.capture(&vars)? {
-            return Err(StopReason::NonFinite { epoch, batch: 0, loss: metrics.val_loss.unwrap_or(f32::NAN), lr: hyper.lr, last_good: last_good(&snapshot) });
+            return Err(StopReason::NonFinite {
+                epoch,
+                batch: 0,
+                loss: metrics.val_loss.unwrap_or(f32::NAN),
+                lr: hyper.lr,
+                last_good: last_good(&snapshot),
+            });
         }
         progress(TrainEvent::from(&metrics));
         epochs.push(metrics);
@@ -424,7 +489,9 @@ fn with_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
         (Storage::Cpu(CpuStorage::F32(v)), Some((start, end))) if end - start == n => v.get(start..end),
         _ => None,
     };
-    let values = values.ok_or_else(|| LearnError::Internal { message: format!("expected a contiguous f32 CPU tensor, got {:?} {:?}", t.dtype(), t.dims()) })?;
+    let values = values.ok_or_else(|| LearnError::Internal {
+        message: format!("expected a contiguous f32 CPU tensor, got {:?} {:?}", t.dtype(), t.dims()),
+    })?;
     Ok(f(values))
 }
 
@@ -441,7 +508,11 @@ pub fn evaluate(head: &Head, data: &TrainData, indices: &[usize]) -> Result<(f32
         let loss = candle_nn::loss::cross_entropy(&logits, &y)?.to_dtype(DType::F64)?.to_scalar::<f64>()?;
         loss_sum += loss * chunk.len() as f64;
         let predicted = logits.argmax(1)?.to_vec1::<u32>()?;
-        correct += predicted.iter().zip(chunk).filter(|&(&p, &i)| data.labels().get(i).is_some_and(|&l| l as u32 == p)).count();
+        correct += predicted
+            .iter()
+            .zip(chunk)
+            .filter(|&(&p, &i)| data.labels().get(i).is_some_and(|&l| l as u32 == p))
+            .count();
     }
     let n = indices.len().max(1) as f64;
     Ok(((loss_sum / n) as f32, (correct as f64 / n) as f32))
@@ -502,13 +573,21 @@ impl Training {
                     }
                     wake();
                 };
-                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fit_planned(&data, &hyper, thread_plan, &flag, &mut progress)));
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    fit_planned(&data, &hyper, thread_plan, &flag, &mut progress)
+                }));
                 let last = match run {
                     Ok(Ok(t)) => TrainEvent::Done { head: t.head, report: Box::new(t.report) },
                     Ok(Err(reason)) => TrainEvent::Stopped(reason),
                     Err(panic) => {
-                        let what = panic.downcast_ref::<&str>().map(|s| (*s).to_owned()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
-                        TrainEvent::Stopped(StopReason::Failed(LearnError::Internal { message: format!("the trainer panicked: {what}") }))
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| (*s).to_owned())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        TrainEvent::Stopped(StopReason::Failed(LearnError::Internal {
+                            message: format!("the trainer panicked: {what}"),
+                        }))
                     }
                 };
                 let _ = tx.send(last);

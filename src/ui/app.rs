@@ -17,10 +17,12 @@ use crate::game::{Dir, Options};
 use crate::learn::Hyper;
 
 use super::AppOptions;
-use super::meters::FrameStats;
 use super::doc::Document;
+use super::meters::FrameStats;
 use super::panels::{self, Modal, Notices};
-use super::runtime::{FeatureCmd, FeatureSetup, GameCmd, GameSetup, RecordRequest, Runtime, RuntimeOptions, ViewRequest};
+use super::runtime::{
+    FeatureCmd, FeatureSetup, GameCmd, GameSetup, RecordRequest, Runtime, RuntimeOptions, ViewRequest,
+};
 use super::steer::SteerSettings;
 use super::textures::Textures;
 
@@ -217,7 +219,12 @@ impl PacnetApp {
                 model: options.model.clone(),
                 camera: settings.camera.clone(),
                 transform: settings.transform(),
-                game: GameSetup { seed: 0x7061_636d, speed: settings.game_speed, high_score: settings.high_score, options: Options::default() },
+                game: GameSetup {
+                    seed: 0x7061_636d,
+                    speed: settings.game_speed,
+                    high_score: settings.high_score,
+                    options: Options::default(),
+                },
             },
             Arc::new(move || repaint_ctx.request_repaint()),
         );
@@ -362,7 +369,17 @@ impl PacnetApp {
             // Read the keys first and act after: calling back into the context from inside
             // `ctx.input` would take its lock twice.
             let (held, dt, centre) = ctx.input(|i| {
-                let held = [egui::Key::A, egui::Key::D, egui::Key::W, egui::Key::S, egui::Key::Q, egui::Key::E, egui::Key::R, egui::Key::F].map(|k| i.key_down(k));
+                let held = [
+                    egui::Key::A,
+                    egui::Key::D,
+                    egui::Key::W,
+                    egui::Key::S,
+                    egui::Key::Q,
+                    egui::Key::E,
+                    egui::Key::R,
+                    egui::Key::F,
+                ]
+                .map(|k| i.key_down(k));
                 (held, i.stable_dt.clamp(0.0, 0.1), i.key_pressed(egui::Key::C))
             });
             let [left, right, up, down, tilt_l, tilt_r, near, far] = held;
@@ -390,10 +407,15 @@ impl PacnetApp {
         }
         if self.settings.tab == Tab::Play {
             let keys = ctx.input(|i| {
-                [(egui::Key::ArrowUp, Dir::Up), (egui::Key::ArrowDown, Dir::Down), (egui::Key::ArrowLeft, Dir::Left), (egui::Key::ArrowRight, Dir::Right)]
-                    .into_iter()
-                    .find(|(k, _)| i.key_down(*k))
-                    .map(|(_, d)| d)
+                [
+                    (egui::Key::ArrowUp, Dir::Up),
+                    (egui::Key::ArrowDown, Dir::Down),
+                    (egui::Key::ArrowLeft, Dir::Left),
+                    (egui::Key::ArrowRight, Dir::Right),
+                ]
+                .into_iter()
+                .find(|(k, _)| i.key_down(*k))
+                .map(|(_, d)| d)
             });
             if keys != self.sent_keys {
                 self.sent_keys = keys;
@@ -441,7 +463,11 @@ impl PacnetApp {
         if let Some(r) = self.recording.active
             && (s.record_rate - before.record_rate).abs() > f32::EPSILON
         {
-            self.rt.send_features(FeatureCmd::Record(Some(RecordRequest { class: r.0, burst: r.1, per_second: s.record_rate })));
+            self.rt.send_features(FeatureCmd::Record(Some(RecordRequest {
+                class: r.0,
+                burst: r.1,
+                per_second: s.record_rate,
+            })));
         }
         let view = self.view_request();
         if self.sent_view != Some(view) && self.rt.features().is_some() {
@@ -462,7 +488,12 @@ impl PacnetApp {
     /// The layer the learn panel shows: the chosen one, else the project's cut.
     pub(crate) fn learn_layer(&self) -> Option<usize> {
         let bb = self.rt.backbone()?;
-        self.settings.learn_layer.as_deref().and_then(|n| bb.find_cut(n).ok()).or_else(|| self.doc.as_ref().map(Document::cut)).or(Some(bb.default_cut()))
+        self.settings
+            .learn_layer
+            .as_deref()
+            .and_then(|n| bb.find_cut(n).ok())
+            .or_else(|| self.doc.as_ref().map(Document::cut))
+            .or(Some(bb.default_cut()))
     }
 
     /// Starts or stops recording when the held class changes (`held` this frame).
@@ -473,7 +504,8 @@ impl PacnetApp {
         }
         let doc = &mut self.doc;
         let rate = self.settings.record_rate;
-        let req = held.and_then(|class| doc.as_mut().map(|d| RecordRequest { class, burst: d.new_burst(), per_second: rate }));
+        let req = held
+            .and_then(|class| doc.as_mut().map(|d| RecordRequest { class, burst: d.new_burst(), per_second: rate }));
         self.recording.active = req.map(|r| (r.class, r.burst));
         self.rt.send_features(FeatureCmd::Record(req));
     }
@@ -481,7 +513,10 @@ impl PacnetApp {
     /// Starts the feature worker once the backbone is there, at the project's cut.
     pub(crate) fn start_features(&mut self) {
         let Some(bb) = self.rt.backbone().cloned() else { return };
-        let cut = self.doc.as_ref().map_or_else(|| self.settings.cut.as_deref().and_then(|n| bb.find_cut(n).ok()).unwrap_or(bb.default_cut()), Document::cut);
+        let cut = self.doc.as_ref().map_or_else(
+            || self.settings.cut.as_deref().and_then(|n| bb.find_cut(n).ok()).unwrap_or(bb.default_cut()),
+            Document::cut,
+        );
         let setup = FeatureSetup { cut, crop: self.settings.crop, steer: self.settings.steer };
         match self.rt.start_features(setup) {
             Ok(()) => {
@@ -524,7 +559,10 @@ impl PacnetApp {
                     remove_recovery();
                     return;
                 }
-                Err(e) => tracing::error!("could not save {} on exit: {e}; saving to the recovery file instead", path.display()),
+                Err(e) => tracing::error!(
+                    "could not save {} on exit: {e}; saving to the recovery file instead",
+                    path.display()
+                ),
             }
         }
         let Some(r) = recovery else {

@@ -119,7 +119,8 @@ impl PacnetApp {
                 self.change_cut(cut);
             }
             Command::ViewLayer(layer) => {
-                self.settings.learn_layer = self.rt.backbone().and_then(|b| b.cuts().get(layer)).map(|c| c.name.clone());
+                self.settings.learn_layer =
+                    self.rt.backbone().and_then(|b| b.cuts().get(layer)).map(|c| c.name.clone());
                 self.settings.learn_first_channel = 0;
             }
             Command::Game(g) => self.rt.send_game(g),
@@ -269,7 +270,11 @@ impl PacnetApp {
             return;
         }
         let project = doc.snapshot();
-        self.notices.info(format!("re-computing {} examples' features at {}…", doc.total(), self.settings.cut.as_deref().unwrap_or("?")));
+        self.notices.info(format!(
+            "re-computing {} examples' features at {}…",
+            doc.total(),
+            self.settings.cut.as_deref().unwrap_or("?")
+        ));
         self.rt.jobs().spawn(move || {
             let result = Document::refeaturize(project, &bb, cut).map(Box::new);
             JobResult::Refeaturized { cut, result }
@@ -314,13 +319,21 @@ impl PacnetApp {
                 self.run.batch_loss.push([(epoch - 1) as f64 + batch as f64 / per, f64::from(loss)]);
             }
             TrainEvent::Epoch { epoch, train_loss, train_acc, val_loss, val_acc } => {
-                self.run.epochs_done.push(crate::learn::EpochMetrics { epoch, train_loss, train_acc, val_loss, val_acc });
+                self.run.epochs_done.push(crate::learn::EpochMetrics {
+                    epoch,
+                    train_loss,
+                    train_acc,
+                    val_loss,
+                    val_acc,
+                });
             }
             TrainEvent::Done { head, report } => {
                 self.run.running = false;
                 let acc = match (report.val_accuracy(), report.train_accuracy()) {
                     (Some(v), _) => format!(" — validation accuracy {:.1} %", v * 100.0),
-                    (None, Some(t)) => format!(" — training accuracy {:.1} % (too few examples to keep some aside)", t * 100.0),
+                    (None, Some(t)) => {
+                        format!(" — training accuracy {:.1} % (too few examples to keep some aside)", t * 100.0)
+                    }
                     (None, None) => String::new(),
                 };
                 self.run.outcome = Some(format!("trained in {:.1} s{acc}", report.elapsed.as_secs_f32()));
@@ -367,29 +380,36 @@ impl PacnetApp {
                     }
                 }
                 Err(e) if recovery => self.notices.error(format!("could not autosave to the recovery file: {e}")),
-                Err(e) => self.notices.error(format!("could not save: {e} — your examples are still here; try another place (Project > Save as…)")),
+                Err(e) => self.notices.error(format!(
+                    "could not save: {e} — your examples are still here; try another place (Project > Save as…)"
+                )),
             },
-            JobResult::Opened { path, recovery, result } => match result {
-                Ok(doc) => {
-                    let mut doc = *doc;
-                    if recovery {
-                        doc.forget_path();
-                        self.notices.info(format!("recovered {} unsaved examples from the last session — save them with Project > Save as…", doc.total()));
-                    } else {
-                        self.settings.remember(path.clone());
-                        self.notices.info(format!("opened {} ({} examples)", path.display(), doc.total()));
+            JobResult::Opened { path, recovery, result } => {
+                match result {
+                    Ok(doc) => {
+                        let mut doc = *doc;
+                        if recovery {
+                            doc.forget_path();
+                            self.notices.info(format!("recovered {} unsaved examples from the last session — save them with Project > Save as…", doc.total()));
+                        } else {
+                            self.settings.remember(path.clone());
+                            self.notices.info(format!("opened {} ({} examples)", path.display(), doc.total()));
+                        }
+                        self.set_document(doc);
                     }
-                    self.set_document(doc);
+                    Err(e) => self.notices.error(e),
                 }
-                Err(e) => self.notices.error(e),
-            },
+            }
             JobResult::Refeaturized { cut: _, result } => match result {
                 Ok(doc) => {
                     let doc = match &self.doc {
                         Some(old) => doc.replacing(old),
                         None => *doc,
                     };
-                    self.notices.info(format!("features re-computed at the new cut for {} examples — train again", doc.total()));
+                    self.notices.info(format!(
+                        "features re-computed at the new cut for {} examples — train again",
+                        doc.total()
+                    ));
                     self.set_document(doc);
                 }
                 Err(e) => self.notices.error(format!("could not change the cut: {e}")),

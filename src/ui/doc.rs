@@ -12,7 +12,9 @@ use std::sync::atomic::AtomicBool;
 use image::RgbImage;
 
 use crate::backbone::{Backbone, Crop};
-use crate::learn::{Dataset, Example, FeatureSource, Featurizer, Head, Hyper, Project, TrainData, TrainReport, TrainingRecord};
+use crate::learn::{
+    Dataset, Example, FeatureSource, Featurizer, Head, Hyper, Project, TrainData, TrainReport, TrainingRecord,
+};
 
 use super::runtime::Recorded;
 
@@ -59,7 +61,9 @@ impl Document {
             Ok(()) => (project, false),
             Err(_) => {
                 let f = Featurizer::new(bb, cut, source.crop).map_err(line)?;
-                let p = project.refeaturize(&f, &mut |_, _| {}, &AtomicBool::new(false)).map_err(|e| format!("{}: {e}", path.display()))?;
+                let p = project
+                    .refeaturize(&f, &mut |_, _| {}, &AtomicBool::new(false))
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
                 (p, true)
             }
         };
@@ -161,8 +165,17 @@ impl Document {
         }
         let ds = &mut self.project.dataset;
         let (id, _) = ds.next_ids();
-        let recorded_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-        ds.push(Example { id, label: r.class, burst: r.burst, recorded_ms, features: r.features, thumbnail: r.thumbnail }).map_err(line)?;
+        let recorded_ms =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        ds.push(Example {
+            id,
+            label: r.class,
+            burst: r.burst,
+            recorded_ms,
+            features: r.features,
+            thumbnail: r.thumbnail,
+        })
+        .map_err(line)?;
         self.revision += 1;
         Ok(Some(id))
     }
@@ -309,7 +322,10 @@ impl Document {
     /// The file name, or "untitled".
     #[must_use]
     pub fn title(&self) -> String {
-        self.path.as_ref().and_then(|p| p.file_name()).map_or_else(|| "untitled".to_owned(), |n| n.to_string_lossy().into_owned())
+        self.path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map_or_else(|| "untitled".to_owned(), |n| n.to_string_lossy().into_owned())
     }
 
     /// Revision `revision` was saved to `path`: that is the project's file now, and it is

@@ -6,7 +6,7 @@
 //! 28:36 rectangle that fits the target, so it stays sharp at any size and pixels-per-point.
 
 use crate::game::{
-    COLS, Cell, DYING_FREEZE_TICKS, DYING_TICKS, Dir, FRUIT_POS, Fruit, Game, GhostState, GhostView, Ghost, Maze,
+    COLS, Cell, DYING_FREEZE_TICKS, DYING_TICKS, Dir, FRUIT_POS, Fruit, Game, Ghost, GhostState, GhostView, Maze,
     Phase, Pos, ROWS, Tile,
 };
 use egui::{Align2, Color32, FontId, Painter, Pos2, Rect, Shape, Stroke, Vec2, pos2, vec2};
@@ -103,7 +103,8 @@ pub fn paint(painter: &Painter, rect: Rect, game: &Game, time: f64) {
     let l = Layout::new(rect);
     painter.rect_filled(rect, 0.0, Color32::BLACK);
     let phase = game.phase();
-    let flash_walls = matches!(phase, Phase::LevelComplete { tick } if tick >= LEVEL_FREEZE_TICKS && (tick / 12) % 2 == 0);
+    let flash_walls =
+        matches!(phase, Phase::LevelComplete { tick } if tick >= LEVEL_FREEZE_TICKS && (tick / 12) % 2 == 0);
     paint_walls(painter, &l, game.maze(), if flash_walls { TEXT } else { WALL });
     if !matches!(phase, Phase::LevelComplete { .. }) {
         paint_door(painter, &l);
@@ -269,7 +270,10 @@ fn paint_pacman(painter: &Painter, l: &Layout, c: Pos2, game: &Game, phase: Phas
             } else {
                 for i in 0..8 {
                     let a = i as f32 * TAU / 8.0;
-                    painter.line_segment([c + Vec2::angled(a) * r * 0.4, c + Vec2::angled(a) * r * 0.8], Stroke::new(l.tile * 0.12, PACMAN));
+                    painter.line_segment(
+                        [c + Vec2::angled(a) * r * 0.4, c + Vec2::angled(a) * r * 0.8],
+                        Stroke::new(l.tile * 0.12, PACMAN),
+                    );
                 }
             }
         }
@@ -292,7 +296,11 @@ fn paint_wish(painter: &Painter, l: &Layout, c: Pos2, w: Dir) {
     let tip = c + u * l.tile * 1.55;
     let base = c + u * l.tile * 1.1;
     let color = Color32::from_rgba_unmultiplied(255, 255, 0, 150);
-    painter.add(Shape::convex_polygon(vec![tip, base + p * l.tile * 0.3, base - p * l.tile * 0.3], color, Stroke::NONE));
+    painter.add(Shape::convex_polygon(
+        vec![tip, base + p * l.tile * 0.3, base - p * l.tile * 0.3],
+        color,
+        Stroke::NONE,
+    ));
 }
 
 fn paint_ghost(painter: &Painter, l: &Layout, c: Pos2, v: &GhostView, game: &Game, time: f64) {
@@ -360,7 +368,8 @@ fn paint_fruit(painter: &Painter, c: Pos2, r: f32, fruit: Fruit) {
     let stem = Stroke::new(r * 0.12, brown);
     match fruit {
         Fruit::Cherries => {
-            let (a, b, top) = (c + vec2(-r * 0.4, r * 0.35), c + vec2(r * 0.35, r * 0.45), c + vec2(r * 0.45, -r * 0.7));
+            let (a, b, top) =
+                (c + vec2(-r * 0.4, r * 0.35), c + vec2(r * 0.35, r * 0.45), c + vec2(r * 0.45, -r * 0.7));
             painter.line_segment([a, top], stem);
             painter.line_segment([b, top], stem);
             painter.circle_filled(a, r * 0.38, red);
@@ -389,23 +398,38 @@ fn paint_fruit(painter: &Painter, c: Pos2, r: f32, fruit: Fruit) {
                     painter.line_segment([c + vec2(x * r, -r * 0.45), c + vec2(x * r, r * 0.7)], s);
                 }
             } else {
-                painter.circle_filled(c + vec2(-r * 0.3, -r * 0.15), r * 0.15, Color32::from_rgba_unmultiplied(255, 255, 255, 140));
+                painter.circle_filled(
+                    c + vec2(-r * 0.3, -r * 0.15),
+                    r * 0.15,
+                    Color32::from_rgba_unmultiplied(255, 255, 255, 140),
+                );
             }
         }
         Fruit::Galaxian => {
             let yellow = Color32::from_rgb(255, 255, 0);
             let blue = Color32::from_rgb(33, 33, 255);
-            let wing = |s: f32| vec![c + vec2(0.0, -r * 0.2), c + vec2(s * r * 0.9, -r * 0.6), c + vec2(s * r * 0.9, r * 0.3)];
+            let wing =
+                |s: f32| vec![c + vec2(0.0, -r * 0.2), c + vec2(s * r * 0.9, -r * 0.6), c + vec2(s * r * 0.9, r * 0.3)];
             painter.add(Shape::convex_polygon(wing(-1.0), blue, Stroke::NONE));
             painter.add(Shape::convex_polygon(wing(1.0), blue, Stroke::NONE));
-            let body = vec![c + vec2(0.0, -r * 0.9), c + vec2(r * 0.35, r * 0.1), c + vec2(0.0, r * 0.9), c + vec2(-r * 0.35, r * 0.1)];
+            let body = vec![
+                c + vec2(0.0, -r * 0.9),
+                c + vec2(r * 0.35, r * 0.1),
+                c + vec2(0.0, r * 0.9),
+                c + vec2(-r * 0.35, r * 0.1),
+            ];
             painter.add(Shape::convex_polygon(body, yellow, Stroke::NONE));
             painter.circle_filled(c + vec2(0.0, r * 0.05), r * 0.15, red);
         }
         Fruit::Bell => {
             let yellow = Color32::from_rgb(255, 255, 0);
             painter.circle_filled(c + vec2(0.0, -r * 0.15), r * 0.55, yellow);
-            let skirt = vec![c + vec2(-r * 0.55, -r * 0.15), c + vec2(r * 0.55, -r * 0.15), c + vec2(r * 0.8, r * 0.6), c + vec2(-r * 0.8, r * 0.6)];
+            let skirt = vec![
+                c + vec2(-r * 0.55, -r * 0.15),
+                c + vec2(r * 0.55, -r * 0.15),
+                c + vec2(r * 0.8, r * 0.6),
+                c + vec2(-r * 0.8, r * 0.6),
+            ];
             painter.add(Shape::convex_polygon(skirt, yellow, Stroke::NONE));
             painter.circle_filled(c + vec2(0.0, r * 0.7), r * 0.18, Color32::from_rgb(0, 255, 255));
         }

@@ -67,7 +67,10 @@ pub fn atlas(values: &[f32], shape: [usize; 3], first: usize, count: usize, gap:
     let mut pixels = vec![0u8; width * height];
     for (i, ch) in channels.clone().enumerate() {
         let Some(src) = values.get(ch * plane..(ch + 1) * plane) else { continue };
-        let (lo, hi) = src.iter().filter(|v| v.is_finite()).fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let (lo, hi) = src
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
         let scale = if hi > lo { 255.0 / (hi - lo) } else { 0.0 };
         let (x0, y0) = ((i % cols) * (w + gap), (i / cols) * (h + gap));
         for (y, row) in src.chunks_exact(w).enumerate() {

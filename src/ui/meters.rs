@@ -29,7 +29,8 @@ impl RateMeter {
     /// Events per second over the window as of `now`; 0 before two events.
     #[must_use]
     pub fn rate(&self, now: Instant) -> f32 {
-        let recent: Vec<&Instant> = self.times.iter().filter(|t| now.saturating_duration_since(**t) <= self.window).collect();
+        let recent: Vec<&Instant> =
+            self.times.iter().filter(|t| now.saturating_duration_since(**t) <= self.window).collect();
         match (recent.first(), recent.last()) {
             (Some(first), Some(last)) if recent.len() >= 2 => {
                 let span = last.saturating_duration_since(**first).as_secs_f32();
@@ -79,7 +80,12 @@ pub struct FrameStats {
 
 impl Default for FrameStats {
     fn default() -> Self {
-        Self { rate: RateMeter::new(Duration::from_secs(1)), recent_ms: VecDeque::new(), whole_ms: VecDeque::new(), last_log: None }
+        Self {
+            rate: RateMeter::new(Duration::from_secs(1)),
+            recent_ms: VecDeque::new(),
+            whole_ms: VecDeque::new(),
+            last_log: None,
+        }
     }
 }
 

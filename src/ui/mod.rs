@@ -62,14 +62,18 @@ impl AppOptions {
 /// When no window can be opened (no display, no OpenGL).
 pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
     let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_inner_size([1360.0, 860.0]).with_min_inner_size([900.0, 600.0]).with_title("pacnet"),
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1360.0, 860.0])
+            .with_min_inner_size([900.0, 600.0])
+            .with_title("pacnet"),
         ..Default::default()
     };
     eframe::run_native(
         "pacnet",
         native,
         Box::new(move |cc| {
-            let settings = cc.storage.and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY)).unwrap_or_default();
+            let settings =
+                cc.storage.and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY)).unwrap_or_default();
             Ok(Box::new(PacnetApp::new(&cc.egui_ctx, settings, options)))
         }),
     )

@@ -85,11 +85,8 @@ pub struct Decision {
 /// `None` for an empty probability vector.
 #[must_use]
 pub fn decide(classes: &[String], smoothed: &[f32], threshold: f32) -> Option<Decision> {
-    let (best, &confidence) = smoothed
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.is_finite())
-        .max_by(|a, b| a.1.total_cmp(b.1))?;
+    let (best, &confidence) =
+        smoothed.iter().enumerate().filter(|(_, p)| p.is_finite()).max_by(|a, b| a.1.total_cmp(b.1))?;
     let dir = if confidence >= threshold { classes.get(best).and_then(|c| class_dir(c)) } else { None };
     Some(Decision { best, confidence, dir })
 }

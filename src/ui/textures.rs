@@ -70,7 +70,10 @@ impl Textures {
         // Nearest: a 7 × 7 channel must look like 49 squares, not a blur.
         let atlas = view.atlas.to_color_image();
         let input = rgb_image(&view.input);
-        for (slot, image, name, filter) in [(&mut self.atlas, atlas, "atlas", TextureOptions::NEAREST), (&mut self.input, input, "input", TextureOptions::LINEAR)] {
+        for (slot, image, name, filter) in [
+            (&mut self.atlas, atlas, "atlas", TextureOptions::NEAREST),
+            (&mut self.input, input, "input", TextureOptions::LINEAR),
+        ] {
             match slot {
                 Some(t) => {
                     t.texture.set(image, filter);

@@ -8,10 +8,10 @@
 
 use std::cell::RefCell;
 
+use super::Geom;
 use super::pointwise::channel_tiles;
 use super::simd::{Level, dispatch_vec};
 use super::vector::Simd;
-use super::Geom;
 use crate::backbone::arch::Act;
 
 thread_local! {
@@ -28,10 +28,22 @@ pub fn direct_available(level: Level) -> bool {
 /// [`direct_available`] is true; does nothing otherwise. With `threads > 1` the output rows are
 /// split in two halves (the stem has few channels but many rows).
 #[allow(clippy::too_many_arguments)]
-pub fn conv_direct(level: Level, x: &[f32], cin: usize, w: &[f32], bias: &[f32], g: &Geom, act: Act, out: &mut [f32], threads: usize) {
+pub fn conv_direct(
+    level: Level,
+    x: &[f32],
+    cin: usize,
+    w: &[f32],
+    bias: &[f32],
+    g: &Geom,
+    act: Act,
+    out: &mut [f32],
+    threads: usize,
+) {
     let cout = bias.len();
     assert!(
-        x.len() >= cin * g.in_len() && w.len() >= cout.div_ceil(8) * 8 * cin * g.k * g.k && out.len() >= cout * g.out_len(),
+        x.len() >= cin * g.in_len()
+            && w.len() >= cout.div_ceil(8) * 8 * cin * g.k * g.k
+            && out.len() >= cout * g.out_len(),
         "conv_direct: slices shorter than their shapes"
     );
     SCRATCH.with(|cell| {
@@ -79,7 +91,13 @@ unsafe fn fill_vec<S: Simd>(x: &[f32], cin: usize, layout: &Layout, scratch: &mu
     let plane = layout.len();
     for ci in 0..cin {
         // SAFETY: the caller guarantees S's features.
-        unsafe { layout.fill_vec::<S>(&x[ci * g.in_len()..(ci + 1) * g.in_len()], g, &mut scratch[ci * plane..(ci + 1) * plane]) };
+        unsafe {
+            layout.fill_vec::<S>(
+                &x[ci * g.in_len()..(ci + 1) * g.in_len()],
+                g,
+                &mut scratch[ci * plane..(ci + 1) * plane],
+            )
+        };
     }
 }
 
@@ -179,26 +197,40 @@ impl Layout {
         }
         let l = V::LANES;
         let step = (g.in_w / 2) / l * l;
-        self.fill_deinterleaved(x, g, scratch, step, #[inline(always)] |src, first, second, n| {
-            let mut j = 0;
-            while j + l <= n {
-                // SAFETY: j + LANES <= n <= the lengths of `first`/`second`, and 2(j + LANES)
-                // <= src.len() since n <= src.len() / 2 (the caller's `step`).
-                unsafe {
-                    let (e, o) = V::deinterleave(src.as_ptr().add(2 * j));
-                    V::store(first.as_mut_ptr().add(j), e);
-                    V::store(second.as_mut_ptr().add(j), o);
+        self.fill_deinterleaved(
+            x,
+            g,
+            scratch,
+            step,
+            #[inline(always)]
+            |src, first, second, n| {
+                let mut j = 0;
+                while j + l <= n {
+                    // SAFETY: j + LANES <= n <= the lengths of `first`/`second`, and 2(j + LANES)
+                    // <= src.len() since n <= src.len() / 2 (the caller's `step`).
+                    unsafe {
+                        let (e, o) = V::deinterleave(src.as_ptr().add(2 * j));
+                        V::store(first.as_mut_ptr().add(j), e);
+                        V::store(second.as_mut_ptr().add(j), o);
+                    }
+                    j += l;
                 }
-                j += l;
-            }
-            j
-        });
+                j
+            },
+        );
     }
 
     /// The stride-2 copy: `bulk(src, first, second, m)` copies some of the first `m` pairs of a
     /// row with vectors and returns how many; the scalar loop does the rest.
     #[inline(always)]
-    fn fill_deinterleaved(&self, x: &[f32], g: &Geom, scratch: &mut [f32], step: usize, bulk: impl Fn(&[f32], &mut [f32], &mut [f32], usize) -> usize) {
+    fn fill_deinterleaved(
+        &self,
+        x: &[f32],
+        g: &Geom,
+        scratch: &mut [f32],
+        step: usize,
+        bulk: impl Fn(&[f32], &mut [f32], &mut [f32], usize) -> usize,
+    ) {
         let rows = self.rows.min(g.in_h + g.pad_top).saturating_sub(g.pad_top);
         // Stride 2: input column ix goes to phase (ix + pad_left) % 2 at index
         // (ix + pad_left) / 2; so the pairs (x[2j], x[2j+1]) go to index j + j0 of one phase
@@ -216,7 +248,8 @@ impl Layout {
                 (&mut even_phase[r + j0..r + self.row_w], &mut odd_phase[r + j1..r + self.row_w])
             };
             let bulk_n = bulk(src, first, second, step.min(n).min(first.len()).min(second.len()));
-            for ((a, b), pair) in first.iter_mut().zip(second.iter_mut()).zip(src.chunks_exact(2)).take(n).skip(bulk_n) {
+            for ((a, b), pair) in first.iter_mut().zip(second.iter_mut()).zip(src.chunks_exact(2)).take(n).skip(bulk_n)
+            {
                 *a = pair[0];
                 *b = pair[1];
             }

@@ -50,7 +50,17 @@ pub fn matmul(a: &[f32], b: &[f32], out: &mut [f32], m: usize, k: usize, n: usiz
 ///
 /// `x` is `[cin, hw]`, `w` is `[cout, cin]`, `out` is `[cout, hw]`.
 #[allow(clippy::too_many_arguments)]
-pub fn pointwise(x: &[f32], w: &[f32], bias: &[f32], cin: usize, hw: usize, act: Act, residual: Option<&[f32]>, out: &mut [f32], threads: usize) {
+pub fn pointwise(
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    cin: usize,
+    hw: usize,
+    act: Act,
+    residual: Option<&[f32]>,
+    out: &mut [f32],
+    threads: usize,
+) {
     let cout = bias.len();
     matmul(w, x, out, cout, cin, hw, threads);
     bias_act(out, bias, hw, act, residual);
@@ -62,7 +72,13 @@ pub fn bias_act(out: &mut [f32], bias: &[f32], hw: usize, act: Act, residual: Op
 }
 
 #[inline(always)]
-fn bias_act_impl<const LANES: usize, const FMA: bool>(out: &mut [f32], bias: &[f32], hw: usize, act: Act, residual: Option<&[f32]>) {
+fn bias_act_impl<const LANES: usize, const FMA: bool>(
+    out: &mut [f32],
+    bias: &[f32],
+    hw: usize,
+    act: Act,
+    residual: Option<&[f32]>,
+) {
     for (c, row) in out.chunks_exact_mut(hw).enumerate().take(bias.len()) {
         let b = bias[c];
         let res = residual.map(|r| &r[c * hw..(c + 1) * hw]);
@@ -91,7 +107,17 @@ fn bias_act_impl<const LANES: usize, const FMA: bool>(out: &mut [f32], bias: &[f
 ///
 /// `w` is `[cout, cin, k, k]`; `cols` is scratch of at least `cin·k·k·out_len` values.
 #[allow(clippy::too_many_arguments)]
-pub fn conv_dense(x: &[f32], cin: usize, w: &[f32], bias: &[f32], g: &Geom, act: Act, cols: &mut [f32], out: &mut [f32], threads: usize) {
+pub fn conv_dense(
+    x: &[f32],
+    cin: usize,
+    w: &[f32],
+    bias: &[f32],
+    g: &Geom,
+    act: Act,
+    cols: &mut [f32],
+    out: &mut [f32],
+    threads: usize,
+) {
     let (k, s, n) = (g.k, g.stride, g.out_len());
     for ci in 0..cin {
         let plane = &x[ci * g.in_len()..(ci + 1) * g.in_len()];

@@ -46,7 +46,16 @@ pub fn depthwise(x: &[f32], w: &[f32], bias: &[f32], g: &Geom, act: Act, out: &m
 /// # Panics
 /// When a slice is shorter than its shape (the kernels read through raw pointers).
 #[allow(clippy::too_many_arguments)]
-pub fn depthwise_at(level: Level, x: &[f32], w: &[f32], bias: &[f32], g: &Geom, act: Act, out: &mut [f32], threads: usize) {
+pub fn depthwise_at(
+    level: Level,
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    g: &Geom,
+    act: Act,
+    out: &mut [f32],
+    threads: usize,
+) {
     let chs = bias.len();
     let kk = g.k * g.k;
     assert!(
@@ -60,7 +69,10 @@ pub fn depthwise_at(level: Level, x: &[f32], w: &[f32], bias: &[f32], g: &Geom, 
         let (wa, wb) = w.split_at(half * kk);
         let (ba, bb) = bias.split_at(half);
         let (oa, ob) = out.split_at_mut(half * g.out_len());
-        rayon::join(|| depthwise_at(level, xa, wa, ba, g, act, oa, 1), || depthwise_at(level, xb, wb, bb, g, act, ob, 1));
+        rayon::join(
+            || depthwise_at(level, xa, wa, ba, g, act, oa, 1),
+            || depthwise_at(level, xb, wb, bb, g, act, ob, 1),
+        );
         return;
     }
     SCRATCH.with(|cell| {
@@ -91,7 +103,17 @@ pub fn depthwise_at(level: Level, x: &[f32], w: &[f32], bias: &[f32], g: &Geom, 
 
 /// All planes of a layer, portable path.
 #[allow(clippy::too_many_arguments)]
-fn layer<const K: usize, const S: usize>(x: &[f32], w: &[f32], bias: &[f32], g: &Geom, act: Act, out: &mut [f32], sc: &mut [f32], fo: &mut [f32], f: &Flat) {
+fn layer<const K: usize, const S: usize>(
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    g: &Geom,
+    act: Act,
+    out: &mut [f32],
+    sc: &mut [f32],
+    fo: &mut [f32],
+    f: &Flat,
+) {
     for (c, b) in bias.iter().enumerate() {
         f.fill(&x[c * g.in_len()..(c + 1) * g.in_len()], g, sc);
         plane::<K, S>(sc, f, &w[c * K * K..(c + 1) * K * K], *b, act, fo);
@@ -329,7 +351,14 @@ fn plane<const K: usize, const S: usize>(sc: &[f32], f: &Flat, w: &[f32], bias: 
 /// # Safety
 /// The CPU features of `V`; `sc` and `fo` sized by `f`; `w` has K·K taps.
 #[inline(always)]
-unsafe fn plane_vec<V: Simd, const K: usize, const S: usize>(sc: &[f32], f: &Flat, w: &[f32], bias: f32, act: Act, fo: &mut [f32]) {
+unsafe fn plane_vec<V: Simd, const K: usize, const S: usize>(
+    sc: &[f32],
+    f: &Flat,
+    w: &[f32],
+    bias: f32,
+    act: Act,
+    fo: &mut [f32],
+) {
     let l = V::LANES;
     let nvec = f.n_out.div_ceil(l);
     // SAFETY (whole body): every read is at tap offset + a vector start below n_out rounded
@@ -368,7 +397,15 @@ unsafe fn plane_vec<V: Simd, const K: usize, const S: usize>(sc: &[f32], f: &Fla
 /// # Safety
 /// As [`plane_vec`], for outputs `at .. at + N·LANES`.
 #[inline(always)]
-unsafe fn block<V: Simd, const K: usize, const N: usize>(sp: *const f32, offs: &[usize; 25], taps: &[V::V; 25], bias: f32, act: Act, op: *mut f32, at: usize) {
+unsafe fn block<V: Simd, const K: usize, const N: usize>(
+    sp: *const f32,
+    offs: &[usize; 25],
+    taps: &[V::V; 25],
+    bias: f32,
+    act: Act,
+    op: *mut f32,
+    at: usize,
+) {
     let l = V::LANES;
     unsafe {
         let mut acc = [V::splat(bias); N];

@@ -18,8 +18,8 @@ pub mod simd;
 pub(crate) mod vector;
 
 pub use dense::{bias_act, conv_dense, global_avg_pool, hard_sigmoid, linear, linear_at, matmul, scale_planes};
-pub use pointwise::{pointwise, pointwise_at};
 pub use depthwise::{depthwise, depthwise_at};
+pub use pointwise::{pointwise, pointwise_at};
 
 use super::arch::Act;
 

@@ -45,7 +45,17 @@ fn packed_at(co: usize, ci: usize, cin: usize) -> usize {
 /// the [`pack_weights`] of `[cout, cin]`, `out` `[cout, hw]`; large layers split their output
 /// channels across two threads when `threads > 1`.
 #[allow(clippy::too_many_arguments)]
-pub fn pointwise(x: &[f32], w: &[f32], bias: &[f32], cin: usize, hw: usize, act: Act, residual: Option<&[f32]>, out: &mut [f32], threads: usize) {
+pub fn pointwise(
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    cin: usize,
+    hw: usize,
+    act: Act,
+    residual: Option<&[f32]>,
+    out: &mut [f32],
+    threads: usize,
+) {
     pointwise_at(super::simd::level(), x, w, bias, cin, hw, act, residual, out, threads);
 }
 
@@ -85,7 +95,10 @@ pub fn pointwise_at(
     }
     // The raw-pointer kernels below rely on these lengths.
     assert!(
-        x.len() >= cin * hw && w.len() >= cout.div_ceil(GROUP) * GROUP * cin && out.len() >= cout * hw && residual.is_none_or(|r| r.len() >= cout * hw),
+        x.len() >= cin * hw
+            && w.len() >= cout.div_ceil(GROUP) * GROUP * cin
+            && out.len() >= cout * hw
+            && residual.is_none_or(|r| r.len() >= cout * hw),
         "pointwise: slices shorter than their shapes"
     );
     dispatch_vec!(level, pw_vec[] (x, w, bias, cin, hw, act, residual, out), dispatch!(level, pw_impl(x, w, bias, cin, hw, act, residual, out)))
@@ -103,7 +116,16 @@ pub fn pointwise_at(
 /// The CPU features of `S`; `x`, `w`, `out` and `residual` at least as long as their shapes.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn pw_vec<S: Simd>(x: &[f32], w: &[f32], bias: &[f32], cin: usize, hw: usize, act: Act, residual: Option<&[f32]>, out: &mut [f32]) {
+unsafe fn pw_vec<S: Simd>(
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    cin: usize,
+    hw: usize,
+    act: Act,
+    residual: Option<&[f32]>,
+    out: &mut [f32],
+) {
     let l = S::LANES;
     let mut p = 0;
     while p < hw {
@@ -217,7 +239,16 @@ unsafe fn vec_tile<S: Simd, const CO: usize, R: Fn(usize) -> *const f32>(
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn pw_impl<const LANES: usize, const FMA: bool>(x: &[f32], w: &[f32], bias: &[f32], cin: usize, hw: usize, act: Act, residual: Option<&[f32]>, out: &mut [f32]) {
+fn pw_impl<const LANES: usize, const FMA: bool>(
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    cin: usize,
+    hw: usize,
+    act: Act,
+    residual: Option<&[f32]>,
+    out: &mut [f32],
+) {
     // AVX-512 has 32 vector registers: 8 channels × 2 vectors of accumulators; AVX2 has 16: 4 × 2.
     if LANES >= 16 {
         pw_tiles::<LANES, FMA, 8>(x, w, bias, cin, hw, act, residual, out)

@@ -8,8 +8,8 @@ use crate::backbone::Backbone;
 
 use super::super::commands::Command;
 use super::super::runtime::features::MAX_CHANNELS;
-use super::widgets::{ACCENT, confidence_bar, hint, si, thousands};
 use super::Ctx;
+use super::widgets::{ACCENT, confidence_bar, hint, si, thousands};
 
 /// The learn panel's view state.
 #[derive(Debug, Default)]
@@ -70,8 +70,16 @@ impl LearnView {
                             if r.clicked() && !here {
                                 cx.cmds.push(Command::UseCut(i));
                             }
-                            let name = if here { RichText::new(format!("{}  (cut)", l.name)).color(ACCENT).strong() } else { RichText::new(&l.name) };
-                            if ui.selectable_label(i == viewing, name).on_hover_text("show this layer's activations").clicked() {
+                            let name = if here {
+                                RichText::new(format!("{}  (cut)", l.name)).color(ACCENT).strong()
+                            } else {
+                                RichText::new(&l.name)
+                            };
+                            if ui
+                                .selectable_label(i == viewing, name)
+                                .on_hover_text("show this layer's activations")
+                                .clicked()
+                            {
                                 cx.cmds.push(Command::ViewLayer(i));
                             }
                         }
@@ -86,7 +94,12 @@ impl LearnView {
                     ui.label(si(l.params));
                     ui.label(si(l.macs));
                     if aliases {
-                        ui.label(RichText::new(l.cut.and_then(|i| bb.cuts().get(i)).and_then(|c| c.alias.clone()).unwrap_or_default()).weak());
+                        ui.label(
+                            RichText::new(
+                                l.cut.and_then(|i| bb.cuts().get(i)).and_then(|c| c.alias.clone()).unwrap_or_default(),
+                            )
+                            .weak(),
+                        );
                     }
                     ui.end_row();
                 }
@@ -94,10 +107,19 @@ impl LearnView {
             // Up to the cut is what runs per frame; the rest (and ImageNet's classifier) only
             // for the top-5 guesses, so both totals are given.
             let upto = layers.iter().position(|l| l.cut == Some(cut)).map_or(layers.len(), |i| i + 1);
-            let sum = |ls: &[crate::backbone::LayerInfo]| (ls.iter().map(|l| l.params).sum::<usize>(), ls.iter().map(|l| l.macs).sum::<usize>());
+            let sum = |ls: &[crate::backbone::LayerInfo]| {
+                (ls.iter().map(|l| l.params).sum::<usize>(), ls.iter().map(|l| l.macs).sum::<usize>())
+            };
             let ((p_cut, m_cut), (p_all, m_all)) = (sum(&layers[..upto]), sum(&layers));
             ui.label(format!("Up to the cut: {} parameters, {} multiply-adds per picture.", si(p_cut), si(m_cut)));
-            ui.label(RichText::new(format!("Whole network with its ImageNet classifier: {} parameters, {} multiply-adds.", si(p_all), si(m_all))).weak());
+            ui.label(
+                RichText::new(format!(
+                    "Whole network with its ImageNet classifier: {} parameters, {} multiply-adds.",
+                    si(p_all),
+                    si(m_all)
+                ))
+                .weak(),
+            );
         });
     }
 }
@@ -119,7 +141,12 @@ fn view(ui: &mut Ui, cx: &mut Ctx<'_>, bb: &Backbone) {
         return;
     };
     let [c, h, w] = cut_point.map_or([0; 3], |c| c.shape);
-    hint(ui, &format!("{c} channels of {h} × {w}: each small picture is one filter's answer at every place of the image — bright where it fires. Move the object and watch them change."));
+    hint(
+        ui,
+        &format!(
+            "{c} channels of {h} × {w}: each small picture is one filter's answer at every place of the image — bright where it fires. Move the object and watch them change."
+        ),
+    );
     ui.horizontal(|ui| {
         if let Some(t) = &cx.tex.input {
             ui.vertical(|ui| {
@@ -146,14 +173,24 @@ fn view(ui: &mut Ui, cx: &mut Ctx<'_>, bb: &Backbone) {
     });
     if c > MAX_CHANNELS {
         let mut first = cx.settings.learn_first_channel.min(c - 1);
-        if ui.add(egui::Slider::new(&mut first, 0..=c.saturating_sub(MAX_CHANNELS)).step_by(MAX_CHANNELS as f64).text("first channel")).changed() {
+        if ui
+            .add(
+                egui::Slider::new(&mut first, 0..=c.saturating_sub(MAX_CHANNELS))
+                    .step_by(MAX_CHANNELS as f64)
+                    .text("first channel"),
+            )
+            .changed()
+        {
             cx.settings.learn_first_channel = first;
         }
     }
 
     ui.add_space(8.0);
     ui.label(RichText::new("MobileNet's own guesses (ImageNet classes)").strong());
-    hint(ui, "The frozen network was trained to name 1000 kinds of things. pacnet ignores these names and keeps only the features at the cut.");
+    hint(
+        ui,
+        "The frozen network was trained to name 1000 kinds of things. pacnet ignores these names and keeps only the features at the cut.",
+    );
     if v.top5.is_empty() {
         hint(ui, "computing…");
     }
@@ -168,11 +205,21 @@ fn view(ui: &mut Ui, cx: &mut Ctx<'_>, bb: &Backbone) {
         let units = cx.doc.and_then(|d| d.head()).map_or(cx.settings.hyper.units, crate::learn::Head::units);
         let classes = cx.doc.map_or(4, |d| d.classes().len());
         let [c, h, w] = cp.shape;
-        ui.label(format!("features at the cut {}: {c} × {h} × {w} = {} numbers per picture", cp.name, thousands(cp.len())));
+        ui.label(format!(
+            "features at the cut {}: {c} × {h} × {w} = {} numbers per picture",
+            cp.name,
+            thousands(cp.len())
+        ));
         ui.label(format!("then dense {units} units (ReLU), then {classes} classes (softmax)"));
         ui.label(RichText::new(head_size(cp.len(), units, classes)).size(16.0).color(ACCENT));
         let frozen: usize = bb.layers().iter().map(|l| l.params).sum();
-        hint(ui, &format!("Only these numbers are learned from your examples, in seconds; MobileNet's own {} stay frozen, as it learned them from ImageNet's 1.3 M photos.", si(frozen)));
+        hint(
+            ui,
+            &format!(
+                "Only these numbers are learned from your examples, in seconds; MobileNet's own {} stay frozen, as it learned them from ImageNet's 1.3 M photos.",
+                si(frozen)
+            ),
+        );
     }
 }
 

@@ -54,7 +54,8 @@ pub struct Views {
 /// Draws the whole window into `ui`.
 pub fn show(app: &mut PacnetApp, ui: &mut Ui, cmds: &mut Vec<Command>) {
     let PacnetApp { settings, rt, doc, recording, run, tex, notices, modal, views, frames, .. } = app;
-    let mut cx = Ctx { settings, rt, doc: doc.as_ref(), tex, run, recording: recording.active.map(|(c, _)| c), cmds, frames };
+    let mut cx =
+        Ctx { settings, rt, doc: doc.as_ref(), tex, run, recording: recording.active.map(|(c, _)| c), cmds, frames };
     top::top_bar(ui, &mut cx);
     top::banners(ui, &mut cx, notices);
     top::status_bar(ui, &mut cx, notices);

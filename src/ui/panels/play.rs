@@ -9,8 +9,8 @@ use crate::game::{Dir, Phase};
 use super::super::commands::Command;
 use super::super::game_view;
 use super::super::runtime::{GameCmd, SteeredBy};
-use super::widgets::{ACCENT, camera_view, confidence_bar, dir_name, hint, joystick_cell, paint_arrow};
 use super::Ctx;
+use super::widgets::{ACCENT, camera_view, confidence_bar, dir_name, hint, joystick_cell, paint_arrow};
 
 /// Width of the side column.
 const SIDE: f32 = 330.0;
@@ -33,11 +33,23 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
                     game_view::paint_targets(&painter, rect, &s.game);
                 }
                 if s.game.phase() == Phase::GameOver {
-                    painter.text(rect.center_bottom() - vec2(0.0, 30.0), egui::Align2::CENTER_CENTER, "Press “New game” to play again", egui::FontId::proportional(18.0), Color32::WHITE);
+                    painter.text(
+                        rect.center_bottom() - vec2(0.0, 30.0),
+                        egui::Align2::CENTER_CENTER,
+                        "Press “New game” to play again",
+                        egui::FontId::proportional(18.0),
+                        Color32::WHITE,
+                    );
                 }
             }
             None => {
-                ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, "the game is starting…", egui::FontId::proportional(18.0), Color32::GRAY);
+                ui.painter().text(
+                    rect.center(),
+                    egui::Align2::CENTER_CENTER,
+                    "the game is starting…",
+                    egui::FontId::proportional(18.0),
+                    Color32::GRAY,
+                );
             }
         }
     });
@@ -49,7 +61,10 @@ fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&super::super::runtime::
     let has_head = cx.doc.is_some_and(|d| d.head().is_some());
     camera_view(ui, cx.tex.camera.as_ref().map(|t| &t.texture), vec2(SIDE - 10.0, 200.0), cx.settings.crop, None);
     if has_head {
-        hint(ui, "Hold your object the way you recorded it. Below the threshold, or on “none”, Pac-Man keeps going. The arrow keys always work too.");
+        hint(
+            ui,
+            "Hold your object the way you recorded it. Below the threshold, or on “none”, Pac-Man keeps going. The arrow keys always work too.",
+        );
     } else {
         ui.label(RichText::new("No trained model yet: record examples (1 Record), train (2 Train), then come back. Until then, play with the arrow keys.").color(ACCENT));
     }
@@ -84,8 +99,10 @@ fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&super::super::runtime::
         }
         None => hint(ui, if has_head { "waiting for the camera…" } else { "no model" }),
     }
-    ui.add(egui::Slider::new(&mut cx.settings.steer.threshold, 0.0..=1.0).text("threshold")).on_hover_text("The smoothed confidence a direction needs before Pac-Man turns (the red tick).");
-    ui.add(egui::Slider::new(&mut cx.settings.steer.smoothing, 0.0..=0.95).text("smoothing")).on_hover_text("How much of the past is kept in the average: more is calmer but later.");
+    ui.add(egui::Slider::new(&mut cx.settings.steer.threshold, 0.0..=1.0).text("threshold"))
+        .on_hover_text("The smoothed confidence a direction needs before Pac-Man turns (the red tick).");
+    ui.add(egui::Slider::new(&mut cx.settings.steer.smoothing, 0.0..=0.95).text("smoothing"))
+        .on_hover_text("How much of the past is kept in the average: more is calmer but later.");
     ui.checkbox(&mut cx.settings.use_model, "Steer with the model");
 
     let rate = live.as_ref().map_or(0.0, |l| l.rate);

@@ -57,7 +57,9 @@ impl FileDialog {
         let folder = self.folder();
         if self.listing.as_ref().is_none_or(|(f, _)| *f != folder) {
             let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-                .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "pacnet")).collect())
+                .map(|rd| {
+                    rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "pacnet")).collect()
+                })
                 .unwrap_or_default();
             files.sort();
             files.truncate(200);
@@ -81,7 +83,9 @@ impl Modal {
     /// The open dialog.
     #[must_use]
     pub fn open(settings: &Settings) -> Self {
-        Self::Open(FileDialog::new(settings.recent.first().cloned().unwrap_or_else(|| default_folder(settings).join(""))))
+        Self::Open(FileDialog::new(
+            settings.recent.first().cloned().unwrap_or_else(|| default_folder(settings).join("")),
+        ))
     }
 
     /// The save-as dialog.
@@ -151,12 +155,21 @@ pub fn modal(ctx: &egui::Context, m: &mut Modal, cx: &mut Ctx<'_>) {
             }
         }
     });
-    if response.should_close() && !cx.cmds.iter().any(|c| matches!(c, Command::Resolve { .. } | Command::Open(_) | Command::SaveAs(_))) {
+    if response.should_close()
+        && !cx.cmds.iter().any(|c| matches!(c, Command::Resolve { .. } | Command::Open(_) | Command::SaveAs(_)))
+    {
         cx.cmds.push(Command::CloseModal);
     }
 }
 
-fn file_dialog(ui: &mut egui::Ui, d: &mut FileDialog, cx: &mut Ctx<'_>, title: &str, verb: &str, make: &dyn Fn(PathBuf) -> Command) {
+fn file_dialog(
+    ui: &mut egui::Ui,
+    d: &mut FileDialog,
+    cx: &mut Ctx<'_>,
+    title: &str,
+    verb: &str,
+    make: &dyn Fn(PathBuf) -> Command,
+) {
     ui.heading(title);
     ui.horizontal(|ui| {
         let label = ui.label("File:");

@@ -10,8 +10,8 @@ use crate::game::Dir;
 use super::super::commands::Command;
 use super::super::doc::Document;
 use super::super::steer::class_dir;
-use super::widgets::{ACCENT, RED, camera_view, hint, joystick_cell, paint_arrow};
 use super::Ctx;
+use super::widgets::{ACCENT, RED, camera_view, hint, joystick_cell, paint_arrow};
 
 /// Side of one record button.
 const CELL: Vec2 = vec2(128.0, 122.0);
@@ -74,7 +74,11 @@ impl RecordView {
         egui::Panel::right("record-side").exact_size(CELL.x * 3.0 + 40.0).resizable(false).show(ui, |ui| {
             held = self.buttons(ui, cx, keys_enabled);
         });
-        egui::Panel::bottom("samples").default_size(230.0).min_size(150.0).resizable(true).show(ui, |ui| self.samples(ui, cx));
+        egui::Panel::bottom("samples")
+            .default_size(230.0)
+            .min_size(150.0)
+            .resizable(true)
+            .show(ui, |ui| self.samples(ui, cx));
         egui::CentralPanel::default().show(ui, |ui| {
             let overlay = cx.recording.and_then(|c| cx.doc.map(|d| format!("REC  {}", d.class_name(c))));
             let max = ui.available_size() - vec2(0.0, 70.0);
@@ -105,7 +109,8 @@ impl RecordView {
         let mut held = None;
         let (grid, _) = ui.allocate_exact_size(vec2(CELL.x * 3.0, CELL.y * 3.0), Sense::hover());
         for &(class, (col, row), key) in &cells {
-            let rect = egui::Rect::from_min_size(grid.min + vec2(col as f32 * CELL.x, row as f32 * CELL.y), CELL).shrink(4.0);
+            let rect =
+                egui::Rect::from_min_size(grid.min + vec2(col as f32 * CELL.x, row as f32 * CELL.y), CELL).shrink(4.0);
             let name = doc.class_name(class);
             let id = ui.scope_id().with(("record", class));
             let resp = ui.interact(rect, id, if ready { Sense::click_and_drag() } else { Sense::hover() });
@@ -123,7 +128,8 @@ impl RecordView {
             }
         }
         ui.add_space(6.0);
-        ui.add(egui::Slider::new(&mut cx.settings.record_rate, 1.0..=30.0).step_by(1.0).text("examples per second")).on_hover_text("How many frames are kept while a button is held (the camera gives about 30 a second).");
+        ui.add(egui::Slider::new(&mut cx.settings.record_rate, 1.0..=30.0).step_by(1.0).text("examples per second"))
+            .on_hover_text("How many frames are kept while a button is held (the camera gives about 30 a second).");
         match doc.last_burst() {
             Some((class, n)) if cx.recording.is_none() => {
                 if ui.button(format!("Undo the last {n} examples of `{class}`")).clicked() {
@@ -145,22 +151,55 @@ impl RecordView {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn paint_button(&self, ui: &Ui, rect: egui::Rect, doc: &Document, class: usize, recording: bool, hovered: bool, key: Option<Key>, thumb: Option<egui::TextureHandle>) {
+    fn paint_button(
+        &self,
+        ui: &Ui,
+        rect: egui::Rect,
+        doc: &Document,
+        class: usize,
+        recording: bool,
+        hovered: bool,
+        key: Option<Key>,
+        thumb: Option<egui::TextureHandle>,
+    ) {
         let painter = ui.painter_at(rect);
         let v = ui.visuals();
-        let fill = if recording { RED.gamma_multiply(0.35) } else if hovered { v.widgets.hovered.bg_fill } else { v.widgets.inactive.bg_fill };
+        let fill = if recording {
+            RED.gamma_multiply(0.35)
+        } else if hovered {
+            v.widgets.hovered.bg_fill
+        } else {
+            v.widgets.inactive.bg_fill
+        };
         painter.rect_filled(rect, 10.0, fill);
-        let stroke = if recording { Stroke::new(3.0, RED) } else if self.selected == class { Stroke::new(1.5, ACCENT) } else { Stroke::new(1.0, v.widgets.inactive.bg_stroke.color) };
+        let stroke = if recording {
+            Stroke::new(3.0, RED)
+        } else if self.selected == class {
+            Stroke::new(1.5, ACCENT)
+        } else {
+            Stroke::new(1.0, v.widgets.inactive.bg_stroke.color)
+        };
         painter.rect_stroke(rect, 10.0, stroke, StrokeKind::Inside);
         let name = doc.class_name(class);
-        painter.text(rect.center_top() + vec2(0.0, 6.0), egui::Align2::CENTER_TOP, name, egui::FontId::proportional(16.0), v.strong_text_color());
+        painter.text(
+            rect.center_top() + vec2(0.0, 6.0),
+            egui::Align2::CENTER_TOP,
+            name,
+            egui::FontId::proportional(16.0),
+            v.strong_text_color(),
+        );
         if let Some(d) = class_dir(name) {
             paint_arrow(&painter, rect.left_top() + vec2(16.0, 16.0), 14.0, d, ACCENT);
         }
         let img = egui::Rect::from_center_size(rect.center() + vec2(0.0, 4.0), Vec2::splat(58.0));
         match thumb {
             Some(t) => {
-                painter.image(t.id(), img, egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)), Color32::WHITE);
+                painter.image(
+                    t.id(),
+                    img,
+                    egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+                    Color32::WHITE,
+                );
             }
             None => {
                 painter.rect_stroke(img, 4.0, Stroke::new(1.0, v.weak_text_color()), StrokeKind::Inside);
@@ -172,7 +211,13 @@ impl RecordView {
             None => count.to_string(),
         };
         let color = if recording { RED } else { v.text_color() };
-        painter.text(rect.center_bottom() - vec2(0.0, 6.0), egui::Align2::CENTER_BOTTOM, bottom, egui::FontId::proportional(14.0), color);
+        painter.text(
+            rect.center_bottom() - vec2(0.0, 6.0),
+            egui::Align2::CENTER_BOTTOM,
+            bottom,
+            egui::FontId::proportional(14.0),
+            color,
+        );
     }
 
     fn samples(&mut self, ui: &mut Ui, cx: &mut Ctx<'_>) {
@@ -188,7 +233,8 @@ impl RecordView {
             }
             ui.separator();
             let n = doc.count(self.selected);
-            if ui.add_enabled(n > 0, egui::Button::new(format!("Clear `{}`", doc.class_name(self.selected)))).clicked() {
+            if ui.add_enabled(n > 0, egui::Button::new(format!("Clear `{}`", doc.class_name(self.selected)))).clicked()
+            {
                 cx.cmds.push(Command::ClearClass(self.selected));
             }
             hint(ui, "click × under a picture to delete that example");
@@ -232,7 +278,8 @@ mod tests {
 
     #[test]
     fn classes_get_joystick_cells_and_keys() {
-        let classes: Vec<String> = ["up", "down", "left", "right", "none", "wave"].iter().map(|s| (*s).to_owned()).collect();
+        let classes: Vec<String> =
+            ["up", "down", "left", "right", "none", "wave"].iter().map(|s| (*s).to_owned()).collect();
         let l = layout(&classes);
         assert_eq!(l[0], (0, (1, 0), Some(Key::ArrowUp)));
         assert_eq!(l[1], (1, (1, 2), Some(Key::ArrowDown)));

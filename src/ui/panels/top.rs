@@ -9,9 +9,9 @@ use crate::camera::{CaptureStatus, SourceSpec, StopReason};
 use super::super::app::Tab;
 use super::super::commands::Command;
 use super::super::runtime::LoadState;
+use super::Ctx;
 use super::project::Modal;
 use super::widgets::{ACCENT, RED};
-use super::Ctx;
 
 /// How long a piece of news stays in the status bar, seconds.
 const INFO_SECONDS: f64 = 8.0;
@@ -75,7 +75,8 @@ pub fn top_bar(ui: &mut Ui, cx: &mut Ctx<'_>) {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(doc) = cx.doc {
                     let dirty = if doc.is_dirty() { " •" } else { "" };
-                    ui.label(RichText::new(format!("{}{dirty}", doc.title())).strong()).on_hover_text("The open project; • means unsaved changes (saved to a recovery file on exit).");
+                    ui.label(RichText::new(format!("{}{dirty}", doc.title())).strong())
+                        .on_hover_text("The open project; • means unsaved changes (saved to a recovery file on exit).");
                 }
             });
         });
@@ -144,11 +145,20 @@ pub fn banners(ui: &mut Ui, cx: &mut Ctx<'_>, notices: &Notices) {
     let status = cx.rt.capture().map(crate::camera::Capture::status);
     let camera_problem = match (&status, cx.rt.capture_error()) {
         (_, Some(e)) => Some(e.to_owned()),
-        (Some(CaptureStatus::Error { .. } | CaptureStatus::Stopped(StopReason::Failed { .. } | StopReason::Finished { .. })), _) => status.as_ref().map(ToString::to_string),
+        (
+            Some(
+                CaptureStatus::Error { .. }
+                | CaptureStatus::Stopped(StopReason::Failed { .. } | StopReason::Finished { .. }),
+            ),
+            _,
+        ) => status.as_ref().map(ToString::to_string),
         _ => None,
     };
     let loading = cx.rt.load_state().clone();
-    let show = camera_problem.is_some() || !notices.errors.is_empty() || !matches!(loading, LoadState::Ready) || cx.rt.game_error().is_some();
+    let show = camera_problem.is_some()
+        || !notices.errors.is_empty()
+        || !matches!(loading, LoadState::Ready)
+        || cx.rt.game_error().is_some();
     if !show {
         return;
     }
@@ -196,12 +206,17 @@ pub fn banners(ui: &mut Ui, cx: &mut Ctx<'_>, notices: &Notices) {
 }
 
 fn banner(ui: &mut Ui, color: Color32, text: &str, extra: impl FnOnce(&mut Ui)) {
-    egui::Frame::new().fill(color.gamma_multiply(0.25)).stroke(egui::Stroke::new(1.0, color)).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
-        ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(text).color(ui.visuals().strong_text_color()));
-            extra(ui);
+    egui::Frame::new()
+        .fill(color.gamma_multiply(0.25))
+        .stroke(egui::Stroke::new(1.0, color))
+        .inner_margin(6.0)
+        .corner_radius(4.0)
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(text).color(ui.visuals().strong_text_color()));
+                extra(ui);
+            });
         });
-    });
 }
 
 /// Camera status, frame rates and the latest news.

@@ -10,8 +10,8 @@ use crate::learn::{Confusion, TrainingRecord};
 
 use super::super::app::RunProgress;
 use super::super::commands::Command;
-use super::widgets::{ACCENT, hint};
 use super::Ctx;
+use super::widgets::{ACCENT, hint};
 
 /// The status line: `epoch 7/20 · loss 0.0123` while training, the outcome afterwards.
 #[must_use]
@@ -31,26 +31,40 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
         return;
     };
     ui.horizontal_wrapped(|ui| {
-        let counts: Vec<String> = doc.classes().iter().enumerate().map(|(i, c)| format!("{c} {}", doc.count(i))).collect();
+        let counts: Vec<String> =
+            doc.classes().iter().enumerate().map(|(i, c)| format!("{c} {}", doc.count(i))).collect();
         ui.label(RichText::new(format!("{} examples:", doc.total())).strong());
         ui.label(counts.join(" · "));
     });
     let (_, unused) = doc.trainable_classes();
     if !unused.is_empty() {
         let names: Vec<&str> = unused.iter().map(|&c| doc.class_name(c)).collect();
-        hint(ui, &format!("Left out of training, no examples yet: {}. Pac-Man can only be steered by the classes you recorded.", names.join(", ")));
+        hint(
+            ui,
+            &format!(
+                "Left out of training, no examples yet: {}. Pac-Man can only be steered by the classes you recorded.",
+                names.join(", ")
+            ),
+        );
     }
-    hint(ui, "Training fits a small network (the head) to the features MobileNet computed for your examples. The loss should fall; validation accuracy is measured on 15 % of the examples kept aside, so it shows how well the head does on pictures it never trained on.");
+    hint(
+        ui,
+        "Training fits a small network (the head) to the features MobileNet computed for your examples. The loss should fall; validation accuracy is measured on 15 % of the examples kept aside, so it shows how well the head does on pictures it never trained on.",
+    );
     ui.horizontal_wrapped(|ui| {
         let h = &mut cx.settings.hyper;
         let running = cx.run.running;
         ui.add_enabled_ui(!running, |ui| {
             menu(ui, "learning rate", &mut h.lr, &LEARNING_RATES, |v| format!("{v}"));
-            menu(ui, "batch size", &mut h.batch_fraction, &BATCH_FRACTIONS, |v| format!("{:.0} % of the examples", v * 100.0));
+            menu(ui, "batch size", &mut h.batch_fraction, &BATCH_FRACTIONS, |v| {
+                format!("{:.0} % of the examples", v * 100.0)
+            });
             menu(ui, "epochs", &mut h.epochs, &EPOCHS, |v| v.to_string());
             menu(ui, "hidden units", &mut h.units, &UNITS, |v| v.to_string());
             let label = ui.label("seed");
-            ui.add(egui::DragValue::new(&mut h.seed).range(0..=u32::MAX as u64)).labelled_by(label.id).on_hover_text("Same seed and same examples: the same trained head.");
+            ui.add(egui::DragValue::new(&mut h.seed).range(0..=u32::MAX as u64))
+                .labelled_by(label.id)
+                .on_hover_text("Same seed and same examples: the same trained head.");
         });
     });
     ui.horizontal(|ui| {
@@ -74,7 +88,11 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
     let saved;
     let shown = match doc.training() {
         Some(record) if cx.run.epochs_done.is_empty() && !cx.run.running => {
-            saved = RunProgress { epochs: record.epochs.len(), epochs_done: record.epochs.clone(), ..RunProgress::default() };
+            saved = RunProgress {
+                epochs: record.epochs.len(),
+                epochs_done: record.epochs.clone(),
+                ..RunProgress::default()
+            };
             &saved
         }
         _ if cx.run.epochs == 0 => {
@@ -111,24 +129,51 @@ fn menu<T: PartialEq + Copy>(ui: &mut Ui, label: &str, value: &mut T, options: &
 
 fn loss_chart(ui: &mut Ui, run: &RunProgress) {
     ui.label(RichText::new("Loss per batch").strong());
-    let val: Vec<[f64; 2]> = run.epochs_done.iter().filter_map(|e| e.val_loss.map(|v| [e.epoch as f64, f64::from(v)])).collect();
+    let val: Vec<[f64; 2]> =
+        run.epochs_done.iter().filter_map(|e| e.val_loss.map(|v| [e.epoch as f64, f64::from(v)])).collect();
     let train: Vec<[f64; 2]> = run.epochs_done.iter().map(|e| [e.epoch as f64, f64::from(e.train_loss)]).collect();
-    Plot::new("loss").height(220.0).legend(Legend::default().position(egui_plot::Corner::RightTop)).include_y(0.0).include_y(if run.batch_loss.is_empty() { 1.0 } else { 0.0 }).include_x(0.0).include_x(run.epochs.max(1) as f64).x_axis_label("epoch").allow_scroll(false).show(ui, |p| {
-        p.line(Line::new("batch loss", PlotPoints::from(run.batch_loss.clone())).color(Color32::from_gray(150)));
-        p.line(Line::new("epoch mean", PlotPoints::from(train)).color(Color32::from_rgb(120, 200, 255)).width(2.0));
-        p.line(Line::new("validation loss", PlotPoints::from(val)).color(Color32::from_rgb(240, 120, 60)).width(2.0));
-    });
+    Plot::new("loss")
+        .height(220.0)
+        .legend(Legend::default().position(egui_plot::Corner::RightTop))
+        .include_y(0.0)
+        .include_y(if run.batch_loss.is_empty() { 1.0 } else { 0.0 })
+        .include_x(0.0)
+        .include_x(run.epochs.max(1) as f64)
+        .x_axis_label("epoch")
+        .allow_scroll(false)
+        .show(ui, |p| {
+            p.line(Line::new("batch loss", PlotPoints::from(run.batch_loss.clone())).color(Color32::from_gray(150)));
+            p.line(Line::new("epoch mean", PlotPoints::from(train)).color(Color32::from_rgb(120, 200, 255)).width(2.0));
+            p.line(
+                Line::new("validation loss", PlotPoints::from(val)).color(Color32::from_rgb(240, 120, 60)).width(2.0),
+            );
+        });
 }
 
 fn accuracy_chart(ui: &mut Ui, run: &RunProgress) {
     ui.label(RichText::new("Accuracy per epoch").strong());
     let train: Vec<[f64; 2]> = run.epochs_done.iter().map(|e| [e.epoch as f64, f64::from(e.train_acc)]).collect();
-    let val: Vec<[f64; 2]> = run.epochs_done.iter().filter_map(|e| e.val_acc.map(|v| [e.epoch as f64, f64::from(v)])).collect();
-    Plot::new("accuracy").height(220.0).legend(Legend::default().position(egui_plot::Corner::RightBottom)).include_y(0.0).include_y(1.0).include_x(0.0).include_x(run.epochs.max(1) as f64).x_axis_label("epoch").allow_scroll(false).show(ui, |p| {
-        p.line(Line::new("training", PlotPoints::from(train)).color(Color32::from_rgb(90, 140, 220)).width(2.0));
-        // Dashed, so a validation line on top of the training line (both at 100 %) leaves it visible.
-        p.line(Line::new("validation", PlotPoints::from(val)).color(Color32::from_rgb(240, 120, 60)).width(2.0).style(egui_plot::LineStyle::dashed_loose()));
-    });
+    let val: Vec<[f64; 2]> =
+        run.epochs_done.iter().filter_map(|e| e.val_acc.map(|v| [e.epoch as f64, f64::from(v)])).collect();
+    Plot::new("accuracy")
+        .height(220.0)
+        .legend(Legend::default().position(egui_plot::Corner::RightBottom))
+        .include_y(0.0)
+        .include_y(1.0)
+        .include_x(0.0)
+        .include_x(run.epochs.max(1) as f64)
+        .x_axis_label("epoch")
+        .allow_scroll(false)
+        .show(ui, |p| {
+            p.line(Line::new("training", PlotPoints::from(train)).color(Color32::from_rgb(90, 140, 220)).width(2.0));
+            // Dashed, so a validation line on top of the training line (both at 100 %) leaves it visible.
+            p.line(
+                Line::new("validation", PlotPoints::from(val))
+                    .color(Color32::from_rgb(240, 120, 60))
+                    .width(2.0)
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            );
+        });
 }
 
 fn results(ui: &mut Ui, report: &TrainingRecord) {
@@ -142,7 +187,10 @@ fn results(ui: &mut Ui, report: &TrainingRecord) {
         ui.add_space(30.0);
         ui.vertical(|ui| matrix(ui, confusion));
     });
-    hint(ui, "Each row is what the example really was, each column what the head said. Everything on the diagonal is right; a big number elsewhere shows two poses the head mixes up — record more of them, more different.");
+    hint(
+        ui,
+        "Each row is what the example really was, each column what the head said. Everything on the diagonal is right; a big number elsewhere shows two poses the head mixes up — record more of them, more different.",
+    );
 }
 
 fn per_class(ui: &mut Ui, c: &Confusion) {
@@ -152,7 +200,10 @@ fn per_class(ui: &mut Ui, c: &Confusion) {
         ui.end_row();
         for a in c.per_class() {
             ui.label(&a.class);
-            ui.label(a.accuracy().map_or_else(|| "—".to_owned(), |v| format!("{:.0} % ({}/{})", v * 100.0, a.correct, a.total)));
+            ui.label(
+                a.accuracy()
+                    .map_or_else(|| "—".to_owned(), |v| format!("{:.0} % ({}/{})", v * 100.0, a.correct, a.total)),
+            );
             ui.end_row();
         }
     });
@@ -160,7 +211,12 @@ fn per_class(ui: &mut Ui, c: &Confusion) {
 
 fn matrix(ui: &mut Ui, c: &Confusion) {
     let classes = c.classes();
-    let max = (0..classes.len()).flat_map(|i| (0..classes.len()).map(move |j| (i, j))).map(|(i, j)| c.count(i, j)).max().unwrap_or(0).max(1);
+    let max = (0..classes.len())
+        .flat_map(|i| (0..classes.len()).map(move |j| (i, j)))
+        .map(|(i, j)| c.count(i, j))
+        .max()
+        .unwrap_or(0)
+        .max(1);
     egui::Grid::new("confusion").spacing([4.0, 4.0]).show(ui, |ui| {
         ui.label(RichText::new("true \\ said").weak());
         for name in classes {
@@ -173,7 +229,8 @@ fn matrix(ui: &mut Ui, c: &Confusion) {
                 let n = c.count(i, j);
                 let strength = n as f32 / max as f32;
                 let base = if i == j { Color32::from_rgb(60, 160, 90) } else { Color32::from_rgb(200, 70, 60) };
-                let fill = if n == 0 { ui.visuals().extreme_bg_color } else { base.gamma_multiply(0.25 + 0.75 * strength) };
+                let fill =
+                    if n == 0 { ui.visuals().extreme_bg_color } else { base.gamma_multiply(0.25 + 0.75 * strength) };
                 egui::Frame::new().fill(fill).inner_margin(egui::vec2(10.0, 4.0)).corner_radius(3.0).show(ui, |ui| {
                     ui.label(RichText::new(n.to_string()).color(Color32::WHITE));
                 });

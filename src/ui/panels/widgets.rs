@@ -67,7 +67,13 @@ pub fn crop_rect(rect: Rect, frame_size: Vec2, crop: Crop) -> Rect {
 
 /// Draws the camera texture fitted into `max`, with the network's crop outlined and the rest
 /// dimmed; `overlay` is drawn in the top-left corner (e.g. "● REC"). Returns the image rect.
-pub fn camera_view(ui: &mut Ui, texture: Option<&egui::TextureHandle>, max: Vec2, crop: Crop, overlay: Option<(&str, Color32)>) -> Rect {
+pub fn camera_view(
+    ui: &mut Ui,
+    texture: Option<&egui::TextureHandle>,
+    max: Vec2,
+    crop: Crop,
+    overlay: Option<(&str, Color32)>,
+) -> Rect {
     let size = texture.map_or(vec2(640.0, 480.0), |t| t.size_vec2());
     let scale = (max.x / size.x).min(max.y / size.y).max(0.01);
     let (rect, _) = ui.allocate_exact_size(size * scale, Sense::hover());
@@ -77,7 +83,10 @@ pub fn camera_view(ui: &mut Ui, texture: Option<&egui::TextureHandle>, max: Vec2
             painter.image(t.id(), rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
             let inner = crop_rect(rect, size, crop);
             let dim = Color32::from_black_alpha(110);
-            for r in [Rect::from_min_max(rect.min, pos2(inner.min.x, rect.max.y)), Rect::from_min_max(pos2(inner.max.x, rect.min.y), rect.max)] {
+            for r in [
+                Rect::from_min_max(rect.min, pos2(inner.min.x, rect.max.y)),
+                Rect::from_min_max(pos2(inner.max.x, rect.min.y), rect.max),
+            ] {
                 if r.width() > 0.5 {
                     painter.rect_filled(r, 0.0, dim);
                 }
@@ -86,7 +95,13 @@ pub fn camera_view(ui: &mut Ui, texture: Option<&egui::TextureHandle>, max: Vec2
         }
         None => {
             painter.rect_filled(rect, 4.0, Color32::from_gray(30));
-            painter.text(rect.center(), egui::Align2::CENTER_CENTER, "waiting for the camera…", egui::FontId::proportional(16.0), Color32::GRAY);
+            painter.text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "waiting for the camera…",
+                egui::FontId::proportional(16.0),
+                Color32::GRAY,
+            );
         }
     }
     if let Some((text, color)) = overlay {
@@ -108,7 +123,13 @@ pub fn confidence_bar(ui: &mut Ui, label: &str, value: f32, threshold: Option<f3
         painter.line_segment([pos2(x, rect.min.y), pos2(x, rect.max.y)], Stroke::new(1.5, RED));
     }
     let text_color = if highlight { Color32::BLACK } else { ui.visuals().strong_text_color() };
-    painter.text(rect.left_center() + vec2(6.0, 0.0), egui::Align2::LEFT_CENTER, format!("{label}  {:.0} %", v * 100.0), egui::FontId::proportional(14.0), text_color);
+    painter.text(
+        rect.left_center() + vec2(6.0, 0.0),
+        egui::Align2::LEFT_CENTER,
+        format!("{label}  {:.0} %", v * 100.0),
+        egui::FontId::proportional(14.0),
+        text_color,
+    );
 }
 
 /// `1234567` → `1,234,567`.

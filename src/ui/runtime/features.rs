@@ -25,13 +25,13 @@ use image::RgbImage;
 
 use crate::backbone::{Backbone, Crop, Guess, Workspace};
 use crate::camera::FrameReader;
-use crate::game::Dir;
 use crate::camera::Resolution;
+use crate::game::Dir;
 use crate::learn::{Features, Head, Thumbnail};
 
 use super::super::maps::{Atlas, atlas};
 use super::super::meters::{Ema, RateMeter};
-use super::super::steer::{Decision, SteerSettings, Smoother, decide};
+use super::super::steer::{Decision, Smoother, SteerSettings, decide};
 use super::{Repaint, Slot};
 
 /// How many channels one activation view shows at most (an 8 × 8 grid).
@@ -180,13 +180,20 @@ impl FeatureWorker {
     ///
     /// # Errors
     /// When the operating system refuses a thread.
-    pub fn start(backbone: Arc<Backbone>, reader: FrameReader, setup: FeatureSetup, steer: Slot<Steer>, repaint: Repaint) -> std::io::Result<Self> {
+    pub fn start(
+        backbone: Arc<Backbone>,
+        reader: FrameReader,
+        setup: FeatureSetup,
+        steer: Slot<Steer>,
+        repaint: Repaint,
+    ) -> std::io::Result<Self> {
         let (tx, rx) = channel();
         let (etx, events) = channel();
         let live = Slot::default();
         let view = Slot::default();
         let mut state = State::new(backbone, setup, steer, live.clone(), view.clone(), etx, repaint);
-        let thread = std::thread::Builder::new().name(Self::THREAD_NAME.into()).spawn(move || state.run(&reader, &rx))?;
+        let thread =
+            std::thread::Builder::new().name(Self::THREAD_NAME.into()).spawn(move || state.run(&reader, &rx))?;
         Ok(Self { tx: Some(tx), events, live, view, thread: Some(thread) })
     }
 
@@ -256,7 +263,15 @@ struct State {
 }
 
 impl State {
-    fn new(bb: Arc<Backbone>, setup: FeatureSetup, steer: Slot<Steer>, live: Slot<Live>, view: Slot<LayerView>, events: Sender<FeatureEvent>, repaint: Repaint) -> Self {
+    fn new(
+        bb: Arc<Backbone>,
+        setup: FeatureSetup,
+        steer: Slot<Steer>,
+        live: Slot<Live>,
+        view: Slot<LayerView>,
+        events: Sender<FeatureEvent>,
+        repaint: Repaint,
+    ) -> Self {
         Self {
             bb,
             cut: setup.cut,
@@ -306,7 +321,10 @@ impl State {
             seq = frame.seq;
             let picked = Instant::now();
             let pre = self.bb.preprocess();
-            if let Err(e) = pre.resize_into(&mut resizer, &frame.image, self.crop, &mut input).and_then(|()| pre.normalize_into(&input, &mut chw)) {
+            if let Err(e) = pre
+                .resize_into(&mut resizer, &frame.image, self.crop, &mut input)
+                .and_then(|()| pre.normalize_into(&input, &mut chw))
+            {
                 self.error(format!("could not prepare the camera frame: {e}"));
                 continue;
             }
@@ -350,10 +368,19 @@ impl State {
         }
     }
 
-    fn process(&mut self, ws: &mut Workspace, input: &RgbImage, chw: &[f32], seq: u64, timestamp: Duration, picked: Instant) {
+    fn process(
+        &mut self,
+        ws: &mut Workspace,
+        input: &RgbImage,
+        chw: &[f32],
+        seq: u64,
+        timestamp: Duration,
+        picked: Instant,
+    ) {
         let now = Instant::now();
         let cuts = self.bb.cuts().len();
-        let view_layer = self.view_req.layer.filter(|&l| l < cuts && self.last_view.is_none_or(|t| now - t >= VIEW_PERIOD));
+        let view_layer =
+            self.view_req.layer.filter(|&l| l < cuts && self.last_view.is_none_or(|t| now - t >= VIEW_PERIOD));
         let cut = self.cut.min(cuts.saturating_sub(1));
         let stop = view_layer.map_or(cut, |l| l.max(cut));
         let mut features = Vec::new();
@@ -377,7 +404,8 @@ impl State {
         }
         self.rate.tick(now);
         self.pipeline.push(picked.elapsed().as_secs_f32() * 1000.0);
-        let live = Live { seq, cut, prediction, rate: self.rate.rate(now), pipeline_ms: self.pipeline.get().unwrap_or(0.0) };
+        let live =
+            Live { seq, cut, prediction, rate: self.rate.rate(now), pipeline_ms: self.pipeline.get().unwrap_or(0.0) };
         self.live.put(live);
     }
 
@@ -385,12 +413,16 @@ impl State {
         let Some(req) = self.record else { return };
         let period = Duration::from_secs_f32(1.0 / req.per_second.clamp(0.1, 120.0));
         // A timestamp going backwards means the camera restarted its clock (a new source).
-        let due = self.last_record.is_none_or(|last| timestamp < last || timestamp - last + Duration::from_millis(2) >= period);
+        let due = self
+            .last_record
+            .is_none_or(|last| timestamp < last || timestamp - last + Duration::from_millis(2) >= period);
         if !due {
             return;
         }
         self.last_record = Some(timestamp);
-        let packed = Features::from_f32(features).map_err(|e| e.to_string()).and_then(|f| Thumbnail::encode(input).map(|t| (f, t)).map_err(|e| e.to_string()));
+        let packed = Features::from_f32(features)
+            .map_err(|e| e.to_string())
+            .and_then(|f| Thumbnail::encode(input).map(|t| (f, t)).map_err(|e| e.to_string()));
         let (features, thumbnail) = match packed {
             Ok(p) => p,
             Err(e) => {

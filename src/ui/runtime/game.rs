@@ -94,7 +94,13 @@ impl GameWorker {
     pub fn start(setup: GameSetup, steer: Slot<Steer>, repaint: Repaint) -> anyhow::Result<Self> {
         let game = Game::new(setup.seed, setup.options)?.with_high_score(setup.high_score);
         let snapshot = Slot::default();
-        snapshot.put(GameSnapshot { game: game.clone(), steered_by: None, asked: None, latency_ms: None, paused: false });
+        snapshot.put(GameSnapshot {
+            game: game.clone(),
+            steered_by: None,
+            asked: None,
+            latency_ms: None,
+            paused: false,
+        });
         let (tx, rx) = channel();
         // Bounded: a UI that stops draining (window hidden) must not make the game hoard events.
         let (etx, events) = sync_channel(4096);
@@ -246,7 +252,13 @@ impl State {
     }
 
     fn publish(&mut self, by: Option<SteeredBy>, asked: Option<Dir>) {
-        self.snapshot.put(GameSnapshot { game: self.game.clone(), steered_by: by, asked, latency_ms: self.latency.get(), paused: self.paused });
+        self.snapshot.put(GameSnapshot {
+            game: self.game.clone(),
+            steered_by: by,
+            asked,
+            latency_ms: self.latency.get(),
+            paused: self.paused,
+        });
         (self.repaint)();
     }
 }

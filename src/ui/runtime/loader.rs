@@ -86,7 +86,9 @@ impl Loader {
         let event = match self.events.try_recv() {
             Ok(e) => e,
             Err(TryRecvError::Empty) => return None,
-            Err(TryRecvError::Disconnected) => LoadEvent::Failed("the model loader stopped unexpectedly — see the log (PACNET_LOG=debug)".into()),
+            Err(TryRecvError::Disconnected) => {
+                LoadEvent::Failed("the model loader stopped unexpectedly — see the log (PACNET_LOG=debug)".into())
+            }
         };
         self.finished = matches!(event, LoadEvent::Loaded(_) | LoadEvent::Failed(_));
         Some(event)

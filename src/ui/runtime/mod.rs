@@ -25,7 +25,10 @@ use crate::backbone::Backbone;
 use crate::camera::{Capture, CaptureOptions, DemoControl, SourceSpec, Transform};
 use crate::learn::{TrainEvent, Training};
 
-pub use features::{FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker, LayerView, Live, LivePrediction, RecordRequest, Recorded, Steer, ViewRequest};
+pub use features::{
+    FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker, LayerView, Live, LivePrediction, RecordRequest, Recorded,
+    Steer, ViewRequest,
+};
 pub use game::{GameCmd, GameSetup, GameSnapshot, GameWorker, SteeredBy};
 pub use loader::{LoadEvent, Loader};
 
@@ -177,7 +180,9 @@ impl Runtime {
         if let Some(loader) = &mut self.loader {
             while let Some(e) = loader.try_recv() {
                 match e {
-                    LoadEvent::Progress { file, done, total } => self.load = LoadState::Loading { file: Some(file), done, total },
+                    LoadEvent::Progress { file, done, total } => {
+                        self.load = LoadState::Loading { file: Some(file), done, total }
+                    }
                     LoadEvent::Loaded(bb) => {
                         self.backbone = Some(bb);
                         self.load = LoadState::Ready;
