@@ -5,6 +5,9 @@
 //! `cargo bench --bench backbone` (set `RAYON_NUM_THREADS` to pin threads). Speed targets live
 //! here and in `pacnet bench`, never in timed tests.
 
+// A benchmark whose setup fails should stop with its message.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::Path;
 
 use candle_core::{Device, Tensor};

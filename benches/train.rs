@@ -8,6 +8,9 @@
 //! products read that variable; with it set only that count is timed). Under `cargo test` each
 //! benchmark runs once, as a smoke test.
 
+// A benchmark whose setup fails should stop with its message.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::sync::atomic::AtomicBool;
 
 use pacnet::learn::bench::{recipe_data, recipe_hyper, time_fit};

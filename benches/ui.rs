@@ -5,6 +5,9 @@
 //!
 //! `cargo bench --bench ui`; under `cargo test` each panel runs once, as a smoke test.
 
+// A benchmark whose setup fails should stop with its message.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;

@@ -609,7 +609,7 @@ fn train_save_load_predict_round_trip_is_exact() {
 }
 
 fn load_error(path: &Path) -> String {
-    let e = Project::load(path).err().expect("must fail");
+    let e = Project::load(path).expect_err("must fail");
     let text = e.to_string();
     assert!(!text.contains('\n'), "one line: {text}");
     assert!(text.contains(&path.display().to_string()), "names the file: {text}");

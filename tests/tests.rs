@@ -1,6 +1,9 @@
 //! The one integration test binary (candle and egui make each extra binary slow to link).
 //! Each area has its own file; shared helpers live in `util`.
 
+// A failed setup step in a test should stop that test with its message: panicking is the point.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod util;
 
 mod architecture;
