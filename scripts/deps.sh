@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs what pacnet needs to build and run on Debian/Ubuntu, only what is missing.
 # Safe to run again and again: it checks every package first and only then calls apt-get,
-# with sudo only when not root. Usage: scripts/deps.sh [--app]  (--app adds the runtime
-# libraries the window needs; building and testing need only the base set).
+# with sudo only when not root. Usage: scripts/deps.sh [--app|--test]  (--app adds the runtime
+# libraries the window needs; --test adds Xvfb, which the test that sends real X11 key presses
+# into a window starts).
 set -euo pipefail
 
 base=(build-essential pkg-config libclang-dev curl ca-certificates)
 app=(libxkbcommon-x11-0 libgl1-mesa-dri libegl1 libx11-6 libxcursor1 libxrandr2 libxi6)
 
+test=(xvfb)
+
 want=("${base[@]}")
 [ "${1:-}" = "--app" ] && want+=("${app[@]}")
+[ "${1:-}" = "--test" ] && want+=("${test[@]}")
 
 missing=()
 for p in "${want[@]}"; do

@@ -1,7 +1,8 @@
 //! pacnet: webcam transfer learning that steers Pac-Man.
 //!
-//! Frames flow one way at run time: [`camera`] → [`backbone`] → [`learn`] (the head) → [`game`].
-//! [`ui`] and [`cli`] sit on top and use the rest; imports only ever point down:
+//! Frames flow one way at run time: [`camera`] → [`backbone`] → [`learn`] (the head) → a
+//! steering sink ([`game`], key presses, stdout), on the worker threads of [`live`]. [`ui`] and
+//! [`cli`] sit on top and use the rest; imports only ever point down:
 //!
 //! | module | job | may import |
 //! |---|---|---|
@@ -9,6 +10,7 @@
 //! | [`camera`] | frame sources and the capture thread | — |
 //! | [`game`] | Pac-Man rules, no GUI types | — |
 //! | [`learn`] | dataset, head, training, project file | `backbone` |
+//! | [`live`] | the per-frame pipeline, its worker threads, steering sinks | `backbone`, `camera`, `learn`, `game` |
 //! | [`ui`] | egui panels | everything below |
 //! | [`cli`] | clap commands | everything below |
 //!
@@ -19,4 +21,5 @@ pub mod camera;
 pub mod cli;
 pub mod game;
 pub mod learn;
+pub mod live;
 pub mod ui;

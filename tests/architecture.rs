@@ -31,7 +31,7 @@ fn assert_no_imports(module: &str, forbidden: &[&str]) {
 
 #[test]
 fn backbone_camera_and_game_use_no_other_pacnet_module_nor_gui_or_cli() {
-    let others = ["crate::ui", "crate::learn", "crate::cli", "egui", "eframe", "clap"];
+    let others = ["crate::ui", "crate::live", "crate::learn", "crate::cli", "egui", "eframe", "clap"];
     assert_no_imports("backbone", &[&others[..], &["crate::camera", "crate::game"]].concat());
     assert_no_imports("camera", &[&others[..], &["crate::backbone", "crate::game"]].concat());
     assert_no_imports("game", &[&others[..], &["crate::backbone", "crate::camera"]].concat());
@@ -39,7 +39,16 @@ fn backbone_camera_and_game_use_no_other_pacnet_module_nor_gui_or_cli() {
 
 #[test]
 fn learn_uses_only_the_backbone() {
-    assert_no_imports("learn", &["crate::ui", "crate::cli", "crate::camera", "crate::game", "egui", "eframe", "clap"]);
+    assert_no_imports(
+        "learn",
+        &["crate::ui", "crate::live", "crate::cli", "crate::camera", "crate::game", "egui", "eframe", "clap"],
+    );
+}
+
+#[test]
+fn live_uses_no_gui_and_no_cli() {
+    // The app and the command line both drive `live`, so it must not know either of them.
+    assert_no_imports("live", &["crate::ui", "crate::cli", "egui", "eframe", "clap"]);
 }
 
 #[test]
@@ -47,4 +56,10 @@ fn ui_panels_hold_no_model_or_game_rules() {
     // The ui may call into the lower modules, but never re-implement them: no candle tensors or
     // kernels in panels.
     assert_no_imports("ui", &["candle_core", "candle_nn", "backbone::kernels"]);
+}
+
+#[test]
+fn ui_starts_no_threads_and_owns_no_channels() {
+    // Workers and their channels live in `live`; the UI only draws and sends commands.
+    assert_no_imports("ui", &["std::thread", "thread::spawn", "mpsc"]);
 }

@@ -8,7 +8,7 @@
 // The helpers below fail their test by panicking, exactly like the tests themselves.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -99,7 +99,7 @@ fn backbone() -> &'static Backbone {
 const PLACES: [(i32, i32); 4] = [(320, 115), (320, 365), (195, 240), (445, 240)];
 
 /// Frames with the burger pasted at one of four places of another photo.
-struct Scenes {
+pub(crate) struct Scenes {
     object: RgbImage,
     backgrounds: Vec<RgbImage>,
 }
@@ -142,7 +142,7 @@ impl Scenes {
     }
 
     /// `per_class` JPEG frames per direction in `dir/<class>/`, on the backgrounds `bgs`.
-    fn write_folder(&self, dir: &Path, per_class: usize, bgs: &[usize], seed: u64) {
+    pub(crate) fn write_folder(&self, dir: &Path, per_class: usize, bgs: &[usize], seed: u64) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         for (c, name) in classes(4).iter().enumerate() {
             std::fs::create_dir_all(dir.join(name)).expect("mkdir");
@@ -154,14 +154,14 @@ impl Scenes {
     }
 }
 
-fn scenes() -> &'static Scenes {
+pub(crate) fn scenes() -> &'static Scenes {
     static SCENES: OnceLock<Scenes> = OnceLock::new();
     SCENES.get_or_init(Scenes::new)
 }
 
 /// Backgrounds the heads are trained on; the held-out sets use the other two.
-const TRAIN_BGS: [usize; 4] = [0, 1, 2, 3];
-const HELD_OUT_BGS: [usize; 2] = [4, 5];
+pub(crate) const TRAIN_BGS: [usize; 4] = [0, 1, 2, 3];
+pub(crate) const HELD_OUT_BGS: [usize; 2] = [4, 5];
 
 // ---------------------------------------------------------------------------------------------
 // features, head, ops
@@ -468,7 +468,13 @@ fn dropping_a_training_cancels_and_joins_it() {
         Training::start(data, Hyper { epochs: 100_000, units: 16, ..Hyper::default() }, None).expect("start");
     assert!(training.recv_timeout(Duration::from_secs(60)).is_some());
     assert!(!training.is_finished());
-    drop(training); // would run for hours if the drop did not cancel
+    // Dropping must cancel and join: 100,000 epochs would otherwise run for hours.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(training);
+        let _ = tx.send(());
+    });
+    assert!(rx.recv_timeout(Duration::from_secs(60)).is_ok(), "dropping the training neither cancelled nor returned");
 }
 
 #[test]
@@ -785,7 +791,7 @@ fn real_mobilenet_learns_where_the_object_is_held() {
 // ---------------------------------------------------------------------------------------------
 // the command line
 
-fn train_cmd(data: &Path, out: &Path) -> std::process::Command {
+pub(crate) fn train_cmd(data: &Path, out: &Path) -> std::process::Command {
     let mut cmd = pacnet();
     cmd.arg("train").arg("--data").arg(data).arg("--out").arg(out).arg("--model").arg(util::v1_dir());
     cmd
@@ -805,9 +811,11 @@ fn cli_train_eval_predict_end_to_end() {
     let last = stdout.lines().last().unwrap_or_default();
     assert!(last.starts_with("validation accuracy: "), "{stdout}");
     let val: f64 = last.trim_start_matches("validation accuracy: ").parse().expect("a number");
-    assert!((0.0..=1.0).contains(&val));
     assert!(stdout.contains("examples: 32 (down 8, left 8, right 8, up 8)"), "{stdout}");
     let project = Project::load(&out).expect("the project was written");
+    let recorded = project.training.as_ref().and_then(|t| t.val.as_ref()).and_then(|c| c.accuracy());
+    assert_eq!(recorded.map(|a| format!("{a:.3}")), Some(format!("{val:.3}")), "the printed accuracy is the saved one");
+    assert!(val >= 0.5, "far above chance (0.25) on the held-out examples: {stdout}");
     assert_eq!(project.dataset.classes(), ["down", "left", "right", "up"], "class folders in name order");
     assert!(project.head.is_some());
     assert_eq!(project.dataset.source().cut, "blocks.4.1");
@@ -827,24 +835,40 @@ fn cli_train_eval_predict_end_to_end() {
     assert!(stdout.contains("per-class accuracy:") && stdout.contains("confusion matrix"), "{stdout}");
     assert!(lines.iter().any(|l| l.trim_start().starts_with("left ") && l.contains("/5)")), "{stdout}");
 
+    // predict on every held-out image agrees with eval, image by image: the same number right.
     let img = |c: &str| test.join(c).join("000.jpg");
-    let (code, stdout, stderr) =
-        run(pacnet().arg("predict").arg("--project").arg(&out).arg(img("up")).arg(img("right")));
+    let all: Vec<PathBuf> = ["down", "left", "right", "up"]
+        .iter()
+        .flat_map(|c| (0..5).map(move |i| (c, i)))
+        .map(|(c, i)| test.join(c).join(format!("{i:03}.jpg")))
+        .collect();
+    assert!(all.iter().all(|p| p.is_file()), "the test folder has 000.jpg … 004.jpg per class");
+    let (code, stdout, stderr) = run(pacnet().arg("predict").arg("--project").arg(&out).args(&all));
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{stdout}");
-    for (line, c) in lines.iter().zip(["up", "right"]) {
-        assert!(line.starts_with(&img(c).display().to_string()), "{line}");
-        let probs: f32 = line
+    assert_eq!(lines.len(), all.len(), "{stdout}");
+    let mut right = 0;
+    for (line, path) in lines.iter().zip(&all) {
+        assert!(line.starts_with(&path.display().to_string()), "{line}");
+        let truth = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap();
+        let best = line.split(": ").nth(1).and_then(|r| r.split(' ').next()).unwrap();
+        let probs: Vec<(String, f32)> = line
             .split('[')
             .nth(1)
             .unwrap()
             .trim_end_matches(']')
             .split(", ")
-            .map(|kv| kv.split(' ').nth(1).unwrap().parse::<f32>().unwrap())
-            .sum();
-        assert!((probs - 1.0).abs() < 0.01, "{line}");
+            .map(|kv| {
+                let (k, v) = kv.split_once(' ').unwrap();
+                (k.to_owned(), v.parse::<f32>().unwrap())
+            })
+            .collect();
+        assert!((probs.iter().map(|p| p.1).sum::<f32>() - 1.0).abs() < 0.01, "{line}");
+        let top = probs.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map(|p| p.0.as_str());
+        assert_eq!(top, Some(best), "the named class is the most probable one: {line}");
+        right += usize::from(best == truth);
     }
+    assert_eq!(format!("{:.3}", right as f64 / all.len() as f64), format!("{acc:.3}"), "predict agrees with eval");
 
     // A bad project file or image: one line, non-zero exit.
     let (code, _, stderr) = run(pacnet().arg("predict").arg("--project").arg(util::photo("cat.jpg")).arg(img("up")));

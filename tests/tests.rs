@@ -12,4 +12,5 @@ mod camera;
 mod cli;
 mod game;
 mod learn;
+mod live;
 mod ui;

@@ -11,6 +11,7 @@
 pub mod arch;
 pub mod config;
 pub mod error;
+pub mod extract;
 pub mod hub;
 pub mod kernels;
 pub mod labels;
@@ -29,6 +30,7 @@ use rayon::prelude::*;
 pub use arch::{Act, ArchSpec, Family};
 pub use config::{Interpolation, ModelConfig};
 pub use error::{BackboneError, Result};
+pub use extract::Extractor;
 pub use hub::{Fetch, FetchOptions, ModelSource};
 pub use labels::Labels;
 pub use net::{CutPoint, LayerInfo, MobileNet, Workspace};
@@ -232,22 +234,18 @@ impl Backbone {
             .collect()
     }
 
-    /// Features at `cut` of one RGB image, through the one preprocessing path.
+    /// Features at `cut` of one RGB image, through the one per-frame path ([`Extractor`]).
     pub fn image_features(&self, img: &RgbImage, crop: Crop, cut: usize) -> Result<Vec<f32>> {
-        let chw = self.preprocess.chw(img, crop)?;
-        self.cut(cut)?;
-        self.net.run(&chw, cut, &mut |_, _| {})
+        Ok(Extractor::new(self).features_of(self, img, crop, cut)?.to_vec())
     }
 
     /// Features at `cut` of an image that is already the network's input (`size`×`size`, the
     /// output of [`Preprocess::resize`]): only normalisation is left to do. Recorded examples
     /// keep that image as their thumbnail, so re-featurising one later sees the very same pixels.
     pub fn input_features(&self, input: &RgbImage, cut: usize) -> Result<Vec<f32>> {
-        let s = self.config.input_size;
-        let mut chw = vec![0.0; 3 * s * s];
-        self.preprocess.normalize_into(input, &mut chw)?;
-        self.cut(cut)?;
-        self.net.run(&chw, cut, &mut |_, _| {})
+        let mut ex = Extractor::new(self);
+        ex.prepare_input(self, input)?;
+        Ok(ex.run(self, cut, cut, &mut |_, _| {})?.to_vec())
     }
 
     fn cut(&self, cut: usize) -> Result<&CutPoint> {

@@ -571,6 +571,15 @@ impl FrameReader {
         let state = self.shared.lock();
         state.stop || state.thread_done
     }
+
+    /// Whether no new frame will come until someone switches the source: the capture was
+    /// stopped, or its source ended (a folder played once) or gave up.
+    #[must_use]
+    pub fn has_ended(&self) -> bool {
+        let state = self.shared.lock();
+        let newest_taken = state.latest.is_none() || state.latest_taken;
+        state.stop || state.thread_done || (matches!(state.status, Status::Stopped(_)) && newest_taken)
+    }
 }
 
 /// Everything the capture thread owns.

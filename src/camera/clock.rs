@@ -1,7 +1,7 @@
 //! Injectable time, so rate and timestamp tests do not depend on how busy the machine is.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// A source of "now" that sources pace themselves by.
@@ -92,6 +92,54 @@ impl Clock for ManualClock {
         let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
         if deadline > *now {
             *now = deadline;
+        }
+    }
+}
+
+/// A clock that moves only when the test says, and whose sleepers wait for it.
+///
+/// Unlike [`ManualClock`], `sleep_until` blocks until [`advance`](Self::advance) has moved
+/// the clock far enough, so a camera paced at 30 fps delivers exactly one frame per 33.3 ms
+/// the test advances, and a game thread ticks exactly as often as the test lets time pass.
+/// A sleeper also returns after a few seconds of real time without any advance, so threads
+/// left behind by a finished test do not wait forever.
+#[derive(Debug, Default)]
+pub struct SteppedClock {
+    now: Mutex<Duration>,
+    moved: Condvar,
+}
+
+impl SteppedClock {
+    /// How long a sleeper waits for an advance before giving up.
+    pub const GIVE_UP: Duration = Duration::from_secs(5);
+
+    /// A shareable clock standing at zero.
+    #[must_use]
+    pub fn shared() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Moves the clock forward by `by` and wakes every sleeper that is due.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
+        *now += by;
+        self.moved.notify_all();
+    }
+}
+
+impl Clock for SteppedClock {
+    fn now(&self) -> Duration {
+        *self.now.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn sleep_until(&self, deadline: Duration) {
+        let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
+        while *now < deadline {
+            let (guard, timeout) = self.moved.wait_timeout(now, Self::GIVE_UP).unwrap_or_else(PoisonError::into_inner);
+            now = guard;
+            if timeout.timed_out() {
+                return;
+            }
         }
     }
 }

@@ -45,7 +45,7 @@ pub use capture::{
     Backoff, Capture, CaptureOptions, CaptureStats, CaptureStatus, FrameReader, Opener, RecordingStatus, StopReason,
     Waker,
 };
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SteppedClock, SystemClock};
 pub use demo::{DemoCamera, DemoControl, DemoPose};
 pub use error::CameraError;
 pub use folder::{FolderRecorder, FolderReplay, IMAGE_EXTENSIONS, RecordFormat, list_images, natural_cmp};

@@ -13,6 +13,7 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::backbone::{Backbone, Crop, Workspace};
+use crate::live::{FramePipeline, SteerSettings};
 
 /// Arguments of `pacnet bench`.
 #[derive(Debug, Args)]
@@ -181,30 +182,27 @@ fn run_in_pool(args: &BenchArgs) -> anyhow::Result<()> {
         // The app's own head (candle), at the demo's default size: 100 units, 4 classes.
         let classes = ["up", "down", "left", "right"].map(String::from).to_vec();
         let head = crate::learn::Head::init(classes, backbone.cuts()[cut].shape, 100, 0)?;
-        let mut resizer = fast_image_resize::Resizer::new();
-        let mut resized = image::RgbImage::new(s as u32, s as u32);
-        let mut chw = vec![0.0f32; 3 * s * s];
+        // The app's own per-frame path, smoothing and decision included.
+        let mut pipeline = FramePipeline::new(&backbone, cut, Crop::CenterSquare, SteerSettings::default());
+        pipeline.set_head(Some(head));
         let pipeline_t = time_calls(args.iters, args.min_time, || {
-            backbone.preprocess().resize_into(&mut resizer, &frame, Crop::CenterSquare, &mut resized)?;
-            backbone.preprocess().normalize_into(&resized, &mut chw)?;
-            let feats = backbone.net().run_in(&mut ws, &chw, cut, &mut |_, _| {})?;
-            sink += head.predict(feats)?.probs[0];
+            let r = pipeline.process(&backbone, &frame).map_err(anyhow::Error::msg)?;
+            sink += r.prediction.map_or(0.0, |p| p.probs[0]);
             Ok(())
         })?;
         report(&mut out, "pipeline (640×480 frame → prediction)", &pipeline_t)?;
         // Where the rest goes: the two other steps alone.
         let pre_t = time_calls(args.iters, args.min_time.min(2.0), || {
-            backbone.preprocess().resize_into(&mut resizer, &frame, Crop::CenterSquare, &mut resized)?;
-            backbone.preprocess().normalize_into(&resized, &mut chw)?;
+            pipeline.prepare(&backbone, &frame)?;
             Ok(())
         })?;
         report(&mut out, "  of which crop + resize + normalise", &pre_t)?;
-        let feats = backbone.net().run_in(&mut ws, &chw, cut, &mut |_, _| {})?.to_vec();
+        pipeline.run(&backbone, cut, &mut |_, _| {})?;
         let head_t = time_calls(args.iters, args.min_time.min(2.0), || {
-            sink += head.predict(&feats)?.probs[0];
+            sink += pipeline.predict()?.map_or(0.0, |p| p.probs[0]);
             Ok(())
         })?;
-        report(&mut out, "  of which head (100 units)", &head_t)?;
+        report(&mut out, "  of which head + smoothing (100 units)", &head_t)?;
         writeln!(out, "pipeline / backbone: {:.2}×", pipeline_t.median_ms / backbone_t.median_ms)?;
     }
     std::hint::black_box(sink);

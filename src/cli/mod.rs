@@ -4,7 +4,9 @@
 mod bench;
 mod classify;
 mod eval;
+mod play;
 mod predict;
+mod steer;
 mod train;
 
 use std::process::ExitCode;
@@ -35,6 +37,10 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// A trained project's class and confidences for images.
     Predict(predict::PredictArgs),
+    /// Steer another game: arrow keys to the focused window, or decisions on stdout.
+    Steer(steer::SteerArgs),
+    /// Play the built-in Pac-Man headless from a folder of frames; prints score and hash.
+    Play(play::PlayArgs),
 }
 
 /// Parses `std::env::args`, runs the command and turns its outcome into an exit code.
@@ -63,6 +69,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Predict(args)) => predict::run(&args),
+        Some(Command::Steer(args)) => steer::run(&args),
+        Some(Command::Play(args)) => play::run(&args),
     }
 }
 
@@ -106,12 +114,13 @@ impl AppArgs {
             project: self.project.clone(),
             recovery_file: None,
             tab,
+            clock: None,
         })
     }
 }
 
 /// `demo`, a webcam number, or a folder to replay at 15 frames a second, looping.
-fn parse_camera(text: &str) -> anyhow::Result<crate::camera::SourceSpec> {
+pub(crate) fn parse_camera(text: &str) -> anyhow::Result<crate::camera::SourceSpec> {
     use crate::camera::SourceSpec;
     let t = text.trim();
     if t.eq_ignore_ascii_case("demo") {
@@ -140,12 +149,11 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 /// Loads the backbone named by `--model` / `$PACNET_MODEL` / the default, with a progress bar
 /// on stderr while the weights download the first time.
 pub fn load_backbone(model: Option<&str>) -> anyhow::Result<crate::backbone::Backbone> {
-    use crate::backbone::{Backbone, Fetch, FetchOptions, ModelSource};
-    let source = ModelSource::resolve(model)?;
+    use crate::backbone::Fetch;
     let bar = indicatif::ProgressBar::hidden();
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     let mut started = false;
-    let backbone = Backbone::load(&source, &FetchOptions::default(), &mut |f| {
+    let backbone = crate::live::load_backbone(model, &mut |f| {
         if let Fetch::Downloading { file, done, total } = f {
             if !started {
                 started = true;

@@ -1,7 +1,7 @@
-//! Pixels → features through the backbone, on the one path every example takes:
-//! frame → `Preprocess::resize` (crop + resize to the network's input; kept as the
-//! thumbnail) → `Backbone::input_features` at the cut. Also: importing a folder of class
-//! sub-folders, and re-featurising a dataset from its thumbnails for another backbone or cut.
+//! Pixels → features through the backbone, on the one path every frame takes
+//! ([`Extractor`]: crop + resize to the network's input, kept as the thumbnail → normalise →
+//! backbone to the cut). Also: importing a folder of class sub-folders, and re-featurising a
+//! dataset from its thumbnails for another backbone or cut.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::dataset::{Dataset, FeatureSource, Thumbnail, check_classes};
 use super::error::{LearnError, Result};
 use super::features::Features;
-use crate::backbone::{Backbone, Crop, load_image};
+use crate::backbone::{Backbone, Crop, Extractor, load_image};
 
 /// Examples featurised per parallel round: progress and cancellation are checked between
 /// rounds (~8 forward passes of a few ms each per core).
@@ -56,22 +56,34 @@ impl<'a> Featurizer<'a> {
         self.cut
     }
 
+    /// Buffers for [`frame_with`](Self::frame_with) and [`input_with`](Self::input_with);
+    /// one per thread.
+    #[must_use]
+    pub fn extractor(&self) -> Extractor {
+        Extractor::new(self.backbone)
+    }
+
     /// A frame or photo of any size → its network input and features.
     pub fn frame(&self, frame: &RgbImage) -> Result<Sample> {
-        let input = self.backbone.preprocess().resize(frame, self.source.crop)?;
-        let features = self.backbone.input_features(&input, self.cut)?;
-        Ok(Sample { input, features })
+        self.frame_with(&mut self.extractor(), frame)
+    }
+
+    /// [`frame`](Self::frame) on caller-held buffers.
+    pub fn frame_with(&self, ex: &mut Extractor, frame: &RgbImage) -> Result<Sample> {
+        let features = ex.features_of(self.backbone, frame, self.source.crop, self.cut)?.to_vec();
+        Ok(Sample { input: ex.input().clone(), features })
     }
 
     /// Features of an image that is already a network input (a thumbnail); a square of
     /// another size (a thumbnail from a backbone with another input size) is resized first.
     pub fn input(&self, input: &RgbImage) -> Result<Vec<f32>> {
-        let s = self.source.input_size as u32;
-        if input.dimensions() == (s, s) {
-            return Ok(self.backbone.input_features(input, self.cut)?);
-        }
-        let resized = self.backbone.preprocess().resize(input, Crop::Whole)?;
-        Ok(self.backbone.input_features(&resized, self.cut)?)
+        self.input_with(&mut self.extractor(), input)
+    }
+
+    /// [`input`](Self::input) on caller-held buffers.
+    pub fn input_with(&self, ex: &mut Extractor, input: &RgbImage) -> Result<Vec<f32>> {
+        ex.prepare_input(self.backbone, input)?;
+        Ok(ex.run(self.backbone, self.cut, self.cut, &mut |_, _| {})?.to_vec())
     }
 }
 
@@ -94,15 +106,18 @@ pub fn refeaturize(
         }
         let done: Vec<Features> = round
             .par_iter()
-            .map(|e| {
-                let img = e.thumbnail.decode().map_err(|err| match err {
-                    LearnError::Thumbnail { message, .. } => {
-                        LearnError::Thumbnail { what: format!("example {}", e.id), message }
-                    }
-                    other => other,
-                })?;
-                Features::from_f32(&featurizer.input(&img)?)
-            })
+            .map_init(
+                || featurizer.extractor(),
+                |ex, e| {
+                    let img = e.thumbnail.decode().map_err(|err| match err {
+                        LearnError::Thumbnail { message, .. } => {
+                            LearnError::Thumbnail { what: format!("example {}", e.id), message }
+                        }
+                        other => other,
+                    })?;
+                    Features::from_f32(&featurizer.input_with(ex, &img)?)
+                },
+            )
             .collect::<Result<_>>()?;
         features.extend(done);
         progress(features.len(), total);
@@ -171,12 +186,12 @@ pub fn import_folder(
         let mut kept = 0;
         for round in files.chunks(ROUND) {
             // Decoding, the forward pass and the thumbnail's JPEG encoding all run in parallel.
-            let packed = |p: &PathBuf| -> Result<(Features, Thumbnail)> {
-                let s = featurizer.frame(&load_image(p)?)?;
+            let packed = |ex: &mut Extractor, p: &PathBuf| -> Result<(Features, Thumbnail)> {
+                let s = featurizer.frame_with(ex, &load_image(p)?)?;
                 Ok((dataset.check_features(&s.features)?, Thumbnail::encode(&s.input)?))
             };
             let samples: Vec<(PathBuf, Result<(Features, Thumbnail)>)> =
-                round.par_iter().map(|p| (p.clone(), packed(p))).collect();
+                round.par_iter().map_init(|| featurizer.extractor(), |ex, p| (p.clone(), packed(ex, p))).collect();
             for (path, sample) in samples {
                 match sample {
                     Ok((features, thumbnail)) => {

@@ -17,16 +17,18 @@ use crate::game::{Dir, Options};
 use crate::learn::Hyper;
 
 use super::AppOptions;
-use super::doc::Document;
-use super::meters::FrameStats;
 use super::panels::{self, Modal, Notices};
-use super::runtime::{
-    FeatureCmd, FeatureSetup, GameCmd, GameSetup, RecordRequest, Runtime, RuntimeOptions, ViewRequest,
-};
-use super::steer::SteerSettings;
 use super::textures::Textures;
+use crate::live::doc::Document;
+use crate::live::meters::FrameStats;
+use crate::live::steer::SteerSettings;
+use crate::live::{FeatureCmd, FeatureSetup, GameCmd, GameSetup, RecordRequest, Runtime, RuntimeOptions, ViewRequest};
 
-pub use super::commands::Command;
+pub use super::commands::{Command, DemoNudge};
+use crate::live::KeyMode;
+
+/// The countdown before keys go to another window: time to click into the other game.
+pub const KEYS_COUNTDOWN: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// How often an unsaved project is copied to the recovery file.
 pub const AUTOSAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
@@ -97,6 +99,8 @@ pub struct Settings {
     pub learn_layer: Option<String>,
     /// First channel the learn panel shows.
     pub learn_first_channel: usize,
+    /// How predictions become key presses when steering another window.
+    pub key_mode: KeyMode,
 }
 
 impl Default for Settings {
@@ -118,6 +122,7 @@ impl Default for Settings {
             cut: None,
             learn_layer: None,
             learn_first_channel: 0,
+            key_mode: KeyMode::Hold,
         }
     }
 }
@@ -190,12 +195,14 @@ pub struct PacnetApp {
     sent_view: Option<ViewRequest>,
     /// The arrow key the game was last told about.
     sent_keys: Option<Dir>,
+    /// When (on the runtime's clock) keys start going to another window, while counting down.
+    pub(crate) keys_from: Option<std::time::Duration>,
     /// A project to open once the backbone is ready.
     pub(crate) pending_open: Option<(PathBuf, bool)>,
     pub(crate) ctx: egui::Context,
     exited: bool,
     pub(crate) frames: FrameStats,
-    last_autosave: Option<std::time::Instant>,
+    last_autosave: Option<std::time::Duration>,
     autosaved_revision: Option<u64>,
     /// When this frame's `update` began.
     frame_start: Option<std::time::Instant>,
@@ -214,6 +221,8 @@ impl PacnetApp {
             settings.tab = tab;
         }
         let repaint_ctx = ctx.clone();
+        let clock = options.clock.clone().unwrap_or_else(crate::camera::SystemClock::shared);
+        let started = clock.now();
         let rt = Runtime::start(
             RuntimeOptions {
                 model: options.model.clone(),
@@ -224,7 +233,9 @@ impl PacnetApp {
                     speed: settings.game_speed,
                     high_score: settings.high_score,
                     options: Options::default(),
+                    clock: Arc::clone(&clock),
                 },
+                clock: Arc::clone(&clock),
             },
             Arc::new(move || repaint_ctx.request_repaint()),
         );
@@ -248,11 +259,12 @@ impl PacnetApp {
             shown_tab: None,
             sent_view: None,
             sent_keys: None,
+            keys_from: None,
             pending_open,
             ctx: ctx.clone(),
             exited: false,
             frames: FrameStats::default(),
-            last_autosave: Some(std::time::Instant::now()),
+            last_autosave: Some(started),
             autosaved_revision: None,
             frame_start: None,
         }
@@ -316,6 +328,7 @@ impl PacnetApp {
             self.settings.high_score = self.settings.high_score.max(snapshot.game.high_score());
         }
         self.autosave();
+        self.keys_countdown();
     }
 
     /// Draws the window, then applies the commands the panels recorded.
@@ -338,8 +351,9 @@ impl PacnetApp {
         if self.recording.active.is_some() || self.run.running {
             ui.ctx().request_repaint_after(std::time::Duration::from_millis(15));
         }
-        let now = std::time::Instant::now();
-        self.frames.frame(now, now - started);
+        let took = started.elapsed();
+        let now = self.rt.clock().now();
+        self.frames.frame(now, took);
         if let Some(line) = self.frames.summary_every(now, std::time::Duration::from_secs(10)) {
             tracing::info!("{line}");
         }
@@ -360,7 +374,8 @@ impl PacnetApp {
     }
 
     /// Keys that work anywhere: the demo toy (W A S D move, Q E tilt, R F nearer/farther,
-    /// C centre) while the demo camera is on, and Escape to stop a stuck recording.
+    /// C centre) while the demo camera is on, the arrow keys and P on the play panel. They only
+    /// record commands, applied with the panels' after the frame.
     fn keyboard(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) {
         if ctx.egui_wants_keyboard_input() || self.modal.is_some() {
             return;
@@ -383,23 +398,19 @@ impl PacnetApp {
                 (held, i.stable_dt.clamp(0.0, 0.1), i.key_pressed(egui::Key::C))
             });
             let [left, right, up, down, tilt_l, tilt_r, near, far] = held;
-            let demo = self.rt.demo();
             // Held keys move the toy at a steady speed whatever the frame rate: across the
             // frame in about 2.5 s, a quarter turn in 1.5 s.
             let s = 0.8 * dt;
-            let dx = f32::from(u8::from(right)) * s - f32::from(u8::from(left)) * s;
-            let dy = f32::from(u8::from(down)) * s - f32::from(u8::from(up)) * s;
-            if dx != 0.0 || dy != 0.0 {
-                demo.nudge(dx, dy);
-            }
-            if tilt_l != tilt_r {
-                demo.tilt(if tilt_r { 60.0 * dt } else { -60.0 * dt });
-            }
-            if near != far {
-                demo.zoom(1.5f32.powf(if near { dt } else { -dt }));
-            }
-            if centre {
-                demo.reset();
+            let sign = |plus: bool, minus: bool| f32::from(u8::from(plus)) - f32::from(u8::from(minus));
+            let nudge = DemoNudge {
+                dx: sign(right, left) * s,
+                dy: sign(down, up) * s,
+                tilt: sign(tilt_r, tilt_l) * 60.0 * dt,
+                zoom: 1.5f32.powf(sign(near, far) * dt),
+                centre,
+            };
+            if nudge != (DemoNudge { zoom: 1.0, ..DemoNudge::default() }) {
+                cmds.push(Command::Demo(nudge));
             }
             if held.iter().any(|h| *h) {
                 ctx.request_repaint(); // keep moving while the key is held
@@ -419,15 +430,42 @@ impl PacnetApp {
             });
             if keys != self.sent_keys {
                 self.sent_keys = keys;
-                self.rt.send_game(GameCmd::Keys(keys));
+                cmds.push(Command::ArrowKeys(keys));
             }
             if ctx.input(|i| i.key_pressed(egui::Key::P)) {
                 let paused = self.rt.game().and_then(|g| g.snapshot()).is_some_and(|s| s.paused);
                 cmds.push(Command::Game(GameCmd::Paused(!paused)));
             }
         } else if self.sent_keys.take().is_some() {
-            self.rt.send_game(GameCmd::Keys(None));
+            cmds.push(Command::ArrowKeys(None));
         }
+        if ctx.input(|i| i.key_pressed(egui::Key::Escape))
+            && (self.keys_from.is_some() || self.rt.sending_keys().is_some())
+        {
+            cmds.push(Command::StopKeys);
+        }
+    }
+
+    /// Starts sending keys once the countdown is over.
+    fn keys_countdown(&mut self) {
+        let Some(from) = self.keys_from else { return };
+        let now = self.rt.clock().now();
+        if now < from {
+            self.ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            return;
+        }
+        self.keys_from = None;
+        match self.rt.send_keys(self.settings.key_mode) {
+            Ok(()) => self.notices.info("sending arrow keys to the focused window — press Esc to stop".into()),
+            Err(e) => self.notices.error(e),
+        }
+    }
+
+    /// Seconds until keys start, while counting down.
+    #[must_use]
+    pub fn keys_countdown_left(&self) -> Option<f32> {
+        let from = self.keys_from?;
+        Some(from.saturating_sub(self.rt.clock().now()).as_secs_f32())
     }
 
     /// Tells the workers what changed this frame: the visible tab, settings edited by
@@ -525,7 +563,7 @@ impl PacnetApp {
                     self.rt.send_features(FeatureCmd::SetHead(Some(head)));
                 }
             }
-            Err(e) => self.notices.error(format!("could not start the feature worker: {e:#}")),
+            Err(e) => self.notices.error(e),
         }
     }
 
@@ -581,13 +619,14 @@ impl PacnetApp {
     /// Every [`AUTOSAVE_EVERY`], an unsaved project is also written to the recovery file on a
     /// background thread, so even a crash or a killed process loses at most that much work.
     fn autosave(&mut self) {
-        let due = self.last_autosave.is_none_or(|t| t.elapsed() >= AUTOSAVE_EVERY);
+        let now = self.rt.clock().now();
+        let due = self.last_autosave.is_none_or(|t| now.saturating_sub(t) >= AUTOSAVE_EVERY);
         let Some(doc) = &self.doc else { return };
         if !due || !doc.is_dirty() || self.autosaved_revision == Some(doc.revision()) || self.rt.jobs().busy() {
             return;
         }
         let Some(path) = self.options.recovery_path() else { return };
-        self.last_autosave = Some(std::time::Instant::now());
+        self.last_autosave = Some(now);
         self.autosaved_revision = Some(doc.revision());
         let project = doc.snapshot();
         let revision = doc.revision();
@@ -596,7 +635,7 @@ impl PacnetApp {
                 let _ = std::fs::create_dir_all(dir);
             }
             let result = project.save(&path).map_err(|e| e.to_string());
-            super::runtime::jobs::JobResult::Saved { path, recovery: true, revision, result }
+            crate::live::JobResult::Saved { path, recovery: true, revision, result }
         });
     }
 }

@@ -7,11 +7,45 @@ use crate::backbone::Crop;
 use crate::camera::SourceSpec;
 use crate::learn::{TrainEvent, Training};
 
-use super::app::{PacnetApp, RunProgress, Tab};
-use super::doc::Document;
+use super::app::{KEYS_COUNTDOWN, PacnetApp, RunProgress, Tab};
 use super::panels::{Modal, Pending};
-use super::runtime::jobs::JobResult;
-use super::runtime::{FeatureCmd, FeatureEvent, GameCmd, RuntimeEvent};
+use crate::game::Dir;
+use crate::live::JobResult;
+use crate::live::KeyMode;
+use crate::live::doc::Document;
+use crate::live::{FeatureCmd, FeatureEvent, GameCmd, RuntimeEvent};
+
+/// The demo toy's movement asked for by the keys held over one frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DemoNudge {
+    /// Sideways and up/down, in frame widths.
+    pub dx: f32,
+    /// Up/down, in frame heights.
+    pub dy: f32,
+    /// Degrees, clockwise.
+    pub tilt: f32,
+    /// Size factor (1 = unchanged).
+    pub zoom: f32,
+    /// Back to the centre.
+    pub centre: bool,
+}
+
+impl DemoNudge {
+    fn apply(self, demo: &crate::camera::DemoControl) {
+        if self.dx != 0.0 || self.dy != 0.0 {
+            demo.nudge(self.dx, self.dy);
+        }
+        if self.tilt != 0.0 {
+            demo.tilt(self.tilt);
+        }
+        if self.zoom != 1.0 && self.zoom > 0.0 {
+            demo.zoom(self.zoom);
+        }
+        if self.centre {
+            demo.reset();
+        }
+    }
+}
 
 /// A change a panel asks for. Recorded while drawing, applied after it (so no panel changes
 /// the project or a worker halfway through a frame).
@@ -48,6 +82,14 @@ pub enum Command {
     ViewLayer(usize),
     /// An order for the game.
     Game(GameCmd),
+    /// The arrow key held now on the play panel (`None`: none).
+    ArrowKeys(Option<Dir>),
+    /// Move the demo camera's toy (held W A S D / Q E / R F keys over one frame).
+    Demo(DemoNudge),
+    /// Start sending the predictions to another window as arrow keys, after a countdown.
+    SendKeys(KeyMode),
+    /// Stop sending keys (or the countdown): the built-in game is steered again.
+    StopKeys,
     /// Start an empty project (asks first if there is unsaved work).
     New,
     /// Open a project (asks first if there is unsaved work).
@@ -124,6 +166,19 @@ impl PacnetApp {
                 self.settings.learn_first_channel = 0;
             }
             Command::Game(g) => self.rt.send_game(g),
+            Command::ArrowKeys(keys) => self.rt.send_game(GameCmd::Keys(keys)),
+            Command::Demo(n) => n.apply(self.rt.demo()),
+            Command::SendKeys(mode) => {
+                self.settings.key_mode = mode;
+                self.keys_from = Some(self.rt.clock().now() + KEYS_COUNTDOWN);
+            }
+            Command::StopKeys => {
+                self.keys_from = None;
+                if self.rt.sending_keys().is_some() {
+                    self.rt.steer_game();
+                    self.notices.info("stopped sending keys — the model steers the built-in Pac-Man again".into());
+                }
+            }
             Command::New => self.guard_unsaved(Pending::New),
             Command::Open(path) => self.guard_unsaved(Pending::Open(path)),
             Command::Save => match self.doc.as_ref().and_then(|d| d.path().map(PathBuf::from)) {
@@ -306,6 +361,9 @@ impl PacnetApp {
                 }
             }
             RuntimeEvent::Feature(FeatureEvent::Error(e)) => self.notices.error(e),
+            RuntimeEvent::Feature(FeatureEvent::SinkStopped(reason)) => {
+                self.notices.info(format!("{reason} — the model steers the built-in Pac-Man again"));
+            }
             RuntimeEvent::Game(_) => {}
             RuntimeEvent::Train(e) => self.on_train(e),
             RuntimeEvent::Job(j) => self.on_job(j),

@@ -2,7 +2,7 @@
 //! project menu.
 //!
 //! **Job:** drawing and input only. The camera, the backbone, the learner and the game do the
-//! work on their own threads ([`runtime`]); panels read their newest results and record
+//! work on their own threads ([`crate::live`]); panels read their newest results and record
 //! [`app::Command`]s, which the app applies after drawing. The UI thread never waits on a
 //! worker, so the window repaints at 60 fps while recording and training.
 //!
@@ -11,19 +11,13 @@
 //! `backbone` and `learn`.
 //!
 //! **Parts:** [`app`] (the eframe `App`, persisted [`app::Settings`], commands), `panels/`
-//! (one file per panel plus the top bar and banners), [`runtime`] (threads and their wiring),
-//! [`doc`] (the open project), [`steer`] (probabilities → direction, pure), [`maps`]
-//! (activation maps → pictures, pure), [`textures`], [`game_view`] (the Pac-Man renderer).
+//! (one file per panel plus the top bar and banners), [`textures`], [`game_view`] (the
+//! Pac-Man renderer).
 
 pub mod app;
 mod commands;
-pub mod doc;
 pub mod game_view;
-pub mod maps;
-pub mod meters;
 mod panels;
-pub mod runtime;
-pub mod steer;
 pub mod textures;
 
 use std::path::PathBuf;
@@ -46,6 +40,9 @@ pub struct AppOptions {
     pub recovery_file: Option<PathBuf>,
     /// Start on this panel instead of the saved one.
     pub tab: Option<Tab>,
+    /// The clock the workers and the autosave run by; `None`: the system clock. Tests pass a
+    /// stepped clock so that time moves only when they say.
+    pub clock: Option<std::sync::Arc<dyn crate::camera::Clock>>,
 }
 
 impl AppOptions {

@@ -11,7 +11,7 @@ use image::RgbImage;
 use crate::camera::{Frame, Resolution};
 
 /// Thumbnail side in pixels (the grid shows them at about this size).
-pub const THUMB: u32 = 64;
+pub const THUMB: u32 = crate::live::features::PREVIEW_SIDE;
 /// New thumbnails uploaded per frame at most; the rest appear over the next frames.
 const THUMBS_PER_FRAME: usize = 24;
 
@@ -62,13 +62,13 @@ impl Textures {
     }
 
     /// Uploads a view's atlas and input image if the view is new.
-    pub fn update_view(&mut self, ctx: &Context, view: &Arc<crate::ui::runtime::LayerView>) {
+    pub fn update_view(&mut self, ctx: &Context, view: &Arc<crate::live::LayerView>) {
         let key = Arc::as_ptr(view) as usize;
         if self.atlas.as_ref().is_some_and(|t| t.key == key) {
             return;
         }
         // Nearest: a 7 × 7 channel must look like 49 squares, not a blur.
-        let atlas = view.atlas.to_color_image();
+        let atlas = ColorImage::from_gray([view.atlas.width, view.atlas.height], &view.atlas.pixels);
         let input = rgb_image(&view.input);
         for (slot, image, name, filter) in [
             (&mut self.atlas, atlas, "atlas", TextureOptions::NEAREST),

@@ -7,9 +7,9 @@ use egui::{RichText, Sense, Ui, vec2};
 use crate::backbone::Backbone;
 
 use super::super::commands::Command;
-use super::super::runtime::features::MAX_CHANNELS;
 use super::Ctx;
 use super::widgets::{ACCENT, confidence_bar, hint, si, thousands};
+use crate::live::features::MAX_CHANNELS;
 
 /// The learn panel's view state.
 #[derive(Debug, Default)]
@@ -31,7 +31,12 @@ impl LearnView {
     /// Draws the panel.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut Ctx<'_>) {
         let Some(bb) = cx.rt.backbone().cloned() else {
-            hint(ui, "The network is still loading…");
+            match cx.rt.load_state() {
+                crate::live::LoadState::Failed(_) => {
+                    hint(ui, "The network could not be loaded — the banner above says why and how to fix it.");
+                }
+                _ => hint(ui, "The network is still loading…"),
+            }
             return;
         };
         egui::Panel::left("layers").default_size(640.0).resizable(true).show(ui, |ui| self.table(ui, cx, &bb));
@@ -48,7 +53,7 @@ impl LearnView {
              Everything up to the cut (the row marked «cut») stays frozen; only the small head after it is trained on your examples. Click a layer's name to see what it sees.",
         );
         ui.checkbox(&mut self.all_rows, "show every layer (not only where the network can be cut)");
-        let cut = cx.doc.map_or(bb.default_cut(), super::super::doc::Document::cut);
+        let cut = cx.doc.map_or(bb.default_cut(), crate::live::doc::Document::cut);
         let viewing = cx.settings.learn_layer.as_deref().and_then(|n| bb.find_cut(n).ok()).unwrap_or(cut);
         let layers = bb.layers();
         // MobileNet V1's cuts also have the Keras names the TF.js demo uses (conv_pw_13_relu).
@@ -200,7 +205,7 @@ fn view(ui: &mut Ui, cx: &mut Ctx<'_>, bb: &Backbone) {
 
     ui.add_space(8.0);
     ui.label(RichText::new("The head you train").strong());
-    let cut = cx.doc.map_or(bb.default_cut(), super::super::doc::Document::cut);
+    let cut = cx.doc.map_or(bb.default_cut(), crate::live::doc::Document::cut);
     if let Some(cp) = bb.cuts().get(cut) {
         let units = cx.doc.and_then(|d| d.head()).map_or(cx.settings.hyper.units, crate::learn::Head::units);
         let classes = cx.doc.map_or(4, |d| d.classes().len());

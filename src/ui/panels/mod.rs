@@ -17,9 +17,9 @@ use egui::Ui;
 
 use super::app::{PacnetApp, RunProgress, Settings, Tab};
 use super::commands::Command;
-use super::doc::Document;
-use super::runtime::Runtime;
 use super::textures::Textures;
+use crate::live::Runtime;
+use crate::live::doc::Document;
 
 pub use project::{Modal, Pending};
 pub use top::Notices;
@@ -41,7 +41,9 @@ pub struct Ctx<'a> {
     /// Commands for after the frame.
     pub cmds: &'a mut Vec<Command>,
     /// The UI's own frame rate and time.
-    pub frames: &'a super::meters::FrameStats,
+    pub frames: &'a crate::live::meters::FrameStats,
+    /// Seconds until keys go to another window, while counting down.
+    pub keys_countdown: Option<f32>,
 }
 
 /// The panels' view state.
@@ -53,9 +55,10 @@ pub struct Views {
 
 /// Draws the whole window into `ui`.
 pub fn show(app: &mut PacnetApp, ui: &mut Ui, cmds: &mut Vec<Command>) {
+    let keys_countdown = app.keys_countdown_left();
     let PacnetApp { settings, rt, doc, recording, run, tex, notices, modal, views, frames, .. } = app;
-    let mut cx =
-        Ctx { settings, rt, doc: doc.as_ref(), tex, run, recording: recording.active.map(|(c, _)| c), cmds, frames };
+    let recording = recording.active.map(|(c, _)| c);
+    let mut cx = Ctx { settings, rt, doc: doc.as_ref(), tex, run, recording, cmds, frames, keys_countdown };
     top::top_bar(ui, &mut cx);
     top::banners(ui, &mut cx, notices);
     top::status_bar(ui, &mut cx, notices);

@@ -8,9 +8,9 @@ use crate::game::{Dir, Phase};
 
 use super::super::commands::Command;
 use super::super::game_view;
-use super::super::runtime::{GameCmd, SteeredBy};
 use super::Ctx;
 use super::widgets::{ACCENT, camera_view, confidence_bar, dir_name, hint, joystick_cell, paint_arrow};
+use crate::live::{GameCmd, KeyMode, SteeredBy};
 
 /// Width of the side column.
 const SIDE: f32 = 330.0;
@@ -55,7 +55,7 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
     });
 }
 
-fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&super::super::runtime::GameSnapshot>) {
+fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&crate::live::GameSnapshot>) {
     let live = cx.rt.features().and_then(|f| f.live());
     let prediction = live.as_ref().and_then(|l| l.prediction.clone());
     let has_head = cx.doc.is_some_and(|d| d.head().is_some());
@@ -104,6 +104,7 @@ fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&super::super::runtime::
     ui.add(egui::Slider::new(&mut cx.settings.steer.smoothing, 0.0..=0.95).text("smoothing"))
         .on_hover_text("How much of the past is kept in the average: more is calmer but later.");
     ui.checkbox(&mut cx.settings.use_model, "Steer with the model");
+    steer_target(ui, cx, has_head);
 
     let rate = live.as_ref().map_or(0.0, |l| l.rate);
     let pipeline = live.as_ref().map_or(0.0, |l| l.pipeline_ms);
@@ -132,6 +133,58 @@ fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&super::super::runtime::
     ui.checkbox(&mut cx.settings.show_targets, "Show where each ghost is heading");
     if matches!(cx.settings.camera, crate::camera::SourceSpec::Demo) {
         hint(ui, "Demo camera: move the toy with W A S D, tilt it with Q E, nearer/farther with R F, C centres it.");
+    }
+}
+
+/// Where the predictions go: the built-in game, or arrow keys for another window (after a
+/// countdown, with a loud indicator and a Stop button while keys are being sent).
+fn steer_target(ui: &mut Ui, cx: &mut Ctx<'_>, has_head: bool) {
+    ui.separator();
+    ui.label(RichText::new("What the model steers").strong());
+    if let Some(mode) = cx.rt.sending_keys() {
+        ui.label(
+            RichText::new(format!("• SENDING ARROW KEYS ({})", mode_name(mode)))
+                .color(Color32::RED)
+                .strong()
+                .size(18.0),
+        );
+        hint(ui, "The focused window gets an arrow key for each prediction. Press Esc (in any window) or Stop.");
+        if ui.button(RichText::new("Stop sending keys").strong()).clicked() {
+            cx.cmds.push(Command::StopKeys);
+        }
+        return;
+    }
+    if let Some(left) = cx.keys_countdown {
+        ui.label(
+            RichText::new(format!("Click into your game — keys start in {:.0} s", left.ceil()))
+                .size(18.0)
+                .strong()
+                .color(ACCENT),
+        );
+        if ui.button("Cancel").clicked() {
+            cx.cmds.push(Command::StopKeys);
+        }
+        return;
+    }
+    ui.label("• the built-in Pac-Man");
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_label("keys").selected_text(mode_name(cx.settings.key_mode)).show_ui(ui, |ui| {
+            ui.selectable_value(&mut cx.settings.key_mode, KeyMode::Hold, mode_name(KeyMode::Hold))
+                .on_hover_text("The key stays down while its class is predicted (games that move while a key is held).");
+            ui.selectable_value(&mut cx.settings.key_mode, KeyMode::Tap, mode_name(KeyMode::Tap))
+                .on_hover_text("One press each time the direction changes (games that turn on a key press).");
+        });
+        let button = ui.add_enabled(has_head, egui::Button::new("Steer another window…"));
+        if button.on_hover_text("Sends the predictions as arrow keys to whatever window has the focus (X11), after a 3-second countdown to click into it. Below the threshold or on “none”, no key is sent.").clicked() {
+            cx.cmds.push(Command::SendKeys(cx.settings.key_mode));
+        }
+    });
+}
+
+fn mode_name(mode: KeyMode) -> &'static str {
+    match mode {
+        KeyMode::Hold => "hold while predicted",
+        KeyMode::Tap => "tap on change",
     }
 }
 

@@ -102,7 +102,7 @@ pub fn modal(ctx: &egui::Context, m: &mut Modal, cx: &mut Ctx<'_>) {
         match m {
             Modal::Unsaved(pending) => {
                 ui.heading("Save your examples first?");
-                let n = cx.doc.map_or(0, super::super::doc::Document::total);
+                let n = cx.doc.map_or(0, crate::live::doc::Document::total);
                 let what = match pending {
                     Pending::New => "Starting a new project".to_owned(),
                     Pending::Open(p) => format!("Opening {}", p.display()),
@@ -139,7 +139,7 @@ pub fn modal(ctx: &egui::Context, m: &mut Modal, cx: &mut Ctx<'_>) {
             Modal::ConfirmCut(cut) => {
                 let name = cx.rt.backbone().and_then(|b| b.cuts().get(*cut)).map_or_else(String::new, crate::backbone::CutPoint::label);
                 ui.heading(format!("Cut the network at {name}?"));
-                let n = cx.doc.map_or(0, super::super::doc::Document::total);
+                let n = cx.doc.map_or(0, crate::live::doc::Document::total);
                 ui.label(format!(
                     "Each of the {n} examples is run through MobileNet again from its thumbnail to get the new layer's features (a few ms each), \
                      and the trained head is dropped: train again afterwards."

@@ -8,10 +8,10 @@ use egui::{Color32, Key, RichText, Sense, Stroke, StrokeKind, Ui, Vec2, vec2};
 use crate::game::Dir;
 
 use super::super::commands::Command;
-use super::super::doc::Document;
-use super::super::steer::class_dir;
 use super::Ctx;
 use super::widgets::{ACCENT, RED, camera_view, hint, joystick_cell, paint_arrow};
+use crate::live::doc::Document;
+use crate::live::steer::class_dir;
 
 /// Side of one record button.
 const CELL: Vec2 = vec2(128.0, 122.0);
@@ -94,7 +94,7 @@ impl RecordView {
     fn buttons(&mut self, ui: &mut Ui, cx: &mut Ctx<'_>, keys_enabled: bool) -> Option<usize> {
         ui.heading("Examples");
         let Some(doc) = cx.doc else {
-            let why = if matches!(cx.rt.load_state(), crate::ui::runtime::LoadState::Failed(_)) {
+            let why = if matches!(cx.rt.load_state(), crate::live::LoadState::Failed(_)) {
                 "Recording needs the network, which could not be loaded (see the message above)."
             } else {
                 "The network is loading; recording starts when it is ready."

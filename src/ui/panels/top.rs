@@ -8,10 +8,10 @@ use crate::camera::{CaptureStatus, SourceSpec, StopReason};
 
 use super::super::app::Tab;
 use super::super::commands::Command;
-use super::super::runtime::LoadState;
 use super::Ctx;
 use super::project::Modal;
 use super::widgets::{ACCENT, RED};
+use crate::live::LoadState;
 
 /// How long a piece of news stays in the status bar, seconds.
 const INFO_SECONDS: f64 = 8.0;
@@ -73,6 +73,12 @@ pub fn top_bar(ui: &mut Ui, cx: &mut Ctx<'_>) {
             project_menu(ui, cx);
             camera_menu(ui, cx);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if cx.rt.sending_keys().is_some() {
+                    if ui.button("Stop").clicked() {
+                        cx.cmds.push(Command::StopKeys);
+                    }
+                    ui.label(RichText::new("• sending keys — Esc stops").color(egui::Color32::RED).strong());
+                }
                 if let Some(doc) = cx.doc {
                     let dirty = if doc.is_dirty() { " •" } else { "" };
                     ui.label(RichText::new(format!("{}{dirty}", doc.title())).strong())
@@ -245,7 +251,7 @@ pub fn status_bar(ui: &mut Ui, cx: &mut Ctx<'_>, notices: &mut Notices) {
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let now = std::time::Instant::now();
+                let now = cx.rt.clock().now();
                 ui.label(RichText::new(format!("UI {:.0} fps · {:.1} ms", cx.frames.fps(now), cx.frames.quantile_ms(0.5))).weak())
                     .on_hover_text("How often the window is redrawn, and the median time pacnet's own code takes per frame (camera, network, training and game all run on other threads).");
             });

@@ -7,9 +7,8 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
 
-use super::super::doc::Document;
-
 use super::Repaint;
+use super::doc::Document;
 
 /// What a finished job reports.
 pub enum JobResult {

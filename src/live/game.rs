@@ -6,14 +6,16 @@
 //! The game only runs while the play panel is shown; the loop ends when the UI drops its
 //! command sender.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, TryRecvError, channel, sync_channel};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError, channel, sync_channel};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::camera::Clock;
 use crate::game::{Dir, Event, Game, Input, Options, Pacer};
 
-use super::super::meters::Ema;
 use super::features::Steer;
+use super::meters::Ema;
 use super::{Repaint, Slot};
 
 /// A steering decision older than this is ignored (the camera or the worker stalled).
@@ -63,7 +65,7 @@ pub struct GameSnapshot {
 }
 
 /// How the game starts.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct GameSetup {
     /// Seed of the frightened ghosts' choices.
     pub seed: u64,
@@ -73,6 +75,8 @@ pub struct GameSetup {
     pub high_score: u32,
     /// Rules options.
     pub options: Options,
+    /// The clock ticks are paced by (the runtime's).
+    pub clock: Arc<dyn Clock>,
 }
 
 /// The running game thread.
@@ -114,6 +118,7 @@ impl GameWorker {
             restart: false,
             latency: Ema::default(),
             last_signal: None,
+            clock: setup.clock,
             steer,
             snapshot: snapshot.clone(),
             events: etx,
@@ -162,7 +167,8 @@ struct State {
     restart: bool,
     latency: Ema,
     /// The steering signal already counted in the latency.
-    last_signal: Option<Instant>,
+    last_signal: Option<Duration>,
+    clock: Arc<dyn Clock>,
     steer: Slot<Steer>,
     snapshot: Slot<GameSnapshot>,
     events: SyncSender<Event>,
@@ -171,16 +177,18 @@ struct State {
 
 impl State {
     fn run(&mut self, rx: &Receiver<GameCmd>) {
-        let mut last = Instant::now();
+        let mut last = self.clock.now();
         let mut next = last + TICK;
         loop {
             if !self.running {
+                // Real time here, not the clock: an idle game must notice orders and the end
+                // of the channel whatever the clock does.
                 match rx.recv_timeout(Duration::from_millis(100)) {
                     Ok(cmd) => self.apply(cmd),
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => return,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
                 }
-                last = Instant::now();
+                last = self.clock.now();
                 next = last + TICK;
                 continue;
             }
@@ -191,14 +199,14 @@ impl State {
                     Err(TryRecvError::Disconnected) => return,
                 }
             }
-            let now = Instant::now();
-            let ticks = self.pacer.ticks_for(now - last);
+            let now = self.clock.now();
+            let ticks = self.pacer.ticks_for(now.saturating_sub(last));
             last = now;
             self.tick(ticks, now);
             next += TICK;
-            let after = Instant::now();
+            let after = self.clock.now();
             if next > after {
-                std::thread::sleep(next - after);
+                self.clock.sleep_until(next);
             } else {
                 next = after; // fell behind (a busy machine): don't try to catch up in a burst
             }
@@ -218,15 +226,15 @@ impl State {
                 self.restart = true;
                 // A restart should also be seen when the game is not running.
                 if !self.running {
-                    self.tick(1, Instant::now());
+                    self.tick(1, self.clock.now());
                 }
             }
             GameCmd::UseModel(u) => self.use_model = u,
         }
     }
 
-    fn tick(&mut self, ticks: u32, now: Instant) {
-        let signal = self.steer.get().filter(|s| now.saturating_duration_since(s.picked) <= STALE_AFTER);
+    fn tick(&mut self, ticks: u32, now: Duration) {
+        let signal = self.steer.get().filter(|s| now.saturating_sub(s.picked) <= STALE_AFTER);
         let (dir, by) = match (self.keys, signal.as_deref()) {
             (Some(k), _) => (Some(k), Some(SteeredBy::Keyboard)),
             (None, Some(s)) if self.use_model => (s.dir, s.dir.map(|_| SteeredBy::Model)),
@@ -240,7 +248,7 @@ impl State {
             && self.last_signal != Some(s.picked)
         {
             self.last_signal = Some(s.picked);
-            self.latency.push(now.saturating_duration_since(s.picked).as_secs_f32() * 1000.0);
+            self.latency.push(now.saturating_sub(s.picked).as_secs_f32() * 1000.0);
         }
         for _ in 0..ticks {
             let input = Input { dir, pause: self.paused, restart: std::mem::take(&mut self.restart) };

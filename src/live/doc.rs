@@ -16,7 +16,7 @@ use crate::learn::{
     Dataset, Example, FeatureSource, Featurizer, Head, Hyper, Project, TrainData, TrainReport, TrainingRecord,
 };
 
-use super::runtime::Recorded;
+use super::features::Recorded;
 
 /// The open project.
 #[derive(Clone)]

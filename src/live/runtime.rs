@@ -4,76 +4,30 @@
 //! |---|---|---|---|
 //! | `pacnet-camera` ([`Capture`]) | the frame source | `switch`, `set_transform` | newest frame + status (slot) |
 //! | `pacnet-loader` ([`Loader`]) | the download / load | — | progress, then the backbone (channel) |
-//! | `pacnet-features` ([`FeatureWorker`]) | backbone, head, smoother | [`FeatureCmd`] (channel) | [`Live`], [`LayerView`] (slots), examples (channel) |
+//! | `pacnet-features` ([`FeatureWorker`]) | the frame pipeline, the steering sink | [`FeatureCmd`] (channel) | [`Live`], [`LayerView`] (slots), examples (channel) |
 //! | `pacnet-game` ([`GameWorker`]) | the game | [`GameCmd`] (channel) | [`GameSnapshot`] (slot), game events (bounded channel) |
 //! | `pacnet-train` (learn's [`Training`]) | the training run | cancel | [`TrainEvent`]s (channel) |
-//! | `pacnet-project` ([`jobs`]) | a save or load | — | its result (channel) |
+//! | `pacnet-project` ([`Jobs`]) | a save or load | — | its result (channel) |
 //!
-//! The feature worker hands steering to the game thread through one more slot ([`Steer`]).
+//! The feature worker hands steering to the game thread through one more slot ([`Steer`]),
+//! or to another window as key presses ([`super::sink`]).
 //! Every worker asks for a repaint when it has something new, so the UI never polls on a
 //! timer, and the UI never blocks: it drains channels with `try_recv` and reads slots.
 //! Shutdown drops each command sender, then joins the thread ([`Runtime::shutdown`]).
 
-pub mod features;
-pub mod game;
-pub mod jobs;
-pub mod loader;
-
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use crate::backbone::Backbone;
-use crate::camera::{Capture, CaptureOptions, DemoControl, SourceSpec, Transform};
+use crate::camera::{Capture, CaptureOptions, Clock, DemoControl, SourceSpec, Transform};
 use crate::learn::{TrainEvent, Training};
 
-pub use features::{
-    FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker, LayerView, Live, LivePrediction, RecordRequest, Recorded,
-    Steer, ViewRequest,
-};
-pub use game::{GameCmd, GameSetup, GameSnapshot, GameWorker, SteeredBy};
-pub use loader::{LoadEvent, Loader};
-
-/// Asks the UI for a repaint (a clone of `egui::Context::request_repaint` in the app).
-pub type Repaint = Arc<dyn Fn() + Send + Sync>;
-
-/// A single-value mailbox: the writer replaces, the reader gets the newest. Readers that fall
-/// behind skip values instead of queueing them, which is what a live view wants.
-pub struct Slot<T> {
-    inner: Arc<Mutex<Option<Arc<T>>>>,
-}
-
-impl<T> Clone for Slot<T> {
-    fn clone(&self) -> Self {
-        Self { inner: Arc::clone(&self.inner) }
-    }
-}
-
-impl<T> Default for Slot<T> {
-    fn default() -> Self {
-        Self { inner: Arc::new(Mutex::new(None)) }
-    }
-}
-
-impl<T> Slot<T> {
-    /// Replaces the value.
-    pub fn put(&self, value: T) {
-        *self.lock() = Some(Arc::new(value));
-    }
-
-    /// The newest value.
-    pub fn get(&self) -> Option<Arc<T>> {
-        self.lock().clone()
-    }
-
-    /// Empties the slot.
-    pub fn clear(&self) {
-        *self.lock() = None;
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<T>>> {
-        // Only whole values are swapped under the lock, so a poisoned one is still consistent.
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
+use super::features::{FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker, Steer};
+use super::game::{GameCmd, GameSetup, GameWorker};
+use super::jobs::{self, Jobs};
+use super::keys::X11Keys;
+use super::loader::{LoadEvent, Loader};
+use super::sink::{KeyMode, KeySink};
+use super::{Repaint, Slot};
 
 /// Where the backbone is.
 #[derive(Clone, Debug, PartialEq)]
@@ -115,8 +69,11 @@ pub struct RuntimeOptions {
     pub camera: SourceSpec,
     /// Mirror etc.
     pub transform: Transform,
-    /// The game's start.
+    /// The game's start (its clock is replaced by `clock`).
     pub game: GameSetup,
+    /// The clock every worker paces and stamps by: the system clock in the app, a stepped
+    /// one in tests.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Owns every worker; lives in the app.
@@ -134,13 +91,17 @@ pub struct Runtime {
     game: Option<GameWorker>,
     game_error: Option<String>,
     training: Option<Training>,
-    jobs: jobs::Jobs,
+    jobs: Jobs,
+    clock: Arc<dyn Clock>,
+    /// How keys are sent to another window, while they are.
+    sending_keys: Option<KeyMode>,
 }
 
 impl Runtime {
     /// Starts the camera, the backbone loader and the (idle) game thread. Returns at once.
     pub fn start(options: RuntimeOptions, repaint: Repaint) -> Self {
-        let capture_options = CaptureOptions { transform: options.transform, ..CaptureOptions::default() };
+        let mut capture_options = CaptureOptions { transform: options.transform, ..CaptureOptions::default() };
+        capture_options.env.clock = Arc::clone(&options.clock);
         let demo = capture_options.env.demo_control.clone();
         let (capture, capture_error) = match Capture::start(options.camera, capture_options) {
             Ok(c) => {
@@ -151,12 +112,13 @@ impl Runtime {
             Err(e) => (None, Some(e.to_string())),
         };
         let steer = Slot::default();
-        let (game, game_error) = match GameWorker::start(options.game, steer.clone(), Arc::clone(&repaint)) {
+        let game_setup = GameSetup { clock: Arc::clone(&options.clock), ..options.game };
+        let (game, game_error) = match GameWorker::start(game_setup, steer.clone(), Arc::clone(&repaint)) {
             Ok(g) => (Some(g), None),
             Err(e) => (None, Some(format!("the game could not start: {e:#}"))),
         };
         let loader = Loader::start(options.model, Arc::clone(&repaint));
-        let jobs = jobs::Jobs::new(Arc::clone(&repaint));
+        let jobs = Jobs::new(Arc::clone(&repaint));
         Self {
             repaint,
             capture,
@@ -171,6 +133,8 @@ impl Runtime {
             game_error,
             training: None,
             jobs,
+            clock: options.clock,
+            sending_keys: None,
         }
     }
 
@@ -197,6 +161,9 @@ impl Runtime {
         }
         if let Some(f) = &self.features {
             while let Some(e) = f.try_recv() {
+                if matches!(e, FeatureEvent::SinkStopped(_)) {
+                    self.sending_keys = None;
+                }
                 out.push(RuntimeEvent::Feature(e));
             }
         }
@@ -227,13 +194,46 @@ impl Runtime {
     ///
     /// # Errors
     /// Before the backbone is loaded, without a camera, or when no thread can be started.
-    pub fn start_features(&mut self, setup: FeatureSetup) -> anyhow::Result<()> {
-        let bb = self.backbone.clone().ok_or_else(|| anyhow::anyhow!("the model is not loaded yet"))?;
-        let capture = self.capture.as_ref().ok_or_else(|| anyhow::anyhow!("no camera"))?;
+    pub fn start_features(&mut self, setup: FeatureSetup) -> Result<(), String> {
+        let bb = self.backbone.clone().ok_or("the model is not loaded yet")?;
+        let capture = self.capture.as_ref().ok_or("no camera")?;
         self.features = None;
-        let worker = FeatureWorker::start(bb, capture.reader(), setup, self.steer.clone(), Arc::clone(&self.repaint))?;
+        self.sending_keys = None;
+        let clock = Arc::clone(&self.clock);
+        let worker =
+            FeatureWorker::start(bb, capture.reader(), setup, self.steer.clone(), clock, Arc::clone(&self.repaint))
+                .map_err(|e| format!("could not start the feature worker: {e}"))?;
         self.features = Some(worker);
         Ok(())
+    }
+
+    /// Sends the predictions to whatever window has the focus as arrow keys, instead of to
+    /// the built-in game.
+    ///
+    /// # Errors
+    /// No feature worker yet, or no X11 display (one line that says what to do instead).
+    pub fn send_keys(&mut self, mode: KeyMode) -> Result<(), String> {
+        let features = self.features.as_ref().ok_or("the model is not loaded yet")?;
+        let backend = X11Keys::connect().map_err(|e| e.to_string())?;
+        features.send(FeatureCmd::Sink(Some(Box::new(KeySink::new(backend, mode)))));
+        self.sending_keys = Some(mode);
+        Ok(())
+    }
+
+    /// Steers the built-in game again (releases any key held in another window).
+    pub fn steer_game(&mut self) {
+        self.send_features(FeatureCmd::Sink(None));
+        self.sending_keys = None;
+    }
+
+    /// Whether keys are being sent to another window, and how.
+    pub fn sending_keys(&self) -> Option<KeyMode> {
+        self.sending_keys
+    }
+
+    /// The clock the workers run by.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// The loaded backbone.
@@ -308,7 +308,7 @@ impl Runtime {
     }
 
     /// The save/load runner.
-    pub fn jobs(&mut self) -> &mut jobs::Jobs {
+    pub fn jobs(&mut self) -> &mut Jobs {
         &mut self.jobs
     }
 

@@ -18,20 +18,21 @@
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fast_image_resize::Resizer;
 use image::RgbImage;
 
-use crate::backbone::{Backbone, Crop, Guess, Workspace};
-use crate::camera::FrameReader;
-use crate::camera::Resolution;
+use crate::backbone::{Backbone, Crop, Guess};
+use crate::camera::{Clock, FrameReader, Resolution};
 use crate::game::Dir;
 use crate::learn::{Features, Head, Thumbnail};
 
-use super::super::maps::{Atlas, atlas};
-use super::super::meters::{Ema, RateMeter};
-use super::super::steer::{Decision, Smoother, SteerSettings, decide};
+use super::maps::{Atlas, atlas};
+use super::meters::{Ema, RateMeter};
+use super::pipeline::FramePipeline;
+pub use super::pipeline::LivePrediction;
+use super::sink::{GameSink, SteerSink};
+use super::steer::SteerSettings;
 use super::{Repaint, Slot};
 
 /// How many channels one activation view shows at most (an 8 × 8 grid).
@@ -40,6 +41,8 @@ pub const MAX_CHANNELS: usize = 64;
 const VIEW_PERIOD: Duration = Duration::from_millis(100);
 /// How often MobileNet's own top-5 is computed (a whole extra forward pass).
 const TOP5_PERIOD: Duration = Duration::from_millis(500);
+/// Side of the small copy of a recorded example that the sample grid shows.
+pub const PREVIEW_SIDE: u32 = 64;
 
 /// Recording while a class button is held.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -77,6 +80,9 @@ pub enum FeatureCmd {
     View(ViewRequest),
     /// How the frame is cropped to a square.
     Crop(Crop),
+    /// Where decisions go from now on (the previous sink is stopped first); `None`: back to
+    /// the built-in game.
+    Sink(Option<Box<dyn SteerSink>>),
 }
 
 /// One recorded example.
@@ -101,19 +107,9 @@ pub enum FeatureEvent {
     Example(Box<Recorded>),
     /// Something failed for a frame (said once until it changes).
     Error(String),
-}
-
-/// A prediction with what the steering made of it.
-#[derive(Clone, Debug)]
-pub struct LivePrediction {
-    /// The head's classes.
-    pub classes: Vec<String>,
-    /// Raw probabilities of the last frame.
-    pub probs: Vec<f32>,
-    /// Smoothed probabilities.
-    pub smoothed: Vec<f32>,
-    /// The decision on the smoothed ones.
-    pub decision: Decision,
+    /// A steering sink other than the game stopped on its own (Esc, the display went away);
+    /// decisions go to the game again.
+    SinkStopped(String),
 }
 
 /// The newest per-frame results.
@@ -149,8 +145,8 @@ pub struct LayerView {
 pub struct Steer {
     /// `None`: keep going.
     pub dir: Option<Dir>,
-    /// When the worker took the frame this came from.
-    pub picked: Instant,
+    /// When the worker took the frame this came from (the runtime's clock).
+    pub picked: Duration,
 }
 
 /// The running worker.
@@ -185,13 +181,15 @@ impl FeatureWorker {
         reader: FrameReader,
         setup: FeatureSetup,
         steer: Slot<Steer>,
+        clock: Arc<dyn Clock>,
         repaint: Repaint,
     ) -> std::io::Result<Self> {
         let (tx, rx) = channel();
         let (etx, events) = channel();
         let live = Slot::default();
         let view = Slot::default();
-        let mut state = State::new(backbone, setup, steer, live.clone(), view.clone(), etx, repaint);
+        let out = Outputs { steer, live: live.clone(), view: view.clone(), events: etx, repaint };
+        let mut state = State::new(backbone, setup, clock, out);
         let thread =
             std::thread::Builder::new().name(Self::THREAD_NAME.into()).spawn(move || state.run(&reader, &rx))?;
         Ok(Self { tx: Some(tx), events, live, view, thread: Some(thread) })
@@ -240,21 +238,29 @@ impl Drop for FeatureWorker {
 /// Everything the thread owns.
 struct State {
     bb: Arc<Backbone>,
-    cut: usize,
-    crop: Crop,
-    head: Option<Head>,
+    pipeline: FramePipeline,
     record: Option<RecordRequest>,
     /// Frame timestamp of the last recorded example.
     last_record: Option<Duration>,
-    steer_settings: SteerSettings,
-    smoother: Smoother,
     view_req: ViewRequest,
-    last_view: Option<Instant>,
-    last_top5: Option<Instant>,
+    last_view: Option<Duration>,
+    last_top5: Option<Duration>,
     top5: Vec<Guess>,
     rate: RateMeter,
-    pipeline: Ema,
+    pipeline_ms: Ema,
     last_error: Option<String>,
+    /// The built-in game's sink, used whenever no other sink is set.
+    game_sink: GameSink,
+    other_sink: Option<Box<dyn SteerSink>>,
+    clock: Arc<dyn Clock>,
+    live: Slot<Live>,
+    view: Slot<LayerView>,
+    events: Sender<FeatureEvent>,
+    repaint: Repaint,
+}
+
+/// Where the thread's results go.
+struct Outputs {
     steer: Slot<Steer>,
     live: Slot<Live>,
     view: Slot<LayerView>,
@@ -263,54 +269,50 @@ struct State {
 }
 
 impl State {
-    fn new(
-        bb: Arc<Backbone>,
-        setup: FeatureSetup,
-        steer: Slot<Steer>,
-        live: Slot<Live>,
-        view: Slot<LayerView>,
-        events: Sender<FeatureEvent>,
-        repaint: Repaint,
-    ) -> Self {
+    fn new(bb: Arc<Backbone>, setup: FeatureSetup, clock: Arc<dyn Clock>, out: Outputs) -> Self {
         Self {
+            pipeline: FramePipeline::new(&bb, setup.cut, setup.crop, setup.steer),
             bb,
-            cut: setup.cut,
-            crop: setup.crop,
-            head: None,
             record: None,
             last_record: None,
-            steer_settings: setup.steer,
-            smoother: Smoother::default(),
             view_req: ViewRequest::default(),
             last_view: None,
             last_top5: None,
             top5: Vec::new(),
             rate: RateMeter::new(Duration::from_secs(2)),
-            pipeline: Ema::default(),
+            pipeline_ms: Ema::default(),
             last_error: None,
-            steer,
-            live,
-            view,
-            events,
-            repaint,
+            game_sink: GameSink::new(out.steer),
+            other_sink: None,
+            clock,
+            live: out.live,
+            view: out.view,
+            events: out.events,
+            repaint: out.repaint,
+        }
+    }
+
+    fn sink(&mut self) -> &mut dyn SteerSink {
+        match &mut self.other_sink {
+            Some(s) => s.as_mut(),
+            None => &mut self.game_sink,
         }
     }
 
     fn run(&mut self, reader: &FrameReader, rx: &Receiver<FeatureCmd>) {
-        let size = self.bb.config().input_size as u32;
-        let mut resizer = Resizer::new();
-        let mut input = RgbImage::new(size, size);
-        let mut chw = vec![0.0f32; 3 * (size as usize) * (size as usize)];
-        let mut ws = Workspace::default();
         let mut seq = 0;
         loop {
             loop {
                 match rx.try_recv() {
                     Ok(cmd) => self.apply(cmd),
                     Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => return,
+                    Err(TryRecvError::Disconnected) => {
+                        self.sink().stop();
+                        return;
+                    }
                 }
             }
+            self.poll_sink();
             let Some(frame) = reader.wait_newer(seq, Duration::from_millis(100)) else {
                 if reader.is_stopped() {
                     // `wait_newer` returns at once on a stopped capture: don't spin.
@@ -319,28 +321,36 @@ impl State {
                 continue;
             };
             seq = frame.seq;
-            let picked = Instant::now();
-            let pre = self.bb.preprocess();
-            if let Err(e) = pre
-                .resize_into(&mut resizer, &frame.image, self.crop, &mut input)
-                .and_then(|()| pre.normalize_into(&input, &mut chw))
-            {
+            let picked = self.clock.now();
+            if let Err(e) = self.pipeline.prepare(&self.bb, &frame.image) {
                 self.error(format!("could not prepare the camera frame: {e}"));
                 continue;
             }
-            self.process(&mut ws, &input, &chw, frame.seq, frame.timestamp, picked);
+            self.process(frame.seq, frame.timestamp, picked);
+            (self.repaint)();
+        }
+    }
+
+    /// Lets a sink other than the game notice Esc (or a lost display) between frames.
+    fn poll_sink(&mut self) {
+        if let Some(sink) = &mut self.other_sink
+            && let Some(reason) = sink.poll()
+        {
+            sink.stop();
+            self.other_sink = None;
+            let _ = self.events.send(FeatureEvent::SinkStopped(reason));
             (self.repaint)();
         }
     }
 
     fn apply(&mut self, cmd: FeatureCmd) {
         match cmd {
-            FeatureCmd::SetCut(cut) => self.cut = cut,
+            FeatureCmd::SetCut(cut) => self.pipeline.set_cut(cut),
             FeatureCmd::SetHead(head) => {
-                self.head = head;
-                self.smoother.reset();
-                if self.head.is_none() {
-                    self.steer.clear();
+                let none = head.is_none();
+                self.pipeline.set_head(head);
+                if none {
+                    self.sink().decide(None);
                 }
             }
             FeatureCmd::Record(r) => {
@@ -349,14 +359,18 @@ impl State {
                 }
                 self.record = r;
             }
-            FeatureCmd::Steer(s) => self.steer_settings = s,
+            FeatureCmd::Steer(s) => self.pipeline.set_settings(s),
             FeatureCmd::View(v) => {
                 if v.layer.is_none() {
                     self.view.clear();
                 }
                 self.view_req = v;
             }
-            FeatureCmd::Crop(c) => self.crop = c,
+            FeatureCmd::Crop(c) => self.pipeline.set_crop(c),
+            FeatureCmd::Sink(sink) => {
+                self.sink().stop();
+                self.other_sink = sink;
+            }
         }
     }
 
@@ -368,27 +382,18 @@ impl State {
         }
     }
 
-    fn process(
-        &mut self,
-        ws: &mut Workspace,
-        input: &RgbImage,
-        chw: &[f32],
-        seq: u64,
-        timestamp: Duration,
-        picked: Instant,
-    ) {
-        let now = Instant::now();
+    fn process(&mut self, seq: u64, timestamp: Duration, picked: Duration) {
+        let now = self.clock.now();
         let cuts = self.bb.cuts().len();
-        let view_layer =
-            self.view_req.layer.filter(|&l| l < cuts && self.last_view.is_none_or(|t| now - t >= VIEW_PERIOD));
-        let cut = self.cut.min(cuts.saturating_sub(1));
+        let view_layer = self
+            .view_req
+            .layer
+            .filter(|&l| l < cuts && self.last_view.is_none_or(|t| now.saturating_sub(t) >= VIEW_PERIOD));
+        let cut = self.pipeline.cut().min(cuts.saturating_sub(1));
         let stop = view_layer.map_or(cut, |l| l.max(cut));
-        let mut features = Vec::new();
         let mut activation = Vec::new();
-        let run = self.bb.net().run_in(ws, chw, stop, &mut |i, values| {
-            if i == cut {
-                features.extend_from_slice(values);
-            }
+        let bb = Arc::clone(&self.bb);
+        let run = self.pipeline.run(&bb, stop, &mut |i, values| {
             if Some(i) == view_layer {
                 activation.extend_from_slice(values);
             }
@@ -397,19 +402,38 @@ impl State {
             self.error(format!("the backbone failed on a frame: {e}"));
             return;
         }
-        self.record_example(&features, input, timestamp);
-        let prediction = self.predict(&features, picked);
+        self.record_example(cut, timestamp);
+        let prediction = match self.pipeline.predict() {
+            Ok(p) => p,
+            Err(e) => {
+                self.error(format!("the head failed to predict: {e}"));
+                None
+            }
+        };
+        let decision = prediction.as_ref().map(|p| super::sink::SteerDecision {
+            at: picked,
+            class: p.best_class().to_owned(),
+            confidence: p.decision.confidence,
+            dir: p.decision.dir,
+        });
+        self.sink().decide(decision.as_ref());
         if let Some(layer) = view_layer {
-            self.publish_view(layer, &activation, input, chw, now);
+            self.publish_view(layer, &activation, now);
         }
-        self.rate.tick(now);
-        self.pipeline.push(picked.elapsed().as_secs_f32() * 1000.0);
-        let live =
-            Live { seq, cut, prediction, rate: self.rate.rate(now), pipeline_ms: self.pipeline.get().unwrap_or(0.0) };
+        let done = self.clock.now();
+        self.rate.tick(done);
+        self.pipeline_ms.push(done.saturating_sub(picked).as_secs_f32() * 1000.0);
+        let live = Live {
+            seq,
+            cut,
+            prediction,
+            rate: self.rate.rate(done),
+            pipeline_ms: self.pipeline_ms.get().unwrap_or(0.0),
+        };
         self.live.put(live);
     }
 
-    fn record_example(&mut self, features: &[f32], input: &RgbImage, timestamp: Duration) {
+    fn record_example(&mut self, cut: usize, timestamp: Duration) {
         let Some(req) = self.record else { return };
         let period = Duration::from_secs_f32(1.0 / req.per_second.clamp(0.1, 120.0));
         // A timestamp going backwards means the camera restarted its clock (a new source).
@@ -420,7 +444,8 @@ impl State {
             return;
         }
         self.last_record = Some(timestamp);
-        let packed = Features::from_f32(features)
+        let input = self.pipeline.input();
+        let packed = Features::from_f32(self.pipeline.features())
             .map_err(|e| e.to_string())
             .and_then(|f| Thumbnail::encode(input).map(|t| (f, t)).map_err(|e| e.to_string()));
         let (features, thumbnail) = match packed {
@@ -430,38 +455,17 @@ impl State {
                 return;
             }
         };
-        let t = super::super::textures::THUMB;
-        let preview = crate::camera::resize(input, Resolution::new(t, t)).unwrap_or_else(|_| input.clone());
-        let example = Recorded { class: req.class, burst: req.burst, cut: self.cut, features, thumbnail, preview };
+        let side = PREVIEW_SIDE;
+        let preview = crate::camera::resize(input, Resolution::new(side, side)).unwrap_or_else(|_| input.clone());
+        let example = Recorded { class: req.class, burst: req.burst, cut, features, thumbnail, preview };
         let _ = self.events.send(FeatureEvent::Example(Box::new(example)));
     }
 
-    fn predict(&mut self, features: &[f32], picked: Instant) -> Option<LivePrediction> {
-        let head = self.head.as_ref()?;
-        if head.input_len() != features.len() {
-            // A head trained at another cut: no prediction until it is retrained.
-            self.steer.clear();
-            return None;
-        }
-        let p = match head.predict(features) {
-            Ok(p) => p,
-            Err(e) => {
-                self.error(format!("the head failed to predict: {e}"));
-                return None;
-            }
-        };
-        let classes = head.classes().to_vec();
-        let smoothed = self.smoother.update(&p.probs, self.steer_settings.smoothing).to_vec();
-        let decision = decide(&classes, &smoothed, self.steer_settings.threshold)?;
-        self.steer.put(Steer { dir: decision.dir, picked });
-        Some(LivePrediction { classes, probs: p.probs, smoothed, decision })
-    }
-
-    fn publish_view(&mut self, layer: usize, activation: &[f32], input: &RgbImage, chw: &[f32], now: Instant) {
+    fn publish_view(&mut self, layer: usize, activation: &[f32], now: Duration) {
         self.last_view = Some(now);
-        if self.view_req.top5 && self.last_top5.is_none_or(|t| now - t >= TOP5_PERIOD) {
+        if self.view_req.top5 && self.last_top5.is_none_or(|t| now.saturating_sub(t) >= TOP5_PERIOD) {
             self.last_top5 = Some(now);
-            match self.bb.head_outputs_chw(chw) {
+            match self.bb.head_outputs_chw(self.pipeline.chw()) {
                 Ok(out) => self.top5 = self.bb.top_k(&out.probs, 5),
                 Err(e) => self.error(format!("MobileNet's classifier failed: {e}")),
             }
@@ -469,7 +473,8 @@ impl State {
         let Some(shape) = self.bb.cuts().get(layer).map(|c| c.shape) else { return };
         let first = self.view_req.first_channel.min(shape[0].saturating_sub(1));
         if let Some(atlas) = atlas(activation, shape, first, MAX_CHANNELS, 1) {
-            self.view.put(LayerView { layer, atlas, input: input.clone(), top5: self.top5.clone() });
+            let input = self.pipeline.input().clone();
+            self.view.put(LayerView { layer, atlas, input, top5: self.top5.clone() });
         }
     }
 }

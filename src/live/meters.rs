@@ -2,13 +2,14 @@
 //! durations, and the UI's own frame rate and frame time.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Counts events per second over a sliding window (for "predictions per second").
+/// Counts events per second over a sliding window (for "predictions per second"). Times are
+/// the runtime clock's (durations since its start).
 #[derive(Clone, Debug)]
 pub struct RateMeter {
     window: Duration,
-    times: VecDeque<Instant>,
+    times: VecDeque<Duration>,
 }
 
 impl RateMeter {
@@ -19,21 +20,20 @@ impl RateMeter {
     }
 
     /// Notes one event at `now`.
-    pub fn tick(&mut self, now: Instant) {
+    pub fn tick(&mut self, now: Duration) {
         self.times.push_back(now);
-        while self.times.front().is_some_and(|t| now.saturating_duration_since(*t) > self.window) {
+        while self.times.front().is_some_and(|t| now.saturating_sub(*t) > self.window) {
             self.times.pop_front();
         }
     }
 
     /// Events per second over the window as of `now`; 0 before two events.
     #[must_use]
-    pub fn rate(&self, now: Instant) -> f32 {
-        let recent: Vec<&Instant> =
-            self.times.iter().filter(|t| now.saturating_duration_since(**t) <= self.window).collect();
+    pub fn rate(&self, now: Duration) -> f32 {
+        let recent: Vec<&Duration> = self.times.iter().filter(|t| now.saturating_sub(**t) <= self.window).collect();
         match (recent.first(), recent.last()) {
             (Some(first), Some(last)) if recent.len() >= 2 => {
-                let span = last.saturating_duration_since(**first).as_secs_f32();
+                let span = last.saturating_sub(**first).as_secs_f32();
                 if span > 0.0 { (recent.len() - 1) as f32 / span } else { 0.0 }
             }
             _ => 0.0,
@@ -75,7 +75,7 @@ pub struct FrameStats {
     /// Whole frames as eframe measures them (the app's code, egui's layout and tessellation,
     /// and rendering; not the wait for vsync).
     whole_ms: VecDeque<f32>,
-    last_log: Option<Instant>,
+    last_log: Option<Duration>,
 }
 
 impl Default for FrameStats {
@@ -94,7 +94,7 @@ impl FrameStats {
     const KEEP: usize = 600;
 
     /// Notes a frame that ended at `now` after `took` of the app's code.
-    pub fn frame(&mut self, now: Instant, took: Duration) {
+    pub fn frame(&mut self, now: Duration, took: Duration) {
         self.rate.tick(now);
         if self.recent_ms.len() == Self::KEEP {
             self.recent_ms.pop_front();
@@ -112,7 +112,7 @@ impl FrameStats {
 
     /// Frames per second over the last second.
     #[must_use]
-    pub fn fps(&self, now: Instant) -> f32 {
+    pub fn fps(&self, now: Duration) -> f32 {
         self.rate.rate(now)
     }
 
@@ -129,14 +129,14 @@ impl FrameStats {
     }
 
     /// A one-line summary every `every` (for the log), else `None`.
-    pub fn summary_every(&mut self, now: Instant, every: Duration) -> Option<String> {
-        let due = self.last_log.is_none_or(|t| now.saturating_duration_since(t) >= every);
+    pub fn summary_every(&mut self, now: Duration, every: Duration) -> Option<String> {
+        let due = self.last_log.is_none_or(|t| now.saturating_sub(t) >= every);
         if !due || self.recent_ms.is_empty() {
             return None;
         }
         self.last_log = Some(now);
         Some(format!(
-            "ui: {:.1} fps; app code per frame median {:.2} ms, p99 {:.2} ms, max {:.2} ms; whole frame (egui + rendering) median {:.2} ms, p99 {:.2} ms; over the last {} frames",
+            "ui: {:.1} fps; app code per frame median {:.2} ms, p99 {:.2} ms, max {:.2} ms; whole frame (layout + rendering) median {:.2} ms, p99 {:.2} ms; over the last {} frames",
             self.fps(now),
             self.quantile_ms(0.5),
             self.quantile_ms(0.99),
@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn rate_meter_counts_events_in_its_window() {
-        let t0 = Instant::now();
+        let t0 = Duration::from_secs(7);
         let mut m = RateMeter::new(Duration::from_secs(1));
         assert_eq!(m.rate(t0), 0.0);
         for i in 0..11 {
@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn frame_stats_give_rate_and_quantiles() {
-        let t0 = Instant::now();
+        let t0 = Duration::from_secs(3);
         let mut f = FrameStats::default();
         for i in 0..61u64 {
             f.frame(t0 + Duration::from_micros(i * 16_667), Duration::from_micros(1000 + i * 10));

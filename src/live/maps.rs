@@ -27,12 +27,6 @@ pub struct Atlas {
 }
 
 impl Atlas {
-    /// The pixels as an egui image (grey, opaque).
-    #[must_use]
-    pub fn to_color_image(&self) -> egui::ColorImage {
-        egui::ColorImage::from_gray([self.width, self.height], &self.pixels)
-    }
-
     /// Which channel is drawn at pixel (`x`, `y`) of the atlas, if a tile is there.
     #[must_use]
     pub fn channel_at(&self, x: usize, y: usize) -> Option<usize> {
@@ -128,6 +122,6 @@ mod tests {
         assert_eq!(a.channel_at(2, 0), Some(3));
         assert!(atlas(&values, [4, 2, 3], 0, 4, 0).is_none(), "length mismatch");
         assert!(atlas(&values, [4, 2, 2], 4, 4, 0).is_none(), "first channel out of range");
-        assert_eq!(a.to_color_image().size, [4, 2]);
+        assert_eq!((a.width, a.height, a.pixels.len()), (4, 2, 8));
     }
 }

@@ -5,9 +5,20 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::thread::JoinHandle;
 
-use crate::backbone::{Backbone, Fetch, FetchOptions, ModelSource};
+use crate::backbone::{Backbone, BackboneError, Fetch, FetchOptions, ModelSource};
 
 use super::Repaint;
+
+/// Finds (downloading the first time, reporting progress) and loads the backbone named by
+/// `model`: a directory or hub repo id; `None`: `$PACNET_MODEL`, else the default. The one
+/// loading path of the app's loader thread and of every CLI command.
+///
+/// # Errors
+/// A bad model name, a failed download, or broken files; one line naming the fix.
+pub fn load_backbone(model: Option<&str>, progress: &mut dyn FnMut(Fetch)) -> Result<Backbone, BackboneError> {
+    let source = ModelSource::resolve(model)?;
+    Backbone::load(&source, &FetchOptions::default(), progress)
+}
 
 /// What the loader reports, ending with exactly one `Loaded` or `Failed`.
 pub enum LoadEvent {
@@ -52,12 +63,10 @@ impl Loader {
                 let _ = tx.send(e);
                 repaint();
             };
-            let result = ModelSource::resolve(model.as_deref()).and_then(|source| {
-                Backbone::load(&source, &FetchOptions::default(), &mut |f| {
-                    if let Fetch::Downloading { file, done, total } = f {
-                        send(LoadEvent::Progress { file, done, total });
-                    }
-                })
+            let result = load_backbone(model.as_deref(), &mut |f| {
+                if let Fetch::Downloading { file, done, total } = f {
+                    send(LoadEvent::Progress { file, done, total });
+                }
             });
             match result {
                 Ok(mut bb) => {

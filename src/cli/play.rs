@@ -1,0 +1,71 @@
+//! `pacnet play`: the built-in Pac-Man played headless by a trained project watching a folder
+//! of frames; prints the score, lives, level and the game's state hash (the same folder,
+//! project and flags always give the same hash).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::camera::list_images;
+use crate::game::Options;
+use crate::live::play::{PlayOptions, play_headless};
+use crate::live::{FramePipeline, SteerSettings};
+
+/// Arguments of `pacnet play`.
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    /// The trained project (.pacnet).
+    #[arg(long)]
+    pub project: PathBuf,
+    /// A folder of frames (played in natural order, looping).
+    #[arg(long)]
+    pub camera: PathBuf,
+    /// Game ticks to play (60 a second).
+    #[arg(long, default_value_t = 3600)]
+    pub ticks: u64,
+    /// Frames a second the folder stands for.
+    #[arg(long, default_value_t = 15.0)]
+    pub fps: f64,
+    /// The game's seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Confidence the smoothed best class needs to steer (0–1).
+    #[arg(long, default_value_t = SteerSettings::default().threshold)]
+    pub threshold: f32,
+    /// Weight of the past in the moving average of the probabilities (0–0.99).
+    #[arg(long, default_value_t = SteerSettings::default().smoothing)]
+    pub smoothing: f32,
+    /// The backbone, when it is no longer where the project was recorded.
+    #[arg(long)]
+    pub model: Option<String>,
+}
+
+/// The most ticks one run may ask for (about 46 hours of play).
+pub const MAX_TICKS: u64 = 10_000_000;
+
+/// Runs `pacnet play`.
+pub fn run(args: &PlayArgs) -> anyhow::Result<()> {
+    if args.ticks == 0 || args.ticks > MAX_TICKS {
+        anyhow::bail!("--ticks {}: expected 1 to {MAX_TICKS}", args.ticks);
+    }
+    let settings = SteerSettings { threshold: args.threshold, smoothing: args.smoothing };
+    if !(0.0..=1.0).contains(&settings.threshold) || !(0.0..=0.99).contains(&settings.smoothing) {
+        anyhow::bail!("--threshold must lie in 0–1 and --smoothing in 0–0.99");
+    }
+    let frames = list_images(&args.camera)?;
+    let opened = super::eval::open(&args.project, args.model.as_deref())?;
+    let mut pipeline = FramePipeline::new(&opened.backbone, opened.cut, opened.project.dataset.source().crop, settings);
+    pipeline.set_head(Some(opened.head.clone()));
+    let opts = PlayOptions { ticks: args.ticks, fps: args.fps, seed: args.seed, options: Options::default() };
+    let report = play_headless(&opened.backbone, &mut pipeline, &frames, &opts).map_err(anyhow::Error::msg)?;
+    let s = &report.summary;
+    let out = &mut std::io::stdout().lock();
+    writeln!(out, "ticks: {}", s.ticks)?;
+    writeln!(out, "frames: {} ({} of {} ticks steered by the model)", report.frames, report.steered_ticks, s.ticks)?;
+    writeln!(out, "score: {}", s.score)?;
+    writeln!(out, "lives: {}", s.lives)?;
+    writeln!(out, "level: {}", s.level)?;
+    writeln!(out, "hash: {:016x}", s.hash)?;
+    Ok(())
+}

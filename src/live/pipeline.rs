@@ -1,0 +1,165 @@
+//! The one per-frame path: frame → crop/resize/normalise → backbone to the cut → head →
+//! smoothing → decision. The app's feature worker, `pacnet steer`, `pacnet play` and
+//! `pacnet bench --pipeline` all run this; its lower half ([`Extractor`]) is also what
+//! featurises recorded folders and thumbnails in `learn`.
+
+use image::RgbImage;
+
+use crate::backbone::{Backbone, Crop, Extractor};
+use crate::learn::Head;
+
+use super::steer::{Decision, Smoother, SteerSettings, decide};
+
+/// A prediction with what the steering made of it.
+#[derive(Clone, Debug)]
+pub struct LivePrediction {
+    /// The head's classes.
+    pub classes: Vec<String>,
+    /// Raw probabilities of the last frame.
+    pub probs: Vec<f32>,
+    /// Smoothed probabilities.
+    pub smoothed: Vec<f32>,
+    /// The decision on the smoothed ones.
+    pub decision: Decision,
+}
+
+impl LivePrediction {
+    /// The name of the most likely (smoothed) class.
+    #[must_use]
+    pub fn best_class(&self) -> &str {
+        self.classes.get(self.decision.best).map_or("", String::as_str)
+    }
+}
+
+/// What one frame gave.
+#[derive(Clone, Debug)]
+pub struct FrameResult {
+    /// The head's verdict; `None` without a head, or for a head trained at another cut.
+    pub prediction: Option<LivePrediction>,
+}
+
+/// The per-frame state: reusable buffers, the cut, the crop, the head and the smoother.
+pub struct FramePipeline {
+    extractor: Extractor,
+    cut: usize,
+    crop: Crop,
+    head: Option<Head>,
+    smoother: Smoother,
+    settings: SteerSettings,
+}
+
+impl FramePipeline {
+    /// A pipeline for `backbone` at cut index `cut`, without a head yet.
+    #[must_use]
+    pub fn new(backbone: &Backbone, cut: usize, crop: Crop, settings: SteerSettings) -> Self {
+        let cut = cut.min(backbone.cuts().len().saturating_sub(1));
+        Self { extractor: Extractor::new(backbone), cut, crop, head: None, smoother: Smoother::default(), settings }
+    }
+
+    /// The cut features are taken at.
+    #[must_use]
+    pub fn cut(&self) -> usize {
+        self.cut
+    }
+
+    /// Takes features at another cut from the next frame on.
+    pub fn set_cut(&mut self, cut: usize) {
+        self.cut = cut;
+    }
+
+    /// How frames are cropped to a square.
+    pub fn set_crop(&mut self, crop: Crop) {
+        self.crop = crop;
+    }
+
+    /// Threshold and smoothing.
+    pub fn set_settings(&mut self, settings: SteerSettings) {
+        self.settings = settings;
+    }
+
+    /// Predicts with `head` from now on (or stops predicting); the smoothing starts afresh.
+    pub fn set_head(&mut self, head: Option<Head>) {
+        self.head = head;
+        self.smoother.reset();
+    }
+
+    /// The head in use.
+    #[must_use]
+    pub fn head(&self) -> Option<&Head> {
+        self.head.as_ref()
+    }
+
+    /// Step 1: crop, resize and normalise `frame`; returns the network's input image.
+    ///
+    /// # Errors
+    /// An empty frame.
+    pub fn prepare(&mut self, backbone: &Backbone, frame: &RgbImage) -> crate::backbone::Result<&RgbImage> {
+        self.extractor.prepare(backbone, frame, self.crop)
+    }
+
+    /// Step 2: the backbone up to `stop` (at least the cut), calling `observe(cut, values)` at
+    /// every cut on the way; returns the features at the cut.
+    ///
+    /// # Errors
+    /// A cut the backbone does not have.
+    pub fn run(
+        &mut self,
+        backbone: &Backbone,
+        stop: usize,
+        observe: &mut dyn FnMut(usize, &[f32]),
+    ) -> crate::backbone::Result<&[f32]> {
+        let cut = self.cut.min(backbone.cuts().len().saturating_sub(1));
+        self.extractor.run(backbone, cut, stop.max(cut), observe)
+    }
+
+    /// Step 3: the head, smoothing and the decision on the features of the last run.
+    ///
+    /// # Errors
+    /// A failing head.
+    pub fn predict(&mut self) -> crate::learn::Result<Option<LivePrediction>> {
+        let Some(head) = &self.head else { return Ok(None) };
+        let features = self.extractor.features();
+        if head.input_len() != features.len() {
+            // A head trained at another cut: no prediction until it is retrained.
+            return Ok(None);
+        }
+        let p = head.predict(features)?;
+        let classes = head.classes().to_vec();
+        let smoothed = self.smoother.update(&p.probs, self.settings.smoothing).to_vec();
+        Ok(decide(&classes, &smoothed, self.settings.threshold).map(|decision| LivePrediction {
+            classes,
+            probs: p.probs,
+            smoothed,
+            decision,
+        }))
+    }
+
+    /// All three steps for one frame.
+    ///
+    /// # Errors
+    /// An empty frame or a failing head, as one line.
+    pub fn process(&mut self, backbone: &Backbone, frame: &RgbImage) -> Result<FrameResult, String> {
+        self.prepare(backbone, frame).map_err(|e| format!("could not prepare the camera frame: {e}"))?;
+        self.run(backbone, self.cut, &mut |_, _| {}).map_err(|e| format!("the backbone failed on a frame: {e}"))?;
+        let prediction = self.predict().map_err(|e| format!("the head failed to predict: {e}"))?;
+        Ok(FrameResult { prediction })
+    }
+
+    /// The network input of the last frame.
+    #[must_use]
+    pub fn input(&self) -> &RgbImage {
+        self.extractor.input()
+    }
+
+    /// The normalised input of the last frame (for MobileNet's own classifier).
+    #[must_use]
+    pub fn chw(&self) -> &[f32] {
+        self.extractor.chw()
+    }
+
+    /// The features of the last frame.
+    #[must_use]
+    pub fn features(&self) -> &[f32] {
+        self.extractor.features()
+    }
+}

@@ -1,0 +1,80 @@
+//! `pacnet play`: the built-in game played headless by a trained head watching a folder of
+//! frames, deterministically. Frame `k` of the folder (in natural order, looping) is shown
+//! from game tick `k · 60 / fps` on, and its decision steers every tick until the next frame,
+//! so the same folder, project and options always give the same game and the same hash.
+
+use image::RgbImage;
+
+use crate::backbone::{Backbone, load_image};
+use crate::game::{Dir, Input, Options, RunSummary, run_with};
+
+use super::pipeline::FramePipeline;
+
+/// Ticks per second of the game.
+const TICK_HZ: f64 = 60.0;
+
+/// How a headless game is played.
+#[derive(Clone, Copy, Debug)]
+pub struct PlayOptions {
+    /// Game ticks to play (60 a second).
+    pub ticks: u64,
+    /// Camera frames a second the folder stands for.
+    pub fps: f64,
+    /// The game's seed.
+    pub seed: u64,
+    /// The game's rules options.
+    pub options: Options,
+}
+
+/// What a headless game ended with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlayReport {
+    /// The game's summary, with its state hash.
+    pub summary: RunSummary,
+    /// Frames that went through the pipeline.
+    pub frames: u64,
+    /// Ticks steered by the model (not "keep going").
+    pub steered_ticks: u64,
+}
+
+/// Plays `opts.ticks` ticks steered by `pipeline` (which holds the head) on `frames` (image
+/// files; at least one).
+///
+/// # Errors
+/// An unreadable image (naming it), a failing pipeline, or bad options, as one line.
+pub fn play_headless(
+    backbone: &Backbone,
+    pipeline: &mut FramePipeline,
+    frames: &[std::path::PathBuf],
+    opts: &PlayOptions,
+) -> Result<PlayReport, String> {
+    if frames.is_empty() {
+        return Err("no frames to play from".into());
+    }
+    if !(opts.fps.is_finite() && opts.fps > 0.0 && opts.fps <= TICK_HZ) {
+        return Err(format!("--fps {}: expected a rate above 0 and at most 60", opts.fps));
+    }
+    let mut images: Vec<Option<RgbImage>> = vec![None; frames.len()];
+    let mut inputs = Vec::with_capacity(usize::try_from(opts.ticks).unwrap_or(0));
+    let (mut shown, mut dir, mut processed, mut steered) = (None, None::<Dir>, 0u64, 0u64);
+    for tick in 0..opts.ticks {
+        let k = ((tick as f64) * opts.fps / TICK_HZ).floor() as u64;
+        if shown != Some(k) {
+            shown = Some(k);
+            let i = usize::try_from(k % frames.len() as u64).unwrap_or(0);
+            let slot = images.get_mut(i).ok_or("frame index out of range")?;
+            if slot.is_none() {
+                let path = frames.get(i).ok_or("frame index out of range")?;
+                *slot = Some(load_image(path).map_err(|e| e.to_string())?);
+            }
+            let image = slot.as_ref().ok_or("frame not loaded")?;
+            let result = pipeline.process(backbone, image)?;
+            processed += 1;
+            dir = result.prediction.and_then(|p| p.decision.dir);
+        }
+        steered += u64::from(dir.is_some());
+        inputs.push(Input { dir, ..Input::default() });
+    }
+    let summary = run_with(opts.seed, opts.options, &inputs, opts.ticks).map_err(|e| e.to_string())?;
+    Ok(PlayReport { summary, frames: processed, steered_ticks: steered })
+}

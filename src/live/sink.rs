@@ -1,0 +1,231 @@
+//! Where steering decisions go: the built-in game, key presses for whatever window has the
+//! focus, or lines on stdout for scripts. The feature worker (and `pacnet steer`) call one
+//! [`SteerSink`] per frame; the sink decides what to do with a direction.
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::game::Dir;
+
+use super::Slot;
+use super::features::Steer;
+
+/// One frame's decision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SteerDecision {
+    /// When the frame was picked up (the runtime's clock, from its start).
+    pub at: Duration,
+    /// The most likely class after smoothing.
+    pub class: String,
+    /// Its smoothed probability.
+    pub confidence: f32,
+    /// Where to steer; `None` keeps going (below the threshold, or the idle class).
+    pub dir: Option<Dir>,
+}
+
+/// Something that acts on steering decisions.
+pub trait SteerSink: Send {
+    /// The newest frame's decision; `None` when nothing predicts (no head, or one trained at
+    /// another cut).
+    fn decide(&mut self, decision: Option<&SteerDecision>);
+
+    /// Checked between frames (at least every 100 ms): `Some(reason)` when the sink has to
+    /// stop on its own, e.g. the user pressed Esc.
+    fn poll(&mut self) -> Option<String> {
+        None
+    }
+
+    /// Stops at once: releases whatever it holds. Called before a sink is replaced and when
+    /// the worker ends.
+    fn stop(&mut self);
+}
+
+/// Steers the built-in game: the game thread reads the newest decision from a slot.
+pub struct GameSink {
+    slot: Slot<Steer>,
+}
+
+impl GameSink {
+    /// A sink writing into `slot`.
+    #[must_use]
+    pub fn new(slot: Slot<Steer>) -> Self {
+        Self { slot }
+    }
+}
+
+impl SteerSink for GameSink {
+    fn decide(&mut self, decision: Option<&SteerDecision>) {
+        match decision {
+            Some(d) => self.slot.put(Steer { dir: d.dir, picked: d.at }),
+            None => self.slot.clear(),
+        }
+    }
+
+    fn stop(&mut self) {
+        self.slot.clear();
+    }
+}
+
+/// One line per decision for scripts: seconds since start, class, confidence, and the
+/// direction steered (`-` for keep going), tab separated.
+pub struct PrintSink<W: Write + Send> {
+    out: W,
+    failed: Option<String>,
+}
+
+impl<W: Write + Send> PrintSink<W> {
+    /// A sink writing to `out` (stdout for `pacnet steer --print`).
+    pub fn new(out: W) -> Self {
+        Self { out, failed: None }
+    }
+
+    /// The line printed for `d`.
+    #[must_use]
+    pub fn line(d: &SteerDecision) -> String {
+        let dir = d.dir.map_or("-", dir_name);
+        format!("{:.3}\t{}\t{:.3}\t{dir}", d.at.as_secs_f64(), d.class, d.confidence)
+    }
+}
+
+impl<W: Write + Send> SteerSink for PrintSink<W> {
+    fn decide(&mut self, decision: Option<&SteerDecision>) {
+        let Some(d) = decision else { return };
+        if self.failed.is_some() {
+            return;
+        }
+        if let Err(e) = writeln!(self.out, "{}", Self::line(d)).and_then(|()| self.out.flush()) {
+            self.failed = Some(if e.kind() == std::io::ErrorKind::BrokenPipe {
+                "the output was closed".to_owned()
+            } else {
+                format!("could not write a decision: {e}")
+            });
+        }
+    }
+
+    fn poll(&mut self) -> Option<String> {
+        self.failed.clone()
+    }
+
+    fn stop(&mut self) {
+        let _ = self.out.flush();
+    }
+}
+
+/// `up`, `down`, `left` or `right`.
+#[must_use]
+pub fn dir_name(d: Dir) -> &'static str {
+    match d {
+        Dir::Up => "up",
+        Dir::Down => "down",
+        Dir::Left => "left",
+        Dir::Right => "right",
+    }
+}
+
+/// How a direction becomes key presses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum KeyMode {
+    /// The arrow key stays down while its class is predicted, and is released when the
+    /// prediction changes or falls below the threshold (games that move while a key is held).
+    #[default]
+    Hold,
+    /// One press and release each time the predicted direction changes (games that turn on a
+    /// key press, like a browser Pac-Man).
+    Tap,
+}
+
+/// Presses and releases arrow keys somewhere (X11 in the app; a recorder in tests).
+pub trait KeyBackend: Send {
+    /// Presses (`down`) or releases the arrow key for `dir`.
+    ///
+    /// # Errors
+    /// One line, e.g. the display went away.
+    fn key(&mut self, dir: Dir, down: bool) -> Result<(), String>;
+
+    /// Whether Esc is held right now (the way to stop sending keys from any window).
+    fn escape_held(&mut self) -> bool {
+        false
+    }
+}
+
+/// Sends arrow keys for the predicted direction. Nothing is sent below the confidence
+/// threshold or for the idle class; Esc (anywhere) and [`SteerSink::stop`] release every key.
+pub struct KeySink<B: KeyBackend> {
+    backend: B,
+    mode: KeyMode,
+    /// The key held down (hold mode).
+    held: Option<Dir>,
+    /// The last direction acted on (tap mode).
+    last: Option<Dir>,
+    failed: Option<String>,
+}
+
+impl<B: KeyBackend> KeySink<B> {
+    /// A sink pressing keys through `backend`.
+    pub fn new(backend: B, mode: KeyMode) -> Self {
+        Self { backend, mode, held: None, last: None, failed: None }
+    }
+
+    /// The backend (tests read what it recorded).
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    fn send(&mut self, dir: Dir, down: bool) {
+        if self.failed.is_some() {
+            return;
+        }
+        if let Err(e) = self.backend.key(dir, down) {
+            self.failed = Some(format!("sending keys failed: {e}"));
+        }
+    }
+}
+
+impl<B: KeyBackend> SteerSink for KeySink<B> {
+    fn decide(&mut self, decision: Option<&SteerDecision>) {
+        let target = decision.and_then(|d| d.dir);
+        match self.mode {
+            KeyMode::Hold => {
+                if target != self.held {
+                    if let Some(old) = self.held.take() {
+                        self.send(old, false);
+                    }
+                    if let Some(new) = target {
+                        self.send(new, true);
+                        self.held = Some(new);
+                    }
+                }
+            }
+            KeyMode::Tap => {
+                if target != self.last
+                    && let Some(new) = target
+                {
+                    self.send(new, true);
+                    self.send(new, false);
+                }
+                self.last = target;
+            }
+        }
+    }
+
+    fn poll(&mut self) -> Option<String> {
+        if self.failed.is_none() && self.backend.escape_held() {
+            return Some("stopped sending keys: Esc was pressed".to_owned());
+        }
+        self.failed.clone()
+    }
+
+    fn stop(&mut self) {
+        if let Some(old) = self.held.take() {
+            // Even after a failure: a key left down would keep the other game turning.
+            let _ = self.backend.key(old, false);
+        }
+        self.last = None;
+    }
+}
+
+impl<B: KeyBackend> Drop for KeySink<B> {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,302 @@
+//! The live loop without a window: steering sinks, `pacnet steer` (stdout and real X11 key
+//! presses into a window of an Xvfb server the test starts) and `pacnet play`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pacnet::game::Dir;
+use pacnet::live::sink::{KeyBackend, KeySink, PrintSink, SteerDecision};
+use pacnet::live::{KeyMode, SteerSink};
+use x11rb::connection::Connection;
+use x11rb::protocol::Event;
+use x11rb::protocol::xproto::{self, ConnectionExt as _, CreateWindowAux, EventMask, InputFocus, WindowClass};
+use x11rb::wrapper::ConnectionExt as _;
+
+use crate::learn::{HELD_OUT_BGS, TRAIN_BGS, scenes, train_cmd};
+use crate::util::{self, pacnet, run};
+
+/// Records every key event instead of sending it; Esc is "held" when told.
+#[derive(Default)]
+struct Recorder {
+    events: Vec<(Dir, bool)>,
+    escape: bool,
+}
+
+impl KeyBackend for Recorder {
+    fn key(&mut self, dir: Dir, down: bool) -> Result<(), String> {
+        self.events.push((dir, down));
+        Ok(())
+    }
+
+    fn escape_held(&mut self) -> bool {
+        self.escape
+    }
+}
+
+fn decision(class: &str, dir: Option<Dir>) -> SteerDecision {
+    SteerDecision { at: Duration::from_millis(1500), class: class.into(), confidence: 0.9, dir }
+}
+
+#[test]
+fn hold_mode_keeps_one_key_down_and_releases_it_on_change_idle_and_stop() {
+    let mut sink = KeySink::new(Recorder::default(), KeyMode::Hold);
+    for d in [
+        Some(decision("up", Some(Dir::Up))),
+        Some(decision("up", Some(Dir::Up))),
+        Some(decision("left", Some(Dir::Left))),
+        // Below the threshold or the idle class: the pipeline decides "keep going".
+        Some(decision("none", None)),
+        None,
+        Some(decision("down", Some(Dir::Down))),
+    ] {
+        sink.decide(d.as_ref());
+    }
+    sink.stop();
+    let expected = vec![
+        (Dir::Up, true),
+        (Dir::Up, false),
+        (Dir::Left, true),
+        (Dir::Left, false),
+        (Dir::Down, true),
+        (Dir::Down, false),
+    ];
+    assert_eq!(sink.backend().events, expected);
+}
+
+#[test]
+fn tap_mode_presses_once_per_change_and_never_holds() {
+    let mut sink = KeySink::new(Recorder::default(), KeyMode::Tap);
+    for d in [Some(Dir::Right), Some(Dir::Right), None, Some(Dir::Right), Some(Dir::Up), Some(Dir::Up)] {
+        sink.decide(Some(&decision("x", d)));
+    }
+    sink.stop();
+    let taps: Vec<(Dir, bool)> =
+        [Dir::Right, Dir::Right, Dir::Up].iter().flat_map(|&d| [(d, true), (d, false)]).collect();
+    assert_eq!(sink.backend().events, taps);
+}
+
+#[test]
+fn esc_stops_a_key_sink_and_a_dropped_sink_releases_its_key() {
+    let mut calm = KeySink::new(Recorder::default(), KeyMode::Hold);
+    assert_eq!(calm.poll(), None, "no Esc, no reason to stop");
+    let mut esc = KeySink::new(Recorder { escape: true, ..Recorder::default() }, KeyMode::Hold);
+    assert_eq!(esc.poll().as_deref(), Some("stopped sending keys: Esc was pressed"));
+
+    // Dropping a sink (the app closing) releases the key it holds.
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<(Dir, bool)>>>);
+    impl KeyBackend for Shared {
+        fn key(&mut self, dir: Dir, down: bool) -> Result<(), String> {
+            self.0.lock().unwrap().push((dir, down));
+            Ok(())
+        }
+    }
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut dropped = KeySink::new(Shared(seen.clone()), KeyMode::Hold);
+    dropped.decide(Some(&decision("left", Some(Dir::Left))));
+    drop(dropped);
+    assert_eq!(*seen.lock().unwrap(), vec![(Dir::Left, true), (Dir::Left, false)]);
+}
+
+#[test]
+fn print_sink_writes_one_tab_separated_line_per_decision() {
+    let mut out = Vec::new();
+    {
+        let mut sink = PrintSink::new(&mut out);
+        sink.decide(Some(&decision("up", Some(Dir::Up))));
+        sink.decide(None);
+        sink.decide(Some(&decision("none", None)));
+        sink.stop();
+    }
+    assert_eq!(String::from_utf8(out).unwrap(), "1.500\tup\t0.900\tup\n1.500\tnone\t0.900\t-\n");
+}
+
+/// A project trained on pasted-burger scenes, and a folder of held-out `up` frames.
+fn project_and_frames(dir: &Path) -> (PathBuf, PathBuf) {
+    let (data, test, project) = (dir.join("data"), dir.join("test"), dir.join("p.pacnet"));
+    scenes().write_folder(&data, 8, &TRAIN_BGS, 11);
+    scenes().write_folder(&test, 6, &HELD_OUT_BGS, 12);
+    let (code, _, stderr) = run(train_cmd(&data, &project).args(["--epochs", "20", "--seed", "3"]));
+    assert_eq!(code, 0, "{stderr}");
+    (project, test.join("up"))
+}
+
+#[test]
+fn steer_prints_decisions_and_play_is_deterministic() {
+    let dir = util::tempdir();
+    let (project, up) = project_and_frames(dir.path());
+
+    // --print: one line per frame of the folder (played once), mostly `up`.
+    let (code, stdout, stderr) =
+        run(pacnet().arg("steer").arg("--print").arg("--project").arg(&project).arg("--camera").arg(&up).args([
+            "--threshold",
+            "0",
+            "--smoothing",
+            "0",
+        ]));
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split('\t').collect()).collect();
+    // One line per frame taken; a frame can be skipped if the machine stalls for a whole
+    // frame period (the camera keeps only the newest), never duplicated.
+    assert!((4..=6).contains(&lines.len()), "one line per frame: {stdout}");
+    assert!(stderr.contains(&format!("{} frames", lines.len())), "{stderr}");
+    assert!(lines.iter().all(|f| f.len() == 4 && f[0].parse::<f64>().is_ok() && f[2].parse::<f32>().is_ok()));
+    let ups = lines.iter().filter(|f| f[1] == "up" && f[3] == "up").count();
+    assert!(ups * 3 >= lines.len() * 2, "held-out `up` frames mostly steer up: {stdout}");
+
+    // play: the same folder, project and flags give the same game, twice.
+    let play = || {
+        let (code, stdout, stderr) = run(pacnet()
+            .arg("play")
+            .arg("--project")
+            .arg(&project)
+            .arg("--camera")
+            .arg(up.parent().unwrap().join("left"))
+            .args(["--ticks", "600"]));
+        assert_eq!(code, 0, "{stderr}");
+        stdout
+    };
+    let (a, b) = (play(), play());
+    assert_eq!(a, b);
+    let field = |k: &str| a.lines().find_map(|l| l.strip_prefix(k)).map(str::trim).unwrap_or_default().to_owned();
+    assert_eq!(field("ticks:"), "600", "{a}");
+    assert_eq!(field("hash:").len(), 16, "{a}");
+    assert!(field("score:").parse::<u32>().is_ok_and(|s| s > 0), "Pac-Man ate dots: {a}");
+    assert!(a.contains("frames: 150 "), "15 frames a second over 10 s: {a}");
+}
+
+/// An Xvfb server on a free display, stopped on drop.
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Self {
+        for n in 70..110 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+                continue;
+            }
+            let child = Command::new("Xvfb")
+                .arg(format!(":{n}"))
+                .args(["-screen", "0", "640x480x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Xvfb (Debian package xvfb, installed by scripts/deps.sh)");
+            let socket = format!("/tmp/.X11-unix/X{n}");
+            let until = Instant::now() + Duration::from_secs(20);
+            while !Path::new(&socket).exists() && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            assert!(Path::new(&socket).exists(), "Xvfb :{n} did not start");
+            return Self { child, display: format!(":{n}") };
+        }
+        panic!("no free X display number");
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn steer_keys_presses_up_in_the_focused_window_and_esc_stops_it() {
+    let dir = util::tempdir();
+    let (project, up) = project_and_frames(dir.path());
+    let x = Xvfb::start();
+    // A window of our own with the input focus, listening for keys: what a game would be.
+    let (conn, screen) = x11rb::connect(Some(&x.display)).expect("connect to Xvfb");
+    let root = conn.setup().roots[screen].root;
+    let win = conn.generate_id().unwrap();
+    let aux = CreateWindowAux::new().event_mask(EventMask::KEY_PRESS | EventMask::KEY_RELEASE);
+    conn.create_window(0, win, root, 0, 0, 200, 200, 0, WindowClass::INPUT_OUTPUT, 0, &aux).unwrap();
+    conn.map_window(win).unwrap();
+    conn.sync().unwrap();
+    conn.set_input_focus(InputFocus::POINTER_ROOT, win, x11rb::CURRENT_TIME).unwrap();
+    conn.sync().unwrap();
+    let setup = conn.setup();
+    let map = conn.get_keyboard_mapping(setup.min_keycode, setup.max_keycode - setup.min_keycode + 1).unwrap();
+    let map = map.reply().unwrap();
+    let per = usize::from(map.keysyms_per_keycode);
+    let code = |sym: u32| setup.min_keycode + map.keysyms.chunks(per).position(|s| s.contains(&sym)).unwrap() as u8;
+    let (up_code, esc_code) = (code(0xff52), code(0xff1b));
+
+    let steer = |extra: &[&str]| {
+        let mut cmd = pacnet();
+        cmd.env("DISPLAY", &x.display)
+            .arg("steer")
+            .arg("--keys")
+            .arg("--project")
+            .arg(&project)
+            .arg("--camera")
+            .arg(&up)
+            .args(["--countdown", "0", "--threshold", "0.3"])
+            .args(extra);
+        cmd
+    };
+    let (code, _, stderr) = run(&mut steer(&[]));
+    assert_eq!(code, 0, "{stderr}");
+    let mut events = Vec::new();
+    let until = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < until {
+        match conn.poll_for_event().unwrap() {
+            Some(Event::KeyPress(e)) => events.push((e.detail, true)),
+            Some(Event::KeyRelease(e)) => events.push((e.detail, false)),
+            Some(_) => {}
+            None if events.iter().any(|e| !e.1) => break,
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    assert!(events.contains(&(up_code, true)), "the focused window got Up: {events:?}; {stderr}");
+    let downs = events.iter().filter(|e| e.1).count();
+    let ups = events.iter().filter(|e| !e.1).count();
+    assert_eq!(downs, ups, "every key pressed was released at the end: {events:?}");
+
+    // Esc, pressed anywhere while it runs forever, stops it.
+    let mut child: Child = steer(&["--loop"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    x11rb::protocol::xtest::fake_input(&conn, xproto::KEY_PRESS_EVENT, esc_code, 0, root, 0, 0, 0).unwrap();
+    conn.sync().unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > until {
+            let _ = child.kill();
+            panic!("Esc did not stop `pacnet steer --keys`");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    x11rb::protocol::xtest::fake_input(&conn, xproto::KEY_RELEASE_EVENT, esc_code, 0, root, 0, 0, 0).unwrap();
+    conn.sync().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{err}");
+    assert!(err.contains("Esc was pressed"), "{err}");
+}
+
+#[test]
+fn steer_keys_without_a_display_says_what_to_do_instead() {
+    let dir = util::tempdir();
+    let (code, _, stderr) = run(pacnet()
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .arg("steer")
+        .arg("--keys")
+        .arg("--project")
+        .arg(dir.path().join("missing.pacnet")));
+    util::assert_one_line_error(code, &stderr, &["DISPLAY", "--print"]);
+    let (code, _, stderr) = run(pacnet()
+        .env_remove("DISPLAY")
+        .env("WAYLAND_DISPLAY", "wayland-0")
+        .arg("steer")
+        .arg("--keys")
+        .arg("--project")
+        .arg(dir.path().join("missing.pacnet")));
+    util::assert_one_line_error(code, &stderr, &["Wayland", "X11", "--print"]);
+}
