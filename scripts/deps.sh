@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what pacnet needs to build and run on Debian/Ubuntu, only what is missing.
 # Safe to run again and again: it checks every package first and only then calls apt-get,
-# with sudo only when not root. Usage: scripts/deps.sh [--app]  (--app adds the runtime
-# libraries the window needs; building and testing need only the base set).
+# with sudo only when not root. Usage: scripts/deps.sh [--app | --test]  (--app adds the
+# runtime libraries the window needs; --test adds Node.js and npm, which the TF.js export check
+# runs on, unless a `node` and `npm` are already on the PATH; building needs only the base set).
 set -euo pipefail
 
 base=(build-essential pkg-config libclang-dev curl ca-certificates)
@@ -10,6 +11,9 @@ app=(libxkbcommon-x11-0 libgl1-mesa-dri libegl1 libx11-6 libxcursor1 libxrandr2 
 
 want=("${base[@]}")
 [ "${1:-}" = "--app" ] && want+=("${app[@]}")
+if [ "${1:-}" = "--test" ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  want+=(nodejs npm)
+fi
 
 missing=()
 for p in "${want[@]}"; do

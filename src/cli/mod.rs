@@ -4,6 +4,7 @@
 mod bench;
 mod classify;
 mod eval;
+mod export;
 mod predict;
 mod train;
 
@@ -35,6 +36,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// A trained project's class and confidences for images.
     Predict(predict::PredictArgs),
+    /// Export a trained project as ONNX (backbone + head) or as a TF.js head.
+    Export(export::ExportArgs),
 }
 
 /// Parses `std::env::args`, runs the command and turns its outcome into an exit code.
@@ -63,6 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Predict(args)) => predict::run(&args),
+        Some(Command::Export(args)) => export::run(&args),
     }
 }
 
