@@ -2,8 +2,9 @@
 # Installs what pacnet needs to build and run on Debian/Ubuntu, only what is missing.
 # Safe to run again and again: it checks every package first and only then calls apt-get,
 # with sudo only when not root. Usage: scripts/deps.sh [--app | --test]  (--app adds the
-# runtime libraries the window needs; --test adds Node.js and npm, which the TF.js export check
-# runs on, unless a `node` and `npm` are already on the PATH; building needs only the base set).
+# runtime libraries the window needs; --test adds what the export checks run on, unless it is
+# on the PATH already: Node.js and npm (TF.js) and Python 3 with venv (ONNX Runtime); building
+# needs only the base set).
 set -euo pipefail
 
 base=(build-essential pkg-config libclang-dev curl ca-certificates)
@@ -11,8 +12,9 @@ app=(libxkbcommon-x11-0 libgl1-mesa-dri libegl1 libx11-6 libxcursor1 libxrandr2 
 
 want=("${base[@]}")
 [ "${1:-}" = "--app" ] && want+=("${app[@]}")
-if [ "${1:-}" = "--test" ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
-  want+=(nodejs npm)
+if [ "${1:-}" = "--test" ]; then
+  { command -v node && command -v npm; } >/dev/null 2>&1 || want+=(nodejs npm)
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || want+=(python3 python3-venv)
 fi
 
 missing=()
