@@ -99,7 +99,7 @@ fn tract_max_diff(model: &Path, reference: &Reference, input_size: usize) -> f32
     for (input, expected) in reference.inputs.iter().zip(&reference.probs) {
         let x = tract_ndarray::Array4::from_shape_vec((1, 3, s, s), input.clone()).unwrap();
         let out = plan.run(tvec!(Tensor::from(x).into())).expect("tract run");
-        let probs: Vec<f32> = out[0].to_array_view::<f32>().unwrap().iter().copied().collect();
+        let probs: Vec<f32> = out[0].to_plain_array_view::<f32>().unwrap().iter().copied().collect();
         assert_eq!(probs.len(), expected.len(), "one probability per class");
         worst = worst.max(util::max_abs_diff(&probs, expected));
     }
