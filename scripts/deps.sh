@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what pacnet needs to build and run on Debian/Ubuntu, only what is missing.
 # Safe to run again and again: it checks every package first and only then calls apt-get,
-# with sudo only when not root. Usage: scripts/deps.sh [--app|--test]  (--app adds the runtime
-# libraries the window needs; --test adds Xvfb, which the test that sends real X11 key presses
-# into a window starts).
+# with sudo only when not root. Usage: scripts/deps.sh [--app | --test]  (--app adds the
+# runtime libraries the window needs; --test adds what the tests run beside pacnet: Xvfb, for
+# the test that sends real X11 key presses into a window, and unless they are on the PATH
+# already, Node.js and npm (the TF.js export check) and Python 3 with venv (the ONNX Runtime
+# check); building needs only the base set).
 set -euo pipefail
 
 base=(build-essential pkg-config libclang-dev curl ca-certificates)
@@ -13,7 +15,11 @@ test=(xvfb)
 
 want=("${base[@]}")
 [ "${1:-}" = "--app" ] && want+=("${app[@]}")
-[ "${1:-}" = "--test" ] && want+=("${test[@]}")
+if [ "${1:-}" = "--test" ]; then
+  want+=("${test[@]}")
+  { command -v node && command -v npm; } >/dev/null 2>&1 || want+=(nodejs npm)
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || want+=(python3 python3-venv)
+fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: formatting, every clippy lint as an error, then every test
 # (release build: the MobileNet golden tests need optimised kernels, and the app's run
-# command builds the same artifacts). Needs ../shared/models beside the checkout.
+# command builds the same artifacts). Needs ../shared/models beside the checkout; the export
+# checks run on Node.js and Python (deps.sh --test installs them when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test

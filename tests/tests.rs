@@ -10,6 +10,7 @@ mod architecture;
 mod backbone;
 mod camera;
 mod cli;
+mod export;
 mod game;
 mod learn;
 mod live;

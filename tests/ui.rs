@@ -299,6 +299,31 @@ fn record_train_see_the_prediction_follow_the_pose_play_save_and_reopen() {
     assert!(a.h.state().document().is_some_and(|d| d.head().is_some() && d.training().is_some() && !d.is_dirty()));
     pose(&a, 0.0, 0.55);
     wait_for(&mut a, 30, "the reopened head to say `down`", |a| predicted(a).as_deref() == Some("down"));
+
+    // Project → Export…: TF.js into a new folder, then the same folder again is refused.
+    let out = dir.path().join("poses-tfjs");
+    for attempt in 0..2 {
+        a.h.get_by_label("Project").click();
+        a.h.step();
+        a.h.step();
+        a.h.get_by_label("Export…").click();
+        run_for(&mut a, 100);
+        a.h.get_by_label_contains("TF.js: the head alone").click();
+        a.h.step();
+        a.h.get_by_role_and_label(Role::TextInput, "New folder:").focus();
+        a.h.step();
+        a.h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+        a.h.get_by_role_and_label(Role::TextInput, "New folder:").type_text(&out.display().to_string());
+        a.h.step();
+        a.h.get_by_role_and_label(Role::Button, "Export").click();
+        let want = if attempt == 0 { "wrote " } else { "already exists" };
+        wait_for(&mut a, 30, "the export's outcome", |a| a.messages().iter().any(|m| m.contains(want)));
+    }
+    let mut names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["classes.txt", "group1-shard1of1.bin", "metadata.json", "model.json"]);
+    assert_eq!(std::fs::read_to_string(out.join("classes.txt")).unwrap(), "up\ndown\nleft\nright\n");
 }
 
 #[test]

@@ -88,6 +88,16 @@ impl ConvBn {
         self.geom.out_h
     }
 
+    /// The folded weights in PyTorch/ONNX layout `[cout, cin/groups, k, k]`, for exporters
+    /// (1×1 convs hold only the packed copy, which this unpacks).
+    pub fn folded_weight(&self) -> std::borrow::Cow<'_, [f32]> {
+        if self.weight.is_empty() && !self.packed.is_empty() {
+            std::borrow::Cow::Owned(kernels::pointwise::unpack_weights(&self.packed, self.cout, self.cin))
+        } else {
+            std::borrow::Cow::Borrowed(&self.weight)
+        }
+    }
+
     /// Learned values (after folding: weights + one bias per output).
     pub fn params(&self) -> usize {
         self.cout * self.per_out_weights() + self.bias.len()
@@ -178,6 +188,21 @@ impl SqueezeExcite {
             expand_w: file.take(&format!("{prefix}.conv_expand.weight"), &[chs, rd, 1, 1])?,
             expand_b: file.take(&format!("{prefix}.conv_expand.bias"), &[chs])?,
         })
+    }
+
+    /// Channels scaled, and the reduced width in between.
+    pub fn widths(&self) -> (usize, usize) {
+        (self.chs, self.rd)
+    }
+
+    /// `conv_reduce` as `[rd, chs]` weights and `[rd]` bias, for exporters.
+    pub fn reduce(&self) -> (&[f32], &[f32]) {
+        (&self.reduce_w, &self.reduce_b)
+    }
+
+    /// `conv_expand` as `[chs, rd]` weights and `[chs]` bias, for exporters.
+    pub fn expand(&self) -> (&[f32], &[f32]) {
+        (&self.expand_w, &self.expand_b)
     }
 
     /// Learned values.

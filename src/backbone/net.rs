@@ -218,6 +218,21 @@ impl MobileNet {
         &self.arch
     }
 
+    /// The stem conv (folded), for exporters.
+    pub fn stem(&self) -> &ConvBn {
+        &self.stem
+    }
+
+    /// The blocks in order (folded), for exporters.
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+
+    /// V2's `conv_head` + `bn2` (folded), the last layer of its features; `None` otherwise.
+    pub fn head_conv(&self) -> Option<&ConvBn> {
+        self.head_conv.as_ref()
+    }
+
     /// Side of the square input.
     pub fn input_size(&self) -> usize {
         self.input_size

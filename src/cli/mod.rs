@@ -4,6 +4,7 @@
 mod bench;
 mod classify;
 mod eval;
+mod export;
 mod play;
 mod predict;
 mod steer;
@@ -41,6 +42,8 @@ pub enum Command {
     Steer(steer::SteerArgs),
     /// Play the built-in Pac-Man headless from a folder of frames; prints score and hash.
     Play(play::PlayArgs),
+    /// Export a trained project as ONNX (backbone + head) or as a TF.js head.
+    Export(export::ExportArgs),
 }
 
 /// Parses `std::env::args`, runs the command and turns its outcome into an exit code.
@@ -71,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Predict(args)) => predict::run(&args),
         Some(Command::Steer(args)) => steer::run(&args),
         Some(Command::Play(args)) => play::run(&args),
+        Some(Command::Export(args)) => export::run(&args),
     }
 }
 

@@ -19,6 +19,7 @@
 //! - [`Project`] saves and loads all of it atomically ([`project`] documents the format),
 //!   and [`Project::check_backbone`] / [`Project::refeaturize`] handle a project recorded with
 //!   another backbone or cut.
+//! - [`export::export`] writes a trained project as ONNX (backbone + head) or as a TF.js head.
 //! - [`bench::time_fit`] times the PyTorch anchor's training recipe.
 //!
 //! Errors are [`LearnError`]; every variant names the file, class, flag or value at fault.
@@ -26,6 +27,7 @@
 pub mod bench;
 pub mod dataset;
 pub mod error;
+pub mod export;
 pub mod features;
 pub mod featurize;
 pub mod head;

@@ -1,5 +1,5 @@
-//! One-off background jobs (`pacnet-project` threads): saving and opening projects, and
-//! re-computing features after the cut changed. Each can take from milliseconds to seconds
+//! One-off background jobs (`pacnet-project` threads): saving, opening and exporting
+//! projects, and re-computing features after the cut changed. Each can take from milliseconds to seconds
 //! (thousands of thumbnails), so none runs on the UI thread; the result comes back through a
 //! channel like every other worker's.
 
@@ -31,6 +31,11 @@ pub enum JobResult {
         recovery: bool,
         /// The project, or one line saying why not.
         result: Result<Box<Document>, String>,
+    },
+    /// A trained model was exported (`Ok`: what was written) or not (one line saying why).
+    Exported {
+        /// The outcome, one line either way.
+        result: Result<String, String>,
     },
     /// Features were re-computed for another cut.
     Refeaturized {

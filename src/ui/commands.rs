@@ -98,6 +98,13 @@ pub enum Command {
     Save,
     /// Save to this file.
     SaveAs(PathBuf),
+    /// Export the trained model into this new folder.
+    Export {
+        /// The folder to create.
+        dir: PathBuf,
+        /// The format.
+        format: crate::learn::export::Format,
+    },
     /// Show the open or save-as dialog.
     Dialog(Modal),
     /// Finish what was pending after the unsaved-work question: save first or not.
@@ -189,6 +196,10 @@ impl PacnetApp {
                 self.modal = None;
                 self.save_to(path);
             }
+            Command::Export { dir, format } => {
+                self.modal = None;
+                self.export(dir, format);
+            }
             Command::Dialog(m) => self.modal = Some(m),
             Command::Resolve { save } => self.resolve(save),
             Command::CloseModal => self.modal = None,
@@ -275,6 +286,19 @@ impl PacnetApp {
         self.rt.jobs().spawn(move || {
             let result = project.save(&path).map_err(|e| e.to_string());
             JobResult::Saved { path, recovery: false, revision, result }
+        });
+    }
+
+    /// Writes the export on a job thread (a V3 ONNX file is ~20 MB); the outcome is a notice.
+    fn export(&mut self, dir: PathBuf, format: crate::learn::export::Format) {
+        let (Some(doc), Some(bb)) = (&self.doc, self.rt.backbone().cloned()) else { return };
+        let project = doc.snapshot();
+        self.notices.info(format!("exporting {} to {}…", format.name(), dir.display()));
+        self.rt.jobs().spawn(move || {
+            let result = crate::learn::export::export(&project, &bb, format, &dir)
+                .map(|e| e.summary())
+                .map_err(|e| format!("could not export: {e}"));
+            JobResult::Exported { result }
         });
     }
 
@@ -458,6 +482,10 @@ impl PacnetApp {
                     Err(e) => self.notices.error(e),
                 }
             }
+            JobResult::Exported { result } => match result {
+                Ok(summary) => self.notices.info(summary),
+                Err(e) => self.notices.error(e),
+            },
             JobResult::Refeaturized { cut: _, result } => match result {
                 Ok(doc) => {
                     let doc = match &self.doc {

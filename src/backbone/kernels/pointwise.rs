@@ -35,6 +35,12 @@ pub fn pack_weights(w: &[f32], cout: usize, cin: usize) -> Vec<f32> {
     packed
 }
 
+/// The inverse of [`pack_weights`]: the plain row-major `[cout, cin]` matrix (for exporters,
+/// which need the folded weights in the usual layout; 1×1 convs keep only the packed copy).
+pub fn unpack_weights(packed: &[f32], cout: usize, cin: usize) -> Vec<f32> {
+    (0..cout * cin).map(|i| packed.get(packed_at(i / cin, i % cin, cin)).copied().unwrap_or(0.0)).collect()
+}
+
 /// Index of weight (co, ci) in the packed layout.
 #[inline(always)]
 fn packed_at(co: usize, ci: usize, cin: usize) -> usize {

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use egui::{Id, RichText};
 
+use crate::learn::export::{Format, tfjs};
+
 use super::super::app::Settings;
 use super::super::commands::Command;
 use super::Ctx;
@@ -32,6 +34,17 @@ pub enum Modal {
     ConfirmClear(usize),
     /// Cut the network here (re-computes features, drops the trained head)?
     ConfirmCut(usize),
+    /// Export the trained model: a format and a new folder.
+    Export(ExportDialog),
+}
+
+/// The export dialog's choices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportDialog {
+    /// The folder to create.
+    pub path: String,
+    /// The format chosen.
+    pub format: Format,
 }
 
 /// A path field with the project files of its folder.
@@ -93,6 +106,15 @@ impl Modal {
     pub fn save_as(settings: &Settings) -> Self {
         Self::SaveAs(FileDialog::new(default_folder(settings).join("my-poses.pacnet")))
     }
+
+    /// The export dialog, proposing a folder named after the project beside it.
+    #[must_use]
+    pub fn export(settings: &Settings, project: Option<&Path>) -> Self {
+        let stem = project.and_then(Path::file_stem).map_or_else(|| "my-poses".into(), |s| s.to_string_lossy());
+        let folder = project.and_then(Path::parent).map_or_else(|| default_folder(settings), Path::to_path_buf);
+        let path = folder.join(format!("{stem}-export")).display().to_string();
+        Self::Export(ExportDialog { path, format: Format::Onnx })
+    }
 }
 
 /// Draws the open dialog.
@@ -136,6 +158,7 @@ pub fn modal(ctx: &egui::Context, m: &mut Modal, cx: &mut Ctx<'_>) {
                     }
                 });
             }
+            Modal::Export(d) => export_dialog(ui, d, cx),
             Modal::ConfirmCut(cut) => {
                 let name = cx.rt.backbone().and_then(|b| b.cuts().get(*cut)).map_or_else(String::new, crate::backbone::CutPoint::label);
                 ui.heading(format!("Cut the network at {name}?"));
@@ -156,7 +179,9 @@ pub fn modal(ctx: &egui::Context, m: &mut Modal, cx: &mut Ctx<'_>) {
         }
     });
     if response.should_close()
-        && !cx.cmds.iter().any(|c| matches!(c, Command::Resolve { .. } | Command::Open(_) | Command::SaveAs(_)))
+        && !cx.cmds.iter().any(|c| {
+            matches!(c, Command::Resolve { .. } | Command::Open(_) | Command::SaveAs(_) | Command::Export { .. })
+        })
     {
         cx.cmds.push(Command::CloseModal);
     }
@@ -207,6 +232,43 @@ fn file_dialog(
     ui.horizontal(|ui| {
         if ui.add_enabled(!d.path.trim().is_empty(), egui::Button::new(verb)).clicked() {
             cx.cmds.push(make(PathBuf::from(d.path.trim())));
+        }
+        if ui.button("Cancel").clicked() {
+            cx.cmds.push(Command::CloseModal);
+        }
+    });
+}
+
+/// Format and folder; says up front what cannot be exported and why.
+fn export_dialog(ui: &mut egui::Ui, d: &mut ExportDialog, cx: &mut Ctx<'_>) {
+    ui.heading("Export the trained model");
+    let trained = cx.doc.is_some_and(|doc| doc.head().is_some());
+    let tfjs_blocked = cx.rt.backbone().and_then(|b| tfjs::not_applicable(b));
+    for format in Format::ALL {
+        let blocked = format == Format::Tfjs && tfjs_blocked.is_some();
+        ui.add_enabled_ui(!blocked, |ui| ui.radio_value(&mut d.format, format, format.describe()));
+    }
+    if let Some(why) = &tfjs_blocked {
+        ui.label(RichText::new(format!("TF.js: {why}.")).weak());
+    }
+    if d.format == Format::Tfjs && tfjs_blocked.is_some() {
+        d.format = Format::Onnx;
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("New folder:");
+        ui.add(egui::TextEdit::singleline(&mut d.path).desired_width(400.0)).labelled_by(label.id);
+    });
+    if !trained {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "This project has no trained head yet — train it first (Train panel).",
+        );
+    }
+    ui.separator();
+    ui.horizontal(|ui| {
+        let path = d.path.trim();
+        if ui.add_enabled(trained && !path.is_empty(), egui::Button::new("Export")).clicked() {
+            cx.cmds.push(Command::Export { dir: PathBuf::from(path), format: d.format });
         }
         if ui.button("Cancel").clicked() {
             cx.cmds.push(Command::CloseModal);

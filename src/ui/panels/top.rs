@@ -104,6 +104,9 @@ fn project_menu(ui: &mut Ui, cx: &mut Ctx<'_>) {
         if ui.add_enabled(ready, egui::Button::new("Save as…")).clicked() {
             cx.cmds.push(Command::Dialog(Modal::save_as(cx.settings)));
         }
+        if ui.add_enabled(ready, egui::Button::new("Export…")).clicked() {
+            cx.cmds.push(Command::Dialog(Modal::export(cx.settings, cx.doc.and_then(|d| d.path()))));
+        }
         ui.separator();
         ui.label(RichText::new("Recent").weak());
         if cx.settings.recent.is_empty() {
