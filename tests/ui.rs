@@ -423,16 +423,26 @@ fn the_model_picker_lists_the_models_and_switching_keeps_the_project() {
         assert!(a.h.query_by_label(e.summary).is_some(), "what {} gets you", e.name);
     }
     assert!(a.h.query_by_label("22.1 MB").is_some() && a.h.query_by_label("1.9 MB").is_some(), "sizes");
-    // Switch to a model folder (the same network from disk): the examples stay, re-featurised.
+    // The same weights from a folder: nothing to re-compute, the examples stay as they are.
     a.h.state_mut().command(Command::UseModel(util::v1_dir().display().to_string()));
-    let want = std::fs::canonicalize(util::v1_dir()).expect("dir").display().to_string();
+    let v1 = std::fs::canonicalize(util::v1_dir()).expect("dir").display().to_string();
+    settle(&mut a, 60, "the folder model in use", |app| {
+        app.runtime().backbone().is_some_and(|b| b.id() == v1) && app.runtime().features().is_some()
+    });
+    assert!(a.h.state().messages().iter().any(|m| m.contains("same weights")), "{:?}", a.h.state().messages());
+    assert_eq!(count(a.h.state(), "down"), n);
+    assert_eq!(a.h.state().settings().model.as_deref(), Some(v1.as_str()), "the choice is remembered");
+    // Another network (V3 small, random weights): the examples stay, re-featurised from their pictures.
+    let v3 = util::timm_random_dir("mobilenetv3_small_100");
+    a.h.state_mut().command(Command::UseModel(v3.path().display().to_string()));
     settle(&mut a, 60, "the project on the new model", |app| {
-        app.document().is_some_and(|d| d.snapshot().dataset.source().backbone == want)
-            && app.runtime().features().and_then(|f| f.live()).is_some()
+        app.document().is_some_and(|d| d.snapshot().dataset.source().architecture == "mobilenetv3_small_100")
+            && app.runtime().features().is_some()
     });
     assert_eq!(count(a.h.state(), "down"), n, "switching keeps every example");
-    assert_eq!(a.h.state().runtime().backbone().map(|b| b.id().to_owned()), Some(want.clone()));
-    assert_eq!(a.h.state().settings().model.as_deref(), Some(want.as_str()), "the choice is remembered");
+    let source = a.h.state().document().map(|d| d.snapshot().dataset.source().clone()).expect("doc");
+    assert_eq!(source.shape, [96, 7, 7], "features at V3 small's default cut");
+    assert_eq!(source.weights_sha256.as_deref(), a.h.state().runtime().backbone().map(|b| b.weights_sha256()));
     assert!(a.h.state().messages().iter().any(|m| m.contains("re-computed")), "{:?}", a.h.state().messages());
     hold_key(&mut a, Key::ArrowDown, 400);
     wait_for(&mut a, 30, "recording on the new model", |app| count(app, "down") > n);

@@ -53,16 +53,13 @@ pub fn open(path: &Path, model: Option<&str>) -> anyhow::Result<Opened> {
         .with_context(|| format!("{}: no trained head yet — train it first (pacnet train)", path.display()))?;
     let recorded = project.dataset.source().clone();
     let from_env = std::env::var(MODEL_ENV).is_ok_and(|v| !v.trim().is_empty());
-    let backbone = match ModelSource::resolve(model)? {
-        _ if model.is_none() && !from_env => {
-            let source = ModelSource::parse_from(&recorded.backbone, "recorded backbone").with_context(|| {
-                format!("{}: finding the backbone it was recorded with (pass --model if it moved)", path.display())
-            })?;
-            super::load_source(&source).with_context(|| {
-                format!("{}: loading the backbone it was recorded with (pass --model if it moved)", path.display())
-            })?
-        }
-        source => super::load_source(&source)?,
+    let backbone = if model.is_some() || from_env {
+        super::load_source(&ModelSource::resolve(model)?)?
+    } else {
+        let context =
+            || format!("{}: loading the backbone it was recorded with (pass --model if it moved)", path.display());
+        let source = ModelSource::parse_from(&recorded.backbone, "recorded backbone").with_context(context)?;
+        super::load_source(&source).with_context(context)?
     };
     let cut = backbone.find_cut(&recorded.cut)?;
     if let Adoption::Adopted { checked, worst_cosine } = project.adopt_weights(&backbone, cut)? {

@@ -18,15 +18,8 @@ pub fn run(_args: &ModelsArgs) -> anyhow::Result<()> {
     let opts = super::fetch_options();
     let out = &mut std::io::stdout().lock();
     let mb = builtin::WEIGHTS.len() as f64 / 1e6;
-    writeln!(
-        out,
-        "{:<9} {:<30} {:>7}  {}",
-        builtin::NAME,
-        builtin::TITLE,
-        format!("{mb:.1} MB"),
-        "compiled in (default)"
-    )?;
-    writeln!(out, "          the TF.js demo's own network (256×7×7 at conv_pw_13_relu); the fastest here")?;
+    writeln!(out, "{:<9} {:<30} {:>7}  compiled in (default)", builtin::NAME, builtin::TITLE, format!("{mb:.1} MB"))?;
+    writeln!(out, "          {}", builtin::SUMMARY)?;
     for e in &CATALOG {
         let state = if hub::is_available_offline(&e.source(), &opts) { "in the cache" } else { "not downloaded" };
         writeln!(out, "{:<9} {:<30} {:>7}  {state}", e.name, e.title, format!("{:.1} MB", e.size_mb))?;

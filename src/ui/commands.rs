@@ -218,12 +218,15 @@ impl PacnetApp {
 
     /// Starts loading another backbone (see [`Command::UseModel`]).
     fn use_model(&mut self, spec: &str) {
+        if let Some(name) = &self.switching {
+            return self.notices.info(format!("wait until {name} is in use"));
+        }
         let source = match ModelSource::parse(spec) {
             Ok(s) => s,
             Err(e) => return self.notices.error(e.to_string()),
         };
         let current = self.rt.backbone().map(|b| b.id().to_owned());
-        if current.as_deref() == Some(source.spec().as_str()) && self.switching.is_none() {
+        if current.as_deref() == Some(source.spec().as_str()) {
             self.rt.cancel_load();
             return self.notices.info(format!("already using {}", super::panels::model_title(&source.spec())));
         }
@@ -236,11 +239,24 @@ impl PacnetApp {
     fn adopt_staged(&mut self) {
         let Some(bb) = self.rt.staged().cloned() else { return };
         self.set_recording(None);
+        let name = super::panels::model_title(bb.id());
+        // The same weights and preprocessing from another place compute the same features: the
+        // examples, the cut and the trained head stay as they are.
+        let same = self
+            .rt
+            .backbone()
+            .is_some_and(|old| old.weights_sha256() == bb.weights_sha256() && old.config() == bb.config());
+        if same {
+            self.rt.commit_model();
+            self.model_in_use(&name);
+            return self.notices.info(format!(
+                "now using {name}: the same weights as before, so the examples and the trained head are kept"
+            ));
+        }
         self.rt.cancel_training();
         self.settings.cut = None;
         self.settings.learn_layer = None;
         let cut = bb.default_cut();
-        let name = super::panels::model_title(bb.id());
         match &mut self.doc {
             Some(doc) if doc.total() > 0 => {
                 self.rt.stop_features();

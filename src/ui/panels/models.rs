@@ -70,8 +70,8 @@ impl ModelsView {
                 );
             }
             ui.add_space(6.0);
-            egui::Grid::new("models").num_columns(6).spacing([12.0, 8.0]).striped(true).show(ui, |ui| {
-                for h in ["Model", "Size", "What you get", "Pinned revision", "Here?", ""] {
+            egui::Grid::new("models").num_columns(5).spacing([12.0, 8.0]).striped(true).show(ui, |ui| {
+                for h in ["Model and what you get", "Size", "Pinned revision", "Here?", ""] {
                     ui.label(RichText::new(h).strong());
                 }
                 ui.end_row();
@@ -125,9 +125,12 @@ fn row(
     let spec = source.spec();
     let in_use = current == Some(spec.as_str());
     let name = if in_use { RichText::new(format!("{title}  (in use)")).color(ACCENT) } else { RichText::new(title) };
-    ui.label(name);
+    ui.vertical(|ui| {
+        ui.set_max_width(420.0);
+        ui.label(name.strong());
+        ui.add(egui::Label::new(RichText::new(summary).weak()).wrap());
+    });
     ui.label(format!("{mb:.1} MB"));
-    ui.label(summary);
     match pin {
         Some((rev, sha)) => {
             ui.label(RichText::new(rev.get(..12).unwrap_or(rev)).monospace())
@@ -137,9 +140,11 @@ fn row(
             ui.label("compiled in").on_hover_text(format!("sha256 of model.safetensors {}", builtin::SHA256));
         }
     }
+    let offline = cx.rt.fetch_options().is_offline();
     let state = match (pin, here) {
         (None, _) => "built in",
         (Some(_), true) => "downloaded",
+        (Some(_), false) if offline => "not downloaded (offline)",
         (Some(_), false) => "not yet",
     };
     ui.label(state);
@@ -166,16 +171,11 @@ fn row(
         });
     } else if in_use {
         ui.label("");
+    } else if !here && offline {
+        hint(ui, "needs the network once");
     } else {
-        let offline = cx.rt.fetch_options().is_offline();
-        let (label, enabled) = if here { ("Use", true) } else { ("Download and use", !offline) };
-        let button = ui.add_enabled(enabled && cx.rt.loading().is_none(), egui::Button::new(label));
-        let button = if enabled {
-            button
-        } else {
-            button.on_disabled_hover_text("pacnet is offline: nothing can be downloaded")
-        };
-        if button.clicked() {
+        let label = if here { "Use" } else { "Download and use" };
+        if ui.add_enabled(cx.rt.loading().is_none(), egui::Button::new(label)).clicked() {
             cx.cmds.push(Command::UseModel(spec));
         }
     }
