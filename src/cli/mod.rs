@@ -4,8 +4,8 @@
 mod bench;
 mod classify;
 mod eval;
-mod play;
 mod models;
+mod play;
 mod predict;
 mod steer;
 mod train;

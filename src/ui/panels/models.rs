@@ -10,9 +10,9 @@ use crate::backbone::hub::{self, CATALOG};
 use crate::backbone::{ModelSource, builtin};
 
 use super::super::commands::Command;
-use crate::live::LoadState;
 use super::Ctx;
 use super::widgets::{ACCENT, hint};
+use crate::live::LoadState;
 
 /// The picker's view state.
 #[derive(Default)]
