@@ -6,7 +6,7 @@ use std::path::Path;
 
 use candle_core::{Device, Tensor};
 use pacnet::backbone::kernels::Padding;
-use pacnet::backbone::{Act, Backbone, BackboneError, Crop, load_image, ops};
+use pacnet::backbone::{Act, Backbone, BackboneError, Crop, builtin, load_image, ops};
 
 use crate::util::{self, Named, max_abs_diff, read_safetensors};
 
@@ -54,21 +54,57 @@ fn golden_head(
     worst
 }
 
-#[test]
-fn golden_tf_mobilenetv1_025_matches_tflite_block_by_block() {
-    let bb = Backbone::load_dir(&util::v1_dir()).expect("load v1");
+/// Checks the real MobileNet v1 0.25 against the TFLite goldens: all 27 activations, pooled,
+/// logits, probs.
+fn check_v1_goldens(bb: &Backbone, what: &str) {
     let golden = read_safetensors(&util::models().join("golden/tf_mobilenetv1_025.golden.safetensors"));
-    let worst = compare_blocks(&bb, &golden, &|_| 1e-3);
+    let worst = compare_blocks(bb, &golden, &|_| 1e-3);
     // All 27 activations of the TFLite golden are checked (stem, 13 depthwise, 13 pointwise).
     let checked = worst.iter().filter(|(k, _)| golden.contains_key(k)).count();
     assert_eq!(checked, 27);
     let act_worst = worst.iter().map(|w| w.1).fold(0.0, f32::max);
-    let pooled = golden_head(&bb, &golden, "pooled", &|o| o.pooled.clone(), 2e-4);
-    let logits = golden_head(&bb, &golden, "logits", &|o| o.logits.clone(), 5e-4);
-    let probs = golden_head(&bb, &golden, "probs", &|o| o.probs.clone(), 2e-5);
+    let pooled = golden_head(bb, &golden, "pooled", &|o| o.pooled.clone(), 2e-4);
+    let logits = golden_head(bb, &golden, "logits", &|o| o.logits.clone(), 5e-4);
+    let probs = golden_head(bb, &golden, "probs", &|o| o.probs.clone(), 2e-5);
     eprintln!(
-        "tf_mobilenetv1_025 max |diff|: activations {act_worst:.2e}, pooled {pooled:.2e}, logits {logits:.2e}, probs {probs:.2e}"
+        "{what} max |diff|: activations {act_worst:.2e}, pooled {pooled:.2e}, logits {logits:.2e}, probs {probs:.2e}"
     );
+}
+
+#[test]
+fn golden_tf_mobilenetv1_025_matches_tflite_block_by_block() {
+    check_v1_goldens(&Backbone::load_dir(&util::v1_dir()).expect("load v1"), "tf_mobilenetv1_025");
+}
+
+#[test]
+fn the_builtin_model_is_the_real_v1_025_and_matches_the_tflite_goldens() {
+    let bb = Backbone::builtin().expect("built-in model");
+    check_v1_goldens(&bb, "built-in model");
+    assert_eq!(bb.id(), "builtin");
+    assert!(bb.is_builtin() && bb.dir().as_os_str().is_empty(), "reads no directory");
+    assert_eq!(bb.architecture(), "tf_mobilenetv1_025");
+    assert_eq!(bb.cuts()[bb.default_cut()].alias.as_deref(), Some("conv_pw_13_relu"));
+    // The compiled-in bytes are the fixture's, and their hash is the pinned identity.
+    let fixture = pacnet::backbone::hub::sha256_file(&util::v1_dir().join("model.safetensors")).expect("sha");
+    assert_eq!(bb.weights_sha256(), fixture);
+    assert_eq!(bb.weights_sha256(), builtin::SHA256);
+    assert_eq!(Backbone::load_dir(&util::v1_dir()).expect("v1").weights_sha256(), builtin::SHA256);
+    assert_eq!(bb.labels().name(0), "background");
+    assert_eq!(bb.labels().len(), 1001);
+    // models/ holds exactly what is compiled in, and its README states every file's sha256.
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let readme = std::fs::read_to_string(models.join("README.md")).expect("models/README.md");
+    for (file, bytes) in [
+        ("config.json", builtin::CONFIG.as_bytes()),
+        ("model.safetensors", builtin::WEIGHTS),
+        ("labels.txt", builtin::LABELS.as_bytes()),
+    ] {
+        assert_eq!(std::fs::read(models.join(file)).expect("models/ file"), bytes, "models/{file}");
+        assert_eq!(std::fs::read(util::v1_dir().join(file)).expect("fixture"), bytes, "{file} equals the fixture");
+        let sha = pacnet::backbone::hub::sha256_hex(bytes);
+        let line = readme.lines().find(|l| l.contains(&format!("`{file}`"))).unwrap_or_else(|| panic!("{file} row"));
+        assert!(line.contains(&sha) && line.contains(&bytes.len().to_string()), "README row for {file}: {line}");
+    }
 }
 
 fn golden_timm_random(name: &str, expected_default_cut: &str) {
@@ -442,8 +478,9 @@ fn bad_images_give_errors_naming_the_file() {
     assert!(e.contains("nope.jpg"), "{e}");
 }
 
-mod hub {
-    //! The download path for real, against a local server that answers like the Hub.
+pub mod hub {
+    //! The download path for real, against a local server that answers like the Hub; also the
+    //! model argument's rules and offline mode.
 
     use std::collections::HashMap;
     use std::sync::Arc;
@@ -516,7 +553,8 @@ mod hub {
         }
     }
 
-    fn v1_files() -> HashMap<String, Served> {
+    /// The real v1 0.25 files, as the fake Hub serves them for any repo.
+    pub fn v1_files() -> HashMap<String, Served> {
         let mut files = HashMap::new();
         for f in ["config.json", "model.safetensors"] {
             let path = util::v1_dir().join(f);
@@ -539,7 +577,11 @@ mod hub {
     fn downloads_into_the_cache_verifies_and_then_works_offline() {
         let hub = FakeHub::start(v1_files());
         let cache = util::tempdir();
-        let opts = FetchOptions { endpoint: Some(hub.url.clone()), cache_dir: Some(cache.path().to_owned()) };
+        let opts = FetchOptions {
+            endpoint: Some(hub.url.clone()),
+            cache_dir: Some(cache.path().to_owned()),
+            ..Default::default()
+        };
         let want = sha256_file(&util::v1_dir().join("model.safetensors")).expect("sha");
         let mut events = Vec::new();
         let bb = Backbone::load(&source(Some(&want)), &opts, &mut |e| events.push(e)).expect("download");
@@ -554,8 +596,11 @@ mod hub {
 
         // Offline: an endpoint that refuses connections; the cache answers and is re-verified.
         let before = hub.hits.load(std::sync::atomic::Ordering::SeqCst);
-        let offline =
-            FetchOptions { endpoint: Some("http://127.0.0.1:9".into()), cache_dir: Some(cache.path().to_owned()) };
+        let offline = FetchOptions {
+            endpoint: Some("http://127.0.0.1:9".into()),
+            cache_dir: Some(cache.path().to_owned()),
+            ..Default::default()
+        };
         let mut events = Vec::new();
         let again = Backbone::load(&source(Some(&want)), &offline, &mut |e| events.push(e)).expect("cached");
         assert_eq!(again.architecture(), "tf_mobilenetv1_025");
@@ -567,7 +612,11 @@ mod hub {
     fn wrong_checksum_is_refused_and_the_bad_file_removed() {
         let hub = FakeHub::start(v1_files());
         let cache = util::tempdir();
-        let opts = FetchOptions { endpoint: Some(hub.url.clone()), cache_dir: Some(cache.path().to_owned()) };
+        let opts = FetchOptions {
+            endpoint: Some(hub.url.clone()),
+            cache_dir: Some(cache.path().to_owned()),
+            ..Default::default()
+        };
         let pinned = "0".repeat(64);
         let err = Backbone::load(&source(Some(&pinned)), &opts, &mut |_| {}).err().expect("must fail").to_string();
         assert!(err.contains("sha256 is") && err.contains(&pinned) && err.contains("model.safetensors"), "{err}");
@@ -581,7 +630,11 @@ mod hub {
         }
         let hub2 = FakeHub::start(files);
         let cache2 = util::tempdir();
-        let opts2 = FetchOptions { endpoint: Some(hub2.url.clone()), cache_dir: Some(cache2.path().to_owned()) };
+        let opts2 = FetchOptions {
+            endpoint: Some(hub2.url.clone()),
+            cache_dir: Some(cache2.path().to_owned()),
+            ..Default::default()
+        };
         let err = Backbone::load(&source(None), &opts2, &mut |_| {}).err().expect("must fail").to_string();
         assert!(err.contains(&"1".repeat(64)), "{err}");
     }
@@ -594,7 +647,11 @@ mod hub {
         }
         let hub = FakeHub::start(files);
         let cache = util::tempdir();
-        let opts = FetchOptions { endpoint: Some(hub.url.clone()), cache_dir: Some(cache.path().to_owned()) };
+        let opts = FetchOptions {
+            endpoint: Some(hub.url.clone()),
+            cache_dir: Some(cache.path().to_owned()),
+            ..Default::default()
+        };
         let err = Backbone::load(&source(None), &opts, &mut |_| {}).err().expect("must fail").to_string();
         assert!(err.contains("model.safetensors"), "{err}");
         assert!(!err.contains('\n'), "{err}");
@@ -603,26 +660,135 @@ mod hub {
     #[test]
     fn no_network_and_no_cache_says_how_to_get_weights() {
         let cache = util::tempdir();
-        let opts =
-            FetchOptions { endpoint: Some("http://127.0.0.1:9".into()), cache_dir: Some(cache.path().to_owned()) };
-        let err = Backbone::load(&ModelSource::default(), &opts, &mut |_| {}).err().expect("must fail").to_string();
-        assert!(err.contains(hub::DEFAULT_REPO) && err.contains("--model") && err.contains("PACNET_MODEL"), "{err}");
+        let opts = FetchOptions {
+            endpoint: Some("http://127.0.0.1:9".into()),
+            cache_dir: Some(cache.path().to_owned()),
+            ..Default::default()
+        };
+        let v3 = hub::catalog_entry("v3-large").expect("catalog").source();
+        let err = Backbone::load(&v3, &opts, &mut |_| {}).err().expect("must fail").to_string();
+        assert!(err.contains("timm/mobilenetv3_large_100.ra_in1k") && err.contains("--model builtin"), "{err}");
+        assert!(err.contains("--model DIR") && err.contains("PACNET_MODEL") && !err.contains('\n'), "{err}");
     }
 
     #[test]
-    fn model_source_parsing() {
-        assert_eq!(
-            ModelSource::parse(&util::v1_dir().display().to_string()).expect("dir"),
-            ModelSource::Dir(util::v1_dir())
-        );
-        assert_eq!(ModelSource::parse("timm/mobilenetv3_large_100.ra_in1k").expect("default"), ModelSource::default());
+    fn offline_makes_no_request_and_says_what_is_missing_in_one_line() {
+        let hub = FakeHub::start(v1_files());
+        let cache = util::tempdir();
+        let opts = |offline| FetchOptions {
+            endpoint: Some(hub.url.clone()),
+            cache_dir: Some(cache.path().to_owned()),
+            offline,
+            ..Default::default()
+        };
+        for src in [source(None), hub::catalog_entry("v3-small").expect("catalog").source()] {
+            assert!(!hub::is_available_offline(&src, &opts(true)));
+            let err = Backbone::load(&src, &opts(true), &mut |_| {}).err().expect("offline").to_string();
+            assert!(err.contains("not in the Hugging Face cache") && err.contains("offline"), "{err}");
+            assert!(err.contains("config.json") && !err.contains('\n'), "{err}");
+        }
+        assert_eq!(hub.hits.load(std::sync::atomic::Ordering::SeqCst), 0, "offline means no request at all");
+        // Online once, then offline works from the cache, still without a request.
+        Backbone::load(&source(None), &opts(false), &mut |_| {}).expect("download");
+        let hits = hub.hits.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(hits > 0, "the fake Hub counts requests");
+        assert!(hub::is_available_offline(&source(None), &opts(true)));
+        let bb = Backbone::load(&source(None), &opts(true), &mut |_| {}).expect("cached");
+        assert_eq!(bb.weights_sha256(), pacnet::backbone::builtin::SHA256);
+        assert_eq!(hub.hits.load(std::sync::atomic::Ordering::SeqCst), hits);
+        // The built-in model and a directory never touch the hub either.
+        assert!(Backbone::load(&ModelSource::Builtin, &opts(true), &mut |_| {}).is_ok());
+        assert!(Backbone::load(&ModelSource::Dir(util::v1_dir()), &opts(true), &mut |_| {}).is_ok());
+        assert_eq!(hub.hits.load(std::sync::atomic::Ordering::SeqCst), hits);
+    }
+
+    #[test]
+    fn a_cancelled_download_stops_quietly_and_resumes_later() {
+        let hub = FakeHub::start(v1_files());
+        let cache = util::tempdir();
+        let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let opts = FetchOptions {
+            endpoint: Some(hub.url.clone()),
+            cache_dir: Some(cache.path().to_owned()),
+            cancel: Some(cancel.clone()),
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        let err = Backbone::load(&source(None), &opts, &mut |e| {
+            if let Fetch::Downloading { file, done, .. } = &e
+                && file == "model.safetensors"
+                && *done > 0
+            {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            seen.push(e);
+        })
+        .err()
+        .expect("cancelled")
+        .to_string();
+        assert!(err.contains("cancelled") && err.contains("test/tf_mobilenetv1_025"), "{err}");
+        let last = seen.iter().rev().find_map(|e| match e {
+            Fetch::Downloading { file, done, total } if file == "model.safetensors" => Some((*done, *total)),
+            _ => None,
+        });
+        assert!(last.is_some_and(|(d, t)| d < t), "stopped before the end: {last:?}");
+        assert!(!hub::is_available_offline(&source(None), &FetchOptions { offline: true, ..opts.clone() }));
+        // A later download completes (and verifies) from where it stopped.
+        cancel.store(false, std::sync::atomic::Ordering::Relaxed);
+        let bb = Backbone::load(&source(None), &opts, &mut |_| {}).expect("resumed download");
+        assert_eq!(bb.weights_sha256(), pacnet::backbone::builtin::SHA256);
+    }
+
+    #[test]
+    fn model_arguments_builtin_catalog_paths_and_repo_ids() {
+        use pacnet::backbone::hub::CATALOG;
+        assert_eq!(ModelSource::parse("builtin").expect("builtin"), ModelSource::Builtin);
+        assert_eq!(ModelSource::parse(" BuiltIn ").expect("builtin"), ModelSource::Builtin);
+        assert_eq!(ModelSource::resolve(None).expect("default"), ModelSource::Builtin, "(PACNET_MODEL unset in tests)");
+        for e in &CATALOG {
+            assert_eq!(ModelSource::parse(e.name).expect("catalog name"), e.source());
+            // The repo id alone, or with a prefix of the pinned revision, is the pinned entry.
+            assert_eq!(ModelSource::parse(e.repo).expect("repo"), e.source());
+            assert_eq!(ModelSource::parse(&format!("{}@{}", e.repo, &e.revision[..12])).expect("rev"), e.source());
+            assert_eq!(e.source().spec(), format!("{}@{}", e.repo, e.revision));
+            assert_eq!(ModelSource::parse(&e.source().spec()).expect("spec round trip"), e.source());
+            assert_eq!(e.source().catalog_entry(), Some(e));
+            assert_eq!(e.sha256.len(), 64);
+            assert_eq!(e.revision.len(), 40);
+        }
         assert_eq!(
             ModelSource::parse("timm/mobilenetv2_100.ra_in1k@v1.0").expect("rev"),
             ModelSource::Hub { repo: "timm/mobilenetv2_100.ra_in1k".into(), revision: "v1.0".into(), sha256: None }
         );
-        let err = ModelSource::parse("./no/such/dir").expect_err("bad").to_string();
-        assert!(err.contains("not a model directory"), "{err}");
-        assert!(ModelSource::parse("just-a-name").is_err());
+        assert_eq!(
+            ModelSource::parse("someone/their-model").expect("any repo"),
+            ModelSource::Hub { repo: "someone/their-model".into(), revision: "main".into(), sha256: None }
+        );
+        // Directories: as given, and stored absolute so they load from anywhere.
+        assert_eq!(
+            ModelSource::parse(&util::v1_dir().display().to_string()).expect("dir"),
+            ModelSource::Dir(util::v1_dir())
+        );
+        let spec = ModelSource::Dir(util::v1_dir()).spec();
+        assert!(std::path::Path::new(&spec).is_absolute() && !spec.contains(".."), "{spec}");
+        // Anything path-like is a path, never a repo id: missing ones say so.
+        let dir = util::tempdir();
+        let abs = dir.path().join("mine").display().to_string();
+        for arg in ["./no/such/dir", "../nope", "just-a-name", "a/b/c", "x/model.safetensors", "~/m", abs.as_str()] {
+            let err = ModelSource::parse(arg).expect_err(arg).to_string();
+            assert!(err.starts_with(&format!("--model {arg}: no such directory")), "{arg}: {err}");
+            assert!(err.contains("builtin") && !err.contains('\n'), "names the accepted forms: {err}");
+        }
+        // `src/x` looks like owner/name, but `src` is a folder here (the tests run in the crate).
+        let err = ModelSource::parse("src/x").expect_err("path").to_string();
+        assert!(err.contains("no such directory"), "{err}");
+        let file = dir.path().join("weights.safetensors");
+        std::fs::write(&file, b"x").expect("w");
+        let err = ModelSource::parse(&file.display().to_string()).expect_err("file").to_string();
+        assert!(err.contains("is a file, not a model directory"), "{err}");
+        let err = ModelSource::parse_from("nowhere/..", "$PACNET_MODEL").expect_err("bad").to_string();
+        assert!(err.starts_with("$PACNET_MODEL nowhere/..: "), "{err}");
+        assert!(ModelSource::parse("").is_err() && ModelSource::parse("owner/-bad").is_err());
     }
 
     fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

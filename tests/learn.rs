@@ -22,8 +22,8 @@ use pacnet::learn::ops::{Adam, AdamParams, input_dense};
 use pacnet::learn::project::{FORMAT_VERSION, MAGIC};
 use pacnet::learn::split::{MIN_PER_CLASS_FOR_VALIDATION, stratified};
 use pacnet::learn::{
-    Confusion, Dataset, FeatureSource, Featurizer, Head, Hyper, LearnError, Project, StopReason, TrainData, TrainEvent,
-    Training, fit, refeaturize,
+    Adoption, Confusion, Dataset, FeatureSource, Featurizer, Head, Hyper, LearnError, Project, StopReason, TrainData,
+    TrainEvent, Training, fit, refeaturize,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -63,6 +63,7 @@ fn fit_ok(data: &TrainData, hyper: &Hyper) -> pacnet::learn::Trained {
 fn source(shape: [usize; 3]) -> FeatureSource {
     FeatureSource {
         backbone: "test-backbone".into(),
+        weights_sha256: Some("0".repeat(64)),
         architecture: "none".into(),
         cut: "blocks.0".into(),
         cut_alias: None,
@@ -654,7 +655,7 @@ fn truncated_corrupt_foreign_and_newer_project_files_are_refused_clearly() {
     let mut newer = bytes.clone();
     newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     let t = load_error(&write("newer.pacnet", &newer));
-    assert!(t.contains("version 2") && t.contains("update pacnet"), "{t}");
+    assert!(t.contains(&format!("version {}", FORMAT_VERSION + 1)) && t.contains("update pacnet"), "{t}");
 
     let t = load_error(&util::photo("burger.jpg"));
     assert!(t.contains("not a pacnet project") && t.contains("JPEG"), "{t}");
@@ -755,7 +756,7 @@ fn real_mobilenet_learns_where_the_object_is_held() {
     project.check_backbone(bb, cut).expect("same backbone and cut");
     let other = bb.find_cut("conv_pw_11_relu").expect("cut");
     let err = project.check_backbone(bb, other).expect_err("other cut").to_string();
-    assert!(err.contains("blocks.4.1") && err.contains("cut") && err.contains("re-featurise"), "{err}");
+    assert!(err.contains("blocks.4.1") && err.contains("differ in cut") && err.contains("re-featurise"), "{err}");
     let cancel = AtomicBool::new(false);
     let mut calls = Vec::new();
     let moved = project
@@ -947,4 +948,200 @@ fn cli_save_that_fails_half_way_keeps_the_previous_project() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(names.iter().all(|n| !n.ends_with(".tmp")), "the temporary file is removed: {names:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// the backbone's identity: architecture, cut and the weights' sha256
+
+/// A copy of the v1 model in `dir` with `f` applied to every value of tensor `name`.
+fn model_with(dir: &Path, name: &str, f: impl Fn(f32) -> f32) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    for file in ["config.json", "labels.txt"] {
+        std::fs::copy(util::v1_dir().join(file), dir.join(file)).unwrap();
+    }
+    let mut bytes = std::fs::read(util::v1_dir().join("model.safetensors")).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
+    let range = &header[name]["data_offsets"];
+    let (start, end) = (range[0].as_u64().unwrap() as usize, range[1].as_u64().unwrap() as usize);
+    for chunk in bytes[8 + header_len + start..8 + header_len + end].chunks_exact_mut(4) {
+        let v = f(f32::from_le_bytes(chunk.try_into().unwrap()));
+        chunk.copy_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(dir.join("model.safetensors"), bytes).unwrap();
+    dir.to_owned()
+}
+
+/// Rewrites a saved project as pacnet's format version 1 wrote it: no weights' hash in the
+/// feature source, version 1 in the header, the checksum recomputed.
+fn as_format_1(path: &Path) {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path).unwrap();
+    let meta_len = u64::from_le_bytes(bytes[16..24].try_into().unwrap()) as usize;
+    let mut meta: serde_json::Value = serde_json::from_slice(&bytes[64..64 + meta_len]).unwrap();
+    assert!(meta["source"]["weights_sha256"].is_string(), "format 2 records the hash");
+    meta["source"].as_object_mut().unwrap().remove("weights_sha256");
+    let mut body = serde_json::to_vec(&meta).unwrap();
+    body.extend_from_slice(&bytes[64 + meta_len..]);
+    let mut out = bytes[..64].to_vec();
+    out[8..12].copy_from_slice(&1u32.to_le_bytes());
+    out[16..24].copy_from_slice(&((body.len() - (bytes.len() - 64 - meta_len)) as u64).to_le_bytes());
+    out[32..64].copy_from_slice(&Sha256::digest(&body));
+    out.extend_from_slice(&body);
+    std::fs::write(path, out).unwrap();
+}
+
+/// A small project of scene frames featurised by `bb` at its default cut, with a head.
+fn scene_project(bb: &Backbone) -> Project {
+    let cut = bb.default_cut();
+    let f = Featurizer::new(bb, cut, Crop::CenterSquare).unwrap();
+    let mut ds = Dataset::new(classes(4), f.source().clone()).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let burst = ds.new_burst();
+    for i in 0..16 {
+        let s = f.frame(&scenes().frame(i % 4, TRAIN_BGS[i % 4], &mut rng)).unwrap();
+        ds.add(i % 4, burst, &s.features, &s.input).unwrap();
+    }
+    let trained = fit_ok(&ds.train_data().unwrap(), &Hyper { epochs: 3, ..Hyper::default() });
+    let mut p = Project::new(ds, Hyper::default());
+    p.set_trained(trained.head, &trained.report);
+    p
+}
+
+#[test]
+fn a_project_knows_its_backbone_by_the_weights_hash_and_format_1_files_migrate() {
+    let bb = backbone();
+    let cut = bb.default_cut();
+    let project = scene_project(bb);
+    let source = project.dataset.source().clone();
+    assert_eq!(source.weights_sha256.as_deref(), Some(pacnet::backbone::builtin::SHA256));
+    assert!(std::path::Path::new(&source.backbone).is_absolute(), "where it was: {}", source.backbone);
+
+    // The same bytes elsewhere (here: compiled in) are the same backbone.
+    let builtin = Backbone::builtin().unwrap();
+    project.check_backbone(&builtin, builtin.default_cut()).expect("identical weights, other place");
+    // One changed value (in the classifier, which the features do not even read): refused.
+    let dir = util::tempdir();
+    let bias = Backbone::load_dir(&model_with(&dir.path().join("bias"), "classifier.bias", |v| v + 1.0)).unwrap();
+    let err = project.check_backbone(&bias, cut).expect_err("other weights").to_string();
+    assert!(err.contains("differ in weights)") && err.contains(&bb.weights_sha256()[..16]), "{err}");
+    assert!(err.contains(&bias.weights_sha256()[..16]), "names both hashes: {err}");
+
+    // A format-1 file: it loads, lacks the hash, and matches nothing until migrated.
+    let path = dir.path().join("old.pacnet");
+    project.save(&path).unwrap();
+    as_format_1(&path);
+    let mut old = Project::load(&path).expect("format 1 still opens");
+    assert_eq!(old.dataset.source().weights_sha256, None);
+    assert_eq!(old.dataset.examples(), project.dataset.examples());
+    assert!(old.head.is_some());
+    let err = old.check_backbone(&builtin, cut).expect_err("unknown weights").to_string();
+    assert!(err.contains("weights not recorded"), "{err}");
+    // Weights that compute other features are not adopted ...
+    let negated = Backbone::load_dir(&model_with(&dir.path().join("neg"), "conv_stem.weight", |v| -v)).unwrap();
+    let Adoption::NotReproduced { worst_cosine: Some(low) } = old.adopt_weights(&negated, cut).unwrap() else {
+        panic!("other weights must not be adopted")
+    };
+    assert_eq!(old.dataset.source().weights_sha256, None);
+    // ... the recorded ones (from anywhere) are: their features come back from the thumbnails.
+    let Adoption::Adopted { checked, worst_cosine: high } = old.adopt_weights(&builtin, cut).unwrap() else {
+        panic!("the recorded weights must be adopted")
+    };
+    println!("format-1 migration: cosine {high:.5} with the recorded weights, {low:.5} with other ones");
+    assert_eq!(checked, pacnet::learn::project::ADOPT_CHECKED);
+    assert!(high >= pacnet::learn::project::ADOPT_MIN_COSINE && low < 0.9, "{high} {low}");
+    old.check_backbone(&builtin, cut).expect("migrated");
+    assert_eq!(old.adopt_weights(&builtin, cut).unwrap(), Adoption::Recorded);
+    // Saved again, it is format 2 with the hash.
+    old.save(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), FORMAT_VERSION);
+    assert_eq!(Project::load(&path).unwrap().dataset.source().weights_sha256, source.weights_sha256);
+}
+
+#[test]
+fn cli_a_moved_identical_model_is_accepted_and_other_weights_at_the_same_path_refused() {
+    let dir = util::tempdir();
+    let (data, out) = (dir.path().join("data"), dir.path().join("p.pacnet"));
+    scenes().write_folder(&data, 3, &TRAIN_BGS, 7);
+    let copy = model_with(&dir.path().join("m/copy"), "classifier.bias", |v| v);
+    let (code, _, stderr) = run(pacnet()
+        .args(["train", "--epochs", "3", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .arg("--model")
+        .arg(&copy));
+    assert_eq!(code, 0, "{stderr}");
+    let moved = dir.path().join("m/moved");
+    std::fs::rename(&copy, &moved).unwrap();
+    let eval = |model: Option<&Path>| {
+        let mut cmd = pacnet();
+        cmd.arg("eval").arg("--project").arg(&out).arg("--data").arg(&data);
+        if let Some(m) = model {
+            cmd.arg("--model").arg(m);
+        }
+        run(&mut cmd)
+    };
+    // Where it was recorded, there is nothing now: one line that says to pass --model.
+    let (code, _, stderr) = eval(None);
+    assert_one_line_error(code, &stderr, &["p.pacnet", "no such directory", "pass --model"]);
+    // The same bytes somewhere else: accepted by eval and predict.
+    let (code, stdout, stderr) = eval(Some(&moved));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.lines().last().unwrap_or_default().starts_with("accuracy: "), "{stdout}");
+    let img = data.join("up/000.jpg");
+    let (code, stdout, stderr) =
+        run(pacnet().arg("predict").arg("--project").arg(&out).arg("--model").arg(&moved).arg(&img));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with(&img.display().to_string()), "{stdout}");
+    let (code, _, stderr) = eval(Some(Path::new("builtin")));
+    assert_eq!(code, 0, "the built-in model has the same bytes: {stderr}");
+    // Other weights at that same path: refused, saying why.
+    model_with(&moved, "classifier.bias", |v| v * 1.5);
+    let (code, _, stderr) = eval(Some(&moved));
+    assert_one_line_error(code, &stderr, &["p.pacnet", "differ in weights"]);
+    let (code, _, stderr) =
+        run(pacnet().arg("predict").arg("--project").arg(&out).arg("--model").arg(&moved).arg(&img));
+    assert_one_line_error(code, &stderr, &["differ in weights"]);
+
+    // A format-1 copy of the project still evaluates, with a note, when the model reproduces it.
+    as_format_1(&out);
+    let (code, stdout, stderr) = run(pacnet()
+        .arg("eval")
+        .arg("--project")
+        .arg(&out)
+        .arg("--data")
+        .arg(&data)
+        .arg("--model")
+        .arg(util::v1_dir()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("older pacnet") && stderr.contains("reproduces"), "{stderr}");
+    assert!(stdout.contains("accuracy: "), "{stdout}");
+}
+
+#[test]
+fn cli_train_eval_predict_default_to_the_builtin_model_offline() {
+    let dir = util::tempdir();
+    let home = util::tempdir();
+    let (data, out) = (dir.path().join("data"), dir.path().join("p.pacnet"));
+    scenes().write_folder(&data, 3, &TRAIN_BGS, 8);
+    let offline = |cmd: &mut std::process::Command| {
+        cmd.env("HOME", home.path()).env("HF_HUB_OFFLINE", "1").env_remove("HF_HOME");
+    };
+    let mut train = pacnet();
+    offline(train.args(["train", "--epochs", "3", "--data"]).arg(&data).arg("--out").arg(&out));
+    let (code, stdout, stderr) = run(&mut train);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("features: tf_mobilenetv1_025 (builtin, weights 8f0423d080916017)"), "{stdout}");
+    assert_eq!(Project::load(&out).unwrap().dataset.source().backbone, "builtin");
+    let mut eval = pacnet();
+    offline(eval.arg("eval").arg("--project").arg(&out).arg("--data").arg(&data));
+    let (code, stdout, stderr) = run(&mut eval);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.lines().last().unwrap_or_default().starts_with("accuracy: "), "{stdout}");
+    let mut predict = pacnet();
+    offline(predict.arg("predict").arg("--project").arg(&out).arg(data.join("left/000.jpg")));
+    let (code, _, stderr) = run(&mut predict);
+    assert_eq!(code, 0, "{stderr}");
 }

@@ -33,6 +33,7 @@ fn options(dir: &std::path::Path) -> AppOptions {
         recovery_file: Some(dir.join("recovery.pacnet")),
         tab: Some(Tab::Record),
         clock: None,
+        offline: false,
     }
 }
 
@@ -377,7 +378,7 @@ fn a_missing_camera_shows_a_banner_whose_button_switches_to_the_demo_camera() {
 }
 
 #[test]
-fn missing_weights_say_how_to_point_at_a_model_and_the_app_keeps_running() {
+fn missing_weights_keep_the_app_running_and_its_banner_switches_to_the_builtin_model() {
     let dir = util::tempdir();
     let opts =
         AppOptions { model: Some(dir.path().join("no-such-model").display().to_string()), ..options(dir.path()) };
@@ -386,8 +387,7 @@ fn missing_weights_say_how_to_point_at_a_model_and_the_app_keeps_running() {
         matches!(a.runtime().load_state(), pacnet::live::LoadState::Failed(_))
     });
     a.h.step();
-    assert!(a.h.query_by_label_contains("--model DIR").is_some(), "the banner names --model");
-    assert!(a.h.query_by_label_contains("PACNET_MODEL").is_some(), "the banner names PACNET_MODEL");
+    assert!(a.h.query_by_label_contains("no such directory").is_some(), "the banner says why");
     // The game still runs with the arrow keys.
     a.h.get_by_label("3  Play").click();
     wait_for(&mut a, 30, "the game to tick without a model", |a| {
@@ -400,6 +400,77 @@ fn missing_weights_say_how_to_point_at_a_model_and_the_app_keeps_running() {
         "the Learn panel says the network failed, not that it is still loading"
     );
     assert!(a.h.query_by_label_contains("still loading").is_none());
+    a.h.state_mut().command(Command::Tab(Tab::Record));
+    a.h.step();
+    a.h.get_by_label("Use the built-in model").click();
+    ready(&mut a);
+    assert_eq!(a.h.state().runtime().backbone().map(|b| b.id().to_owned()).as_deref(), Some("builtin"));
+    hold_key(&mut a, Key::ArrowUp, 500);
+    wait_for(&mut a, 30, "examples recorded with the built-in model", |app| count(app, "up") > 0);
+}
+
+#[test]
+fn a_model_chosen_last_time_that_cannot_load_falls_back_to_the_builtin_one() {
+    let dir = util::tempdir();
+    // Offline, a repo that is in no cache: no request is made, and the app still works.
+    let settings = Settings { model: Some("nobody/nothing".into()), ..Settings::default() };
+    let opts = AppOptions { model: None, offline: true, ..options(dir.path()) };
+    let mut a = harness(settings, opts);
+    ready(&mut a);
+    assert_eq!(a.h.state().runtime().backbone().map(|b| b.id().to_owned()).as_deref(), Some("builtin"));
+    let messages = a.h.state().messages();
+    assert!(
+        messages.iter().any(|m| m.contains("nobody/nothing") && m.contains("built-in model instead")),
+        "{messages:?}"
+    );
+    assert_eq!(a.h.state().settings().model, None, "the broken choice is forgotten");
+}
+
+#[test]
+fn the_model_picker_lists_the_models_and_switching_keeps_the_project() {
+    let dir = util::tempdir();
+    let opts = AppOptions { model: Some("builtin".into()), ..options(dir.path()) };
+    let mut a = harness(Settings::default(), opts);
+    ready(&mut a);
+    hold_key(&mut a, Key::ArrowDown, 700);
+    run_for(&mut a, 200);
+    let n = count(a.h.state(), "down");
+    assert!(n >= 2, "{n}");
+    a.h.get_by_label("Model: MobileNet v1 0.25 (built in)").click();
+    run_for(&mut a, 100);
+    for label in
+        ["MobileNet v1 0.25 (built in)  (in use)", "MobileNet V3 large", "MobileNet V3 small", "MobileNet V2 1.0"]
+    {
+        assert!(a.h.query_by_label(label).is_some(), "the picker lists {label}");
+    }
+    for e in &pacnet::backbone::CATALOG {
+        assert!(a.h.query_by_label(&e.revision[..12]).is_some(), "pinned revision of {}", e.name);
+        assert!(a.h.query_by_label(e.summary).is_some(), "what {} gets you", e.name);
+    }
+    assert!(a.h.query_by_label("22.1 MB").is_some() && a.h.query_by_label("1.9 MB").is_some(), "sizes");
+    // The same weights from a folder: nothing to re-compute, the examples stay as they are.
+    a.h.state_mut().command(Command::UseModel(util::v1_dir().display().to_string()));
+    let v1 = std::fs::canonicalize(util::v1_dir()).expect("dir").display().to_string();
+    settle(&mut a, 60, "the folder model in use", |app| {
+        app.runtime().backbone().is_some_and(|b| b.id() == v1) && app.runtime().features().is_some()
+    });
+    assert!(a.h.state().messages().iter().any(|m| m.contains("same weights")), "{:?}", a.h.state().messages());
+    assert_eq!(count(a.h.state(), "down"), n);
+    assert_eq!(a.h.state().settings().model.as_deref(), Some(v1.as_str()), "the choice is remembered");
+    // Another network (V3 small, random weights): the examples stay, re-featurised from their pictures.
+    let v3 = util::timm_random_dir("mobilenetv3_small_100");
+    a.h.state_mut().command(Command::UseModel(v3.path().display().to_string()));
+    settle(&mut a, 60, "the project on the new model", |app| {
+        app.document().is_some_and(|d| d.snapshot().dataset.source().architecture == "mobilenetv3_small_100")
+            && app.runtime().features().is_some()
+    });
+    assert_eq!(count(a.h.state(), "down"), n, "switching keeps every example");
+    let source = a.h.state().document().map(|d| d.snapshot().dataset.source().clone()).expect("doc");
+    assert_eq!(source.shape, [96, 7, 7], "features at V3 small's default cut");
+    assert_eq!(source.weights_sha256.as_deref(), a.h.state().runtime().backbone().map(|b| b.weights_sha256()));
+    assert!(a.h.state().messages().iter().any(|m| m.contains("re-computed")), "{:?}", a.h.state().messages());
+    hold_key(&mut a, Key::ArrowDown, 400);
+    wait_for(&mut a, 30, "recording on the new model", |app| count(app, "down") > n);
 }
 
 #[test]

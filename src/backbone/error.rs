@@ -137,6 +137,32 @@ pub enum BackboneError {
         /// What went wrong, with the way out.
         message: String,
     },
+    /// A `--model` (or `$PACNET_MODEL`, …) value that names no model.
+    #[error("{origin} {value}: {problem}")]
+    ModelArg {
+        /// Where the value came from: `--model`, `$PACNET_MODEL`, the project file.
+        origin: String,
+        /// The value as given.
+        value: String,
+        /// What is wrong with it, with the accepted forms.
+        problem: String,
+    },
+    /// A hub model is not in the cache and the network may not be used.
+    #[error("{repo}: {file} is not in the Hugging Face cache ({}) and pacnet is offline (HF_HUB_OFFLINE or --offline), so nothing was downloaded — go online once, or use the built-in model (--model builtin) or a local model directory", cache.display())]
+    Offline {
+        /// The repo (and revision).
+        repo: String,
+        /// The missing file.
+        file: String,
+        /// The cache that was searched.
+        cache: PathBuf,
+    },
+    /// A download was cancelled (the partial file stays in the cache and is resumed next time).
+    #[error("downloading {repo} was cancelled")]
+    Cancelled {
+        /// The repo (and revision).
+        repo: String,
+    },
     /// A downloaded or cached file does not have the expected sha256.
     #[error("{}: sha256 is {found}, expected {expected} (the corrupt file was removed; run again to download it anew)", path.display())]
     Checksum {

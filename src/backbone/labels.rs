@@ -18,17 +18,20 @@ impl Labels {
     pub fn for_model(dir: &Path, num_classes: usize) -> Result<Self> {
         let path = dir.join("labels.txt");
         match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let names: Vec<String> =
-                    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
-                if names.len() != num_classes {
-                    return Err(BackboneError::Labels { path, expected: num_classes, found: names.len() });
-                }
-                Ok(Self(names))
-            }
+            Ok(text) => Self::parse(&text, num_classes, &path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::builtin(num_classes)),
             Err(e) => Err(BackboneError::io(path, e)),
         }
+    }
+
+    /// The labels in `text` (one per line, blank lines skipped), which must be exactly
+    /// `num_classes`; `path` is only used in messages.
+    pub fn parse(text: &str, num_classes: usize, path: &Path) -> Result<Self> {
+        let names: Vec<String> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+        if names.len() != num_classes {
+            return Err(BackboneError::Labels { path: path.to_owned(), expected: num_classes, found: names.len() });
+        }
+        Ok(Self(names))
     }
 
     /// The built-in ImageNet names for 1000 or 1001 (background first) classes, else

@@ -6,9 +6,11 @@
 //! strictly, [`layers`] folds BatchNorm into each conv, [`net`] runs the network on
 //! reusable buffers through the hand-written [`kernels`] ([`ops`] exposes the depthwise one
 //! as a candle op beside candle's slow reference), [`preprocess`] turns frames into inputs,
-//! [`hub`] finds the weights, [`labels`] names ImageNet classes.
+//! [`hub`] finds the weights (the [`builtin`] model, a directory, or a pinned download),
+//! [`labels`] names ImageNet classes.
 
 pub mod arch;
+pub mod builtin;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -31,7 +33,7 @@ pub use arch::{Act, ArchSpec, Family};
 pub use config::{Interpolation, ModelConfig};
 pub use error::{BackboneError, Result};
 pub use extract::Extractor;
-pub use hub::{Fetch, FetchOptions, ModelSource};
+pub use hub::{CATALOG, CatalogEntry, Fetch, FetchOptions, ModelSource};
 pub use labels::Labels;
 pub use net::{CutPoint, LayerInfo, MobileNet, Workspace};
 pub use preprocess::{Crop, Preprocess, load_image};
@@ -68,6 +70,7 @@ pub struct Backbone {
     labels: Labels,
     id: String,
     dir: PathBuf,
+    weights_sha256: String,
 }
 
 impl Backbone {
@@ -77,12 +80,33 @@ impl Backbone {
             return Err(BackboneError::MissingFile { path: dir.to_owned() });
         }
         let config = ModelConfig::load(&dir.join("config.json"))?;
-        let arch = ArchSpec::from_name(&config.architecture)?;
         let file = weights::WeightFile::open(&dir.join("model.safetensors"))?;
-        let net = MobileNet::load(arch, file, config.input_size, config.num_classes)?;
         let labels = Labels::for_model(dir, config.num_classes)?;
+        let id = ModelSource::Dir(dir.to_owned()).spec();
+        Self::assemble(config, file, labels, id, dir.to_owned())
+    }
+
+    /// The MobileNet v1 0.25 compiled into the binary ([`builtin`]): reads no file.
+    pub fn builtin() -> Result<Self> {
+        let path = Path::new(builtin::PSEUDO_PATH);
+        let config = ModelConfig::parse(builtin::CONFIG, &path.join("config.json"))?;
+        let file = weights::WeightFile::from_bytes(builtin::WEIGHTS, &path.join("model.safetensors"))?;
+        let labels = Labels::parse(builtin::LABELS, config.num_classes, &path.join("labels.txt"))?;
+        Self::assemble(config, file, labels, builtin::NAME.into(), PathBuf::new())
+    }
+
+    fn assemble(
+        config: ModelConfig,
+        file: weights::WeightFile,
+        labels: Labels,
+        id: String,
+        dir: PathBuf,
+    ) -> Result<Self> {
+        let arch = ArchSpec::from_name(&config.architecture)?;
+        let weights_sha256 = file.sha256().to_owned();
+        let net = MobileNet::load(arch, file, config.input_size, config.num_classes)?;
         let preprocess = Preprocess::from_config(&config);
-        Ok(Self { net, preprocess, labels, id: dir.display().to_string(), dir: dir.to_owned(), config })
+        Ok(Self { net, preprocess, labels, id, dir, config, weights_sha256 })
     }
 
     /// A network of architecture `architecture` (timm name) with made-up weights, ImageNet
@@ -99,7 +123,9 @@ impl Backbone {
             std,
             interpolation: Interpolation::Bilinear,
         };
-        let net = MobileNet::load(arch, weights::WeightFile::synthetic(seed), 224, 1000)?;
+        let file = weights::WeightFile::synthetic(seed);
+        let weights_sha256 = file.sha256().to_owned();
+        let net = MobileNet::load(arch, file, 224, 1000)?;
         Ok(Self {
             net,
             preprocess: Preprocess::from_config(&config),
@@ -107,23 +133,38 @@ impl Backbone {
             id: format!("{architecture} (random weights)"),
             dir: PathBuf::new(),
             config,
+            weights_sha256,
         })
     }
 
     /// Fetches (if needed) and loads `source`, reporting download progress.
     pub fn load(source: &ModelSource, opts: &FetchOptions, progress: &mut dyn FnMut(Fetch)) -> Result<Self> {
-        let dir = hub::fetch(source, opts, progress)?;
-        let mut me = Self::load_dir(&dir)?;
-        me.id = source.to_string();
+        let mut me = match hub::fetch(source, opts, progress)? {
+            None => Self::builtin()?,
+            Some(dir) => Self::load_dir(&dir)?,
+        };
+        me.id = source.spec();
         Ok(me)
     }
 
-    /// Where the model came from (repo id with revision, or directory); stored in projects.
+    /// Where the model came from, as [`ModelSource::parse`] reads it back: `builtin`, a repo id
+    /// with its revision, or an absolute directory. Projects keep it to find the model again;
+    /// they recognise the model by [`Backbone::weights_sha256`].
     pub fn id(&self) -> &str {
         &self.id
     }
 
-    /// The directory the files were read from.
+    /// sha256 of `model.safetensors` (hex): what the weights are, wherever they were read from.
+    pub fn weights_sha256(&self) -> &str {
+        &self.weights_sha256
+    }
+
+    /// Whether this is the compiled-in model.
+    pub fn is_builtin(&self) -> bool {
+        self.id == builtin::NAME
+    }
+
+    /// The directory the files were read from (empty for the built-in model).
     pub fn dir(&self) -> &Path {
         &self.dir
     }

@@ -18,6 +18,8 @@ pub struct WeightFile {
     /// When set, every requested tensor is made up from this generator state instead (random
     /// weights for benchmarks: latency does not depend on the values).
     synthetic: Option<u64>,
+    /// sha256 of the file's bytes: the weights' identity (projects store it).
+    sha256: String,
 }
 
 impl WeightFile {
@@ -33,7 +35,8 @@ impl WeightFile {
         Self::from_bytes(&bytes, path)
     }
 
-    /// Parses safetensors bytes; `path` is only used in messages.
+    /// Parses safetensors bytes (read from a file or compiled in); `path` is only used in
+    /// messages.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
         let st = SafeTensors::deserialize(bytes)
             .map_err(|e| BackboneError::SafeTensors { path: path.to_owned(), message: e.to_string() })?;
@@ -55,7 +58,8 @@ impl WeightFile {
                 view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
             tensors.insert(name.to_owned(), (view.shape().to_vec(), values));
         }
-        Ok(Self { path: path.to_owned(), tensors, ignored, synthetic: None })
+        let sha256 = super::hub::sha256_hex(bytes);
+        Ok(Self { path: path.to_owned(), tensors, ignored, synthetic: None, sha256 })
     }
 
     /// A stand-in that invents every tensor it is asked for (He-scaled conv weights, BatchNorm
@@ -66,6 +70,7 @@ impl WeightFile {
             tensors: BTreeMap::new(),
             ignored: BTreeSet::new(),
             synthetic: Some(seed),
+            sha256: format!("random-weights-{seed}"),
         }
     }
 
@@ -93,6 +98,12 @@ impl WeightFile {
                 }
             })
             .collect()
+    }
+
+    /// sha256 of the bytes the tensors were read from (hex); `random-weights-SEED` for made-up
+    /// weights.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
     }
 
     /// The file these tensors came from.

@@ -18,8 +18,8 @@ use crate::live::{FramePipeline, SteerSettings};
 /// Arguments of `pacnet bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Model directory or Hugging Face repo id (default: $PACNET_MODEL, else the pinned MobileNet V3).
-    #[arg(long, conflicts_with = "arch")]
+    /// The backbone (see `MODEL_LONG_HELP`).
+    #[arg(long, help = super::MODEL_HELP, long_help = super::MODEL_LONG_HELP, conflicts_with = "arch")]
     pub model: Option<String>,
     /// Benchmark a timm architecture with random weights instead (e.g. mobilenetv3_large_100).
     #[arg(long)]

@@ -14,8 +14,8 @@ pub struct ClassifyArgs {
     /// Image files (JPEG, PNG, BMP, WebP).
     #[arg(required = true)]
     pub images: Vec<PathBuf>,
-    /// Model directory or Hugging Face repo id (default: $PACNET_MODEL, else the pinned MobileNet V3).
-    #[arg(long)]
+    /// The backbone (see `MODEL_LONG_HELP`).
+    #[arg(long, help = super::MODEL_HELP, long_help = super::MODEL_LONG_HELP)]
     pub model: Option<String>,
     /// How many guesses per image.
     #[arg(long, default_value_t = 5)]

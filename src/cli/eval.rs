@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use crate::backbone::Backbone;
+use crate::backbone::hub::MODEL_ENV;
+use crate::backbone::{Backbone, ModelSource};
 use crate::learn::featurize::{Featurizer, import_folder, scan_folder};
-use crate::learn::{Confusion, Head, Project};
+use crate::learn::{Adoption, Confusion, Head, Project};
 
 /// Arguments of `pacnet eval`.
 #[derive(Debug, Args)]
@@ -22,7 +23,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub data: PathBuf,
     /// The backbone, when it is no longer where the project was recorded (default: the
-    /// project's own).
+    /// project's own). Accepted if its weights are the recorded ones, wherever they are.
     #[arg(long)]
     pub model: Option<String>,
 }
@@ -39,21 +40,36 @@ pub struct Opened {
     pub cut: usize,
 }
 
-/// Loads a project, its head and its backbone (or `model`), and checks they belong together.
+/// Loads a project, its head and its backbone, and checks they belong together: the backbone
+/// is `model` (or `$PACNET_MODEL`) if given, else the one the project was recorded with, found
+/// where it was then; either way its weights must have the recorded sha256. A project from an
+/// older pacnet (format 1, no hash) is accepted when the backbone reproduces its features (see
+/// [`Project::adopt_weights`]); a note on stderr says so.
 pub fn open(path: &Path, model: Option<&str>) -> anyhow::Result<Opened> {
-    let project = Project::load(path)?;
+    let mut project = Project::load(path)?;
     let head = project
         .head
         .clone()
         .with_context(|| format!("{}: no trained head yet — train it first (pacnet train)", path.display()))?;
     let recorded = project.dataset.source().clone();
-    let backbone = match super::train::model_arg(model) {
-        Some(m) => super::load_backbone(Some(&m))?,
-        None => super::load_backbone(Some(&recorded.backbone)).with_context(|| {
-            format!("loading the backbone {} was recorded with (pass --model if it moved)", path.display())
-        })?,
+    let from_env = std::env::var(MODEL_ENV).is_ok_and(|v| !v.trim().is_empty());
+    let backbone = if model.is_some() || from_env {
+        super::load_source(&ModelSource::resolve(model)?)?
+    } else {
+        let context =
+            || format!("{}: loading the backbone it was recorded with (pass --model if it moved)", path.display());
+        let source = ModelSource::parse_from(&recorded.backbone, "recorded backbone").with_context(context)?;
+        super::load_source(&source).with_context(context)?
     };
     let cut = backbone.find_cut(&recorded.cut)?;
+    if let Adoption::Adopted { checked, worst_cosine } = project.adopt_weights(&backbone, cut)? {
+        eprintln!(
+            "pacnet: note: {} is from an older pacnet and does not record its weights' hash; {} reproduces the \
+             features of {checked} of its examples (cosine ≥ {worst_cosine:.4}), so it is taken as the recorded model",
+            path.display(),
+            backbone.id()
+        );
+    }
     project.check_backbone(&backbone, cut).with_context(|| path.display().to_string())?;
     Ok(Opened { project, head, backbone, cut })
 }

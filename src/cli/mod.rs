@@ -5,12 +5,14 @@ mod bench;
 mod classify;
 mod eval;
 mod export;
+mod models;
 mod play;
 mod predict;
 mod steer;
 mod train;
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
 
@@ -21,7 +23,27 @@ pub struct Cli {
     /// What to do; without a command the desktop app starts.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Make no network request at all (as HF_HUB_OFFLINE=1 does): a model that is not built in,
+    /// not a local directory and not in the Hugging Face cache is then an error.
+    #[arg(long, global = true)]
+    pub offline: bool,
 }
+
+/// The short help of every `--model` flag.
+pub const MODEL_HELP: &str =
+    "The backbone: builtin (default), v3-large, v3-small, v2, a model directory, or a Hugging Face repo id";
+
+/// The long help (`--help`) of every `--model` flag.
+pub const MODEL_LONG_HELP: &str = "The backbone. `builtin` (the default) is the MobileNet v1 0.25 compiled into pacnet: \
+no file, no network. `v3-large`, `v3-small` and `v2` are pinned MobileNets from the Hugging Face Hub, downloaded \
+once into the Hugging Face cache and checked against their sha256 (`pacnet models` lists them). Anything that \
+looks like a path is a local model directory (config.json + model.safetensors) and is never sent to the hub: \
+it exists, or starts with `/`, `.` or `~`, or is a bare name, or has more than one `/`, or its first folder \
+exists here (models/mine), or it ends in a file extension; a missing one is \"no such directory\". What is left, \
+owner/name[@revision], is a Hugging Face repo id. Default: $PACNET_MODEL, else builtin.";
+
+/// Set by `--offline`: no command may use the network.
+static OFFLINE: AtomicBool = AtomicBool::new(false);
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -44,6 +66,8 @@ pub enum Command {
     Play(play::PlayArgs),
     /// Export a trained project as ONNX (backbone + head) or as a TF.js head.
     Export(export::ExportArgs),
+    /// The backbones: the built-in one and the pinned downloads, with size and cache state.
+    Models(models::ModelsArgs),
 }
 
 /// Parses `std::env::args`, runs the command and turns its outcome into an exit code.
@@ -64,9 +88,14 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    OFFLINE.store(cli.offline, Ordering::Relaxed);
+    let offline = |mut o: crate::ui::AppOptions| {
+        o.offline |= cli.offline;
+        o
+    };
     match cli.command {
-        None => crate::ui::run_app(AppArgs::default().options()?),
-        Some(Command::App(args)) => crate::ui::run_app(args.options()?),
+        None => crate::ui::run_app(offline(AppArgs::default().options()?)),
+        Some(Command::App(args)) => crate::ui::run_app(offline(args.options()?)),
         Some(Command::Classify(args)) => classify::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Train(args)) => train::run(&args),
@@ -75,14 +104,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Steer(args)) => steer::run(&args),
         Some(Command::Play(args)) => play::run(&args),
         Some(Command::Export(args)) => export::run(&args),
+        Some(Command::Models(args)) => models::run(&args),
     }
+}
+
+/// How hub downloads may go in this process: offline after `--offline` (or with
+/// `HF_HUB_OFFLINE`, which the options read themselves).
+pub fn fetch_options() -> crate::backbone::FetchOptions {
+    crate::backbone::FetchOptions { offline: OFFLINE.load(Ordering::Relaxed), ..Default::default() }
 }
 
 /// Options of `pacnet app`.
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct AppArgs {
-    /// Model directory or Hugging Face repo id (default: $PACNET_MODEL, else the pinned MobileNet V3).
-    #[arg(long)]
+    /// The backbone (see [`MODEL_LONG_HELP`]).
+    #[arg(long, help = MODEL_HELP, long_help = MODEL_LONG_HELP)]
     pub model: Option<String>,
     /// Camera: `demo` (a toy you move with the keyboard), a webcam number (`0`), or a folder of
     /// images to replay. Default: the one used last time.
@@ -119,6 +155,7 @@ impl AppArgs {
             recovery_file: None,
             tab,
             clock: None,
+            offline: false,
         })
     }
 }
@@ -150,14 +187,19 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().filter_map(|c| c.downcast_ref::<std::io::Error>()).any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
-/// Loads the backbone named by `--model` / `$PACNET_MODEL` / the default, with a progress bar
-/// on stderr while the weights download the first time.
+/// Loads the backbone named by `--model` / `$PACNET_MODEL` / the built-in default, with a
+/// progress bar on stderr while the weights download the first time.
 pub fn load_backbone(model: Option<&str>) -> anyhow::Result<crate::backbone::Backbone> {
+    load_source(&crate::backbone::ModelSource::resolve(model)?)
+}
+
+/// Loads `source` (downloading it the first time, with a progress bar on stderr).
+pub fn load_source(source: &crate::backbone::ModelSource) -> anyhow::Result<crate::backbone::Backbone> {
     use crate::backbone::Fetch;
     let bar = indicatif::ProgressBar::hidden();
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     let mut started = false;
-    let backbone = crate::live::load_backbone(model, &mut |f| {
+    let backbone = crate::live::load_backbone(source, &fetch_options(), &mut |f| {
         if let Fetch::Downloading { file, done, total } = f {
             if !started {
                 started = true;

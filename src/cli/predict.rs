@@ -18,7 +18,7 @@ pub struct PredictArgs {
     #[arg(required = true)]
     pub images: Vec<PathBuf>,
     /// The backbone, when it is no longer where the project was recorded (default: the
-    /// project's own).
+    /// project's own). Accepted if its weights are the recorded ones, wherever they are.
     #[arg(long)]
     pub model: Option<String>,
 }

@@ -21,8 +21,8 @@ pub struct TrainArgs {
     /// The project file to write (e.g. `pacman.pacnet`); replaced atomically if it exists.
     #[arg(long)]
     pub out: PathBuf,
-    /// Model directory or Hugging Face repo id (default: $PACNET_MODEL, else the pinned MobileNet V3).
-    #[arg(long)]
+    /// The backbone (see `MODEL_LONG_HELP`).
+    #[arg(long, help = super::MODEL_HELP, long_help = super::MODEL_LONG_HELP)]
     pub model: Option<String>,
     /// Where to cut the backbone: a timm name (`blocks.4.1`) or a Keras name (`conv_pw_13_relu`);
     /// default: the model's default cut.
@@ -85,7 +85,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             args.out.join("project.pacnet").display()
         );
     }
-    let backbone = super::load_backbone(model_arg(args.model.as_deref()).as_deref())?;
+    let backbone = super::load_backbone(args.model.as_deref())?;
     let cut = match &args.cut {
         Some(name) => backbone.find_cut(name)?,
         None => backbone.default_cut(),
@@ -200,18 +200,4 @@ pub fn bar(template: &str) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
-}
-
-/// `--model`'s value, or `$PACNET_MODEL`'s, with a directory made absolute and canonical: the
-/// project stores the backbone's id, and `eval` and `predict` load it from there, from any
-/// working directory.
-pub fn model_arg(model: Option<&str>) -> Option<String> {
-    let given =
-        model.map(str::to_owned).or_else(|| std::env::var("PACNET_MODEL").ok().filter(|v| !v.trim().is_empty()))?;
-    let path = Path::new(given.trim());
-    Some(if path.is_dir() {
-        std::fs::canonicalize(path).map_or(given.clone(), |p| p.display().to_string())
-    } else {
-        given
-    })
 }

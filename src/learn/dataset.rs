@@ -35,10 +35,20 @@ pub const DEFAULT_BYTE_LIMIT: usize = 256 << 20;
 
 /// What produced a dataset's features: the backbone, the cut and the crop. Examples recorded
 /// under another source must be re-featurised from their thumbnails before training.
+///
+/// The backbone is recognised by its architecture, the cut and [`FeatureSource::weights_sha256`]
+/// — by content, not by where the files were: a moved copy of the same weights is the same
+/// backbone, and other weights at the same path are not.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeatureSource {
-    /// [`Backbone::id`]: the repo id with revision, or the model directory.
+    /// [`Backbone::id`] when recorded: where the model was found (`builtin`, a repo id with
+    /// revision, or a directory). Only a hint for finding it again.
     pub backbone: String,
+    /// [`Backbone::weights_sha256`]: sha256 of the weights file. `None` in projects written
+    /// before pacnet recorded it (format version 1), until [`crate::learn::Project::adopt_weights`]
+    /// fills it in.
+    #[serde(default)]
+    pub weights_sha256: Option<String>,
     /// timm architecture name.
     pub architecture: String,
     /// The cut's timm name, e.g. `blocks.4.1`.
@@ -61,6 +71,7 @@ impl FeatureSource {
         })?;
         Ok(Self {
             backbone: backbone.id().to_owned(),
+            weights_sha256: Some(backbone.weights_sha256().to_owned()),
             architecture: backbone.architecture().to_owned(),
             cut: c.name.clone(),
             cut_alias: c.alias.clone(),
@@ -80,11 +91,16 @@ impl FeatureSource {
         self.len() == 0
     }
 
-    /// e.g. `mobilenetv1_100 (models/x) at blocks.4.1 / conv_pw_13_relu, 256×7×7`.
+    /// e.g. `tf_mobilenetv1_025 (builtin, weights 8f0423d080916017) at blocks.4.1 /
+    /// conv_pw_13_relu, 256×7×7`.
     pub fn describe(&self) -> String {
         let [c, h, w] = self.shape;
         let alias = self.cut_alias.as_deref().map(|a| format!(" / {a}")).unwrap_or_default();
-        format!("{} ({}) at {}{alias}, {c}×{h}×{w}", self.architecture, self.backbone, self.cut)
+        let weights = match &self.weights_sha256 {
+            Some(sha) => format!("weights {}", &sha[..sha.len().min(16)]),
+            None => "weights not recorded".into(),
+        };
+        format!("{} ({}, {weights}) at {}{alias}, {c}×{h}×{w}", self.architecture, self.backbone, self.cut)
     }
 }
 
@@ -200,6 +216,12 @@ impl Dataset {
     /// Where the features come from.
     pub fn source(&self) -> &FeatureSource {
         &self.source
+    }
+
+    /// Records the weights' hash of a source that lacked it (a format-1 project, once its
+    /// features were found to be reproduced; see [`crate::learn::Project::adopt_weights`]).
+    pub fn set_weights_sha256(&mut self, sha256: String) {
+        self.source.weights_sha256 = Some(sha256);
     }
 
     /// Every example, oldest first.

@@ -45,6 +45,6 @@ pub use featurize::{Featurizer, FolderImport, Sample, Skipped, import_folder, re
 pub use head::{Head, Prediction};
 pub use hyper::Hyper;
 pub use metrics::{ClassAccuracy, Confusion, EpochMetrics};
-pub use project::{BackboneMismatch, Project, TrainingRecord};
+pub use project::{Adoption, BackboneMismatch, Project, TrainingRecord};
 pub use split::Split;
 pub use train::{Plan, StopReason, TrainData, TrainEvent, TrainReport, Trained, Training, Waker, fit};

@@ -40,8 +40,9 @@ use crate::backbone::Backbone;
 
 /// The first 8 bytes of every project file.
 pub const MAGIC: [u8; 8] = *b"\x89PACNET\n";
-/// The format version this build writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes, and the newest it reads. Version 2 added the weights'
+/// sha256 to the feature source; version 1 files still open (see [`Project::adopt_weights`]).
+pub const FORMAT_VERSION: u32 = 2;
 /// The file name extension.
 pub const EXTENSION: &str = "pacnet";
 const HEADER_LEN: usize = 64;
@@ -84,6 +85,16 @@ impl From<&TrainReport> for TrainingRecord {
     }
 }
 
+/// Examples whose stored features a format-1 project's migration compares with features
+/// re-computed from their thumbnails.
+pub const ADOPT_CHECKED: usize = 4;
+/// The cosine similarity every checked example must reach for the loaded weights to count as
+/// the recorded ones. Re-computing from the JPEG thumbnail (quality 90) instead of the original
+/// frame moves the features a little: the worst of 4 scene frames at the default cut of
+/// MobileNet v1 0.25 reached 0.990, while the same network with its first conv negated gave
+/// 0.64 (`tests/learn.rs` prints both).
+pub const ADOPT_MIN_COSINE: f32 = 0.95;
+
 /// A project recorded with another backbone or cut than the one at hand.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -95,8 +106,28 @@ pub struct BackboneMismatch {
     pub recorded: FeatureSource,
     /// What the loaded backbone and cut would produce.
     pub loaded: FeatureSource,
-    /// Which fields differ: `backbone`, `architecture`, `cut`, `shape`, `input size`.
+    /// Which fields differ: `weights`, `architecture`, `cut`, `shape`, `input size`.
     pub differences: Vec<&'static str>,
+}
+
+/// What [`Project::adopt_weights`] found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Adoption {
+    /// The project records its weights' hash already (format 2): nothing to do.
+    Recorded,
+    /// Format 1, and the backbone reproduces the stored features: its hash is recorded now.
+    Adopted {
+        /// Examples compared.
+        checked: usize,
+        /// The lowest cosine similarity among them.
+        worst_cosine: f32,
+    },
+    /// Format 1, and the backbone does not reproduce the features (or has another
+    /// architecture, cut or shape): the hash stays unknown, the project does not match.
+    NotReproduced {
+        /// The lowest cosine similarity found, if any example could be compared.
+        worst_cosine: Option<f32>,
+    },
 }
 
 impl Project {
@@ -111,14 +142,15 @@ impl Project {
         self.training = Some(TrainingRecord::from(report));
     }
 
-    /// Whether the project's features come from `backbone` at cut index `cut`; if not, the
-    /// error says what differs and what to do.
+    /// Whether the project's features come from `backbone` at cut index `cut`: the same
+    /// architecture, cut, shape and input size, and weights with the same sha256 (where they were
+    /// loaded from does not matter). If not, the error says what differs and what to do.
     pub fn check_backbone(&self, backbone: &Backbone, cut: usize) -> Result<()> {
         let recorded = self.dataset.source();
         let loaded = FeatureSource::of(backbone, cut, recorded.crop)?;
         let mut differences = Vec::new();
         for (field, same) in [
-            ("backbone", recorded.backbone == loaded.backbone),
+            ("weights", recorded.weights_sha256.is_some() && recorded.weights_sha256 == loaded.weights_sha256),
             ("architecture", recorded.architecture == loaded.architecture),
             ("cut", recorded.cut == loaded.cut),
             ("shape", recorded.shape == loaded.shape),
@@ -132,6 +164,45 @@ impl Project {
             return Ok(());
         }
         Err(BackboneMismatch { recorded: recorded.clone(), loaded, differences }.into())
+    }
+
+    /// Migrates a format-1 project, which knew its backbone only by path or repo id: when
+    /// `backbone` at `cut` has the recorded architecture, cut and shape and re-computes the
+    /// stored features of up to [`ADOPT_CHECKED`] examples (spread over the project) from their
+    /// thumbnails to within [`ADOPT_MIN_COSINE`], its weights' hash is recorded and the project
+    /// matches it from then on. This trusts what the features show, not the path: other weights
+    /// at the old path do not reproduce them, and a moved copy does. A project without
+    /// examples cannot be checked and is not adopted.
+    ///
+    /// # Errors
+    /// A thumbnail that cannot be decoded, a failing forward pass.
+    pub fn adopt_weights(&mut self, backbone: &Backbone, cut: usize) -> Result<Adoption> {
+        let recorded = self.dataset.source().clone();
+        if recorded.weights_sha256.is_some() {
+            return Ok(Adoption::Recorded);
+        }
+        let loaded = FeatureSource::of(backbone, cut, recorded.crop)?;
+        let examples = self.dataset.examples();
+        let same_layout = recorded.architecture == loaded.architecture
+            && recorded.cut == loaded.cut
+            && recorded.shape == loaded.shape
+            && recorded.input_size == loaded.input_size;
+        if !same_layout || examples.is_empty() {
+            return Ok(Adoption::NotReproduced { worst_cosine: None });
+        }
+        let featurizer = Featurizer::new(backbone, cut, recorded.crop)?;
+        let n = examples.len().min(ADOPT_CHECKED);
+        let mut worst = f32::INFINITY;
+        for i in 0..n {
+            let Some(e) = examples.get(i * examples.len() / n) else { continue };
+            let fresh = featurizer.input(&e.thumbnail.decode()?)?;
+            worst = worst.min(cosine(&e.features.to_f32(), &fresh));
+        }
+        if worst >= ADOPT_MIN_COSINE {
+            self.dataset.set_weights_sha256(backbone.weights_sha256().to_owned());
+            return Ok(Adoption::Adopted { checked: n, worst_cosine: worst });
+        }
+        Ok(Adoption::NotReproduced { worst_cosine: Some(worst) })
     }
 
     /// A copy whose features come from `featurizer`, computed from the thumbnails; the head
@@ -269,6 +340,20 @@ impl Project {
         w.write_all(&header)?;
         w.flush()
     }
+}
+
+/// Cosine similarity of two vectors (0 when either is all zeros).
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
+    for (x, y) in a.iter().zip(b) {
+        ab += f64::from(*x) * f64::from(*y);
+        aa += f64::from(*x) * f64::from(*x);
+        bb += f64::from(*y) * f64::from(*y);
+    }
+    if aa == 0.0 || bb == 0.0 || a.len() != b.len() {
+        return 0.0;
+    }
+    (ab / (aa.sqrt() * bb.sqrt())) as f32
 }
 
 /// Names what a non-project file probably is, for the error message.

@@ -47,17 +47,21 @@ impl Document {
         Ok(Self { project: Project::new(dataset, hyper), cut, path: None, revision: 0, saved_revision: 0 })
     }
 
-    /// Reads a project file. If its examples were recorded with another backbone or at a cut
-    /// this backbone does not have, their features are re-computed from the thumbnails (and the
+    /// Reads a project file. If its examples were recorded with other weights or at a cut this
+    /// backbone does not have, their features are re-computed from the thumbnails (and the
     /// head dropped); a recorded cut that exists is kept.
     ///
     /// # Errors
     /// One line naming the file and what is wrong (foreign, truncated, corrupt, newer).
     pub fn load(path: &Path, bb: &Backbone) -> Result<Self, String> {
-        let project = Project::load(path).map_err(line)?;
+        let mut project = Project::load(path).map_err(line)?;
         let source = project.dataset.source().clone();
         let cut = bb.find_cut(&source.cut).unwrap_or_else(|_| bb.default_cut());
+        // A format-1 file knows its weights only by path: it keeps its features (and head) if
+        // this backbone reproduces them, and is re-featurised below if not.
+        let adopted = matches!(project.adopt_weights(bb, cut), Ok(crate::learn::Adoption::Adopted { .. }));
         let (project, changed) = match project.check_backbone(bb, cut) {
+            Ok(()) if adopted => (project, true),
             Ok(()) => (project, false),
             Err(_) => {
                 let f = Featurizer::new(bb, cut, source.crop).map_err(line)?;

@@ -9,15 +9,19 @@ use crate::backbone::{Backbone, BackboneError, Fetch, FetchOptions, ModelSource}
 
 use super::Repaint;
 
-/// Finds (downloading the first time, reporting progress) and loads the backbone named by
-/// `model`: a directory or hub repo id; `None`: `$PACNET_MODEL`, else the default. The one
+/// Finds (downloading the first time, reporting progress, unless `opts` forbid the network)
+/// and loads the backbone `source` (see [`ModelSource::resolve`] for what names one). The one
 /// loading path of the app's loader thread and of every CLI command.
 ///
 /// # Errors
-/// A bad model name, a failed download, or broken files; one line naming the fix.
-pub fn load_backbone(model: Option<&str>, progress: &mut dyn FnMut(Fetch)) -> Result<Backbone, BackboneError> {
-    let source = ModelSource::resolve(model)?;
-    Backbone::load(&source, &FetchOptions::default(), progress)
+/// A failed or cancelled download, a model missing offline, or broken files; one line naming
+/// the fix.
+pub fn load_backbone(
+    source: &ModelSource,
+    opts: &FetchOptions,
+    progress: &mut dyn FnMut(Fetch),
+) -> Result<Backbone, BackboneError> {
+    Backbone::load(source, opts, progress)
 }
 
 /// What the loader reports, ending with exactly one `Loaded` or `Failed`.
@@ -34,7 +38,7 @@ pub enum LoadEvent {
     /// The backbone is ready (its forward pass set to one thread: the UI, the camera and the
     /// trainer share the machine with it).
     Loaded(Arc<Backbone>),
-    /// Loading failed; the text is one line and names the fix (`--model DIR`, `PACNET_MODEL`).
+    /// Loading failed (or was cancelled); the text is one line and names the fix.
     Failed(String),
 }
 
@@ -43,8 +47,9 @@ pub struct Loader {
     events: Receiver<LoadEvent>,
     /// Set once `Loaded` or `Failed` was handed out.
     finished: bool,
-    /// Kept so the thread is not detached silently; never joined, since a download cannot be
-    /// interrupted and closing the window must not wait for it.
+    /// Kept so the thread is not detached silently; never joined: a download stops only at its
+    /// next chunk after a cancel (or not at all while the network stalls), and closing the
+    /// window or cancelling must not wait for it. A dropped loader's thread finishes alone.
     _thread: Option<JoinHandle<()>>,
 }
 
@@ -52,9 +57,8 @@ impl Loader {
     /// The loader thread's name.
     pub const THREAD_NAME: &'static str = "pacnet-loader";
 
-    /// Starts loading `model` (a directory or hub repo id; `None`: `$PACNET_MODEL`, else the
-    /// pinned default).
-    pub fn start(model: Option<String>, repaint: Repaint) -> Self {
+    /// Starts loading `source` with `opts` (offline, cancel flag).
+    pub fn start(source: ModelSource, opts: FetchOptions, repaint: Repaint) -> Self {
         let (tx, events) = channel();
         let failed = tx.clone();
         let spawned = std::thread::Builder::new().name(Self::THREAD_NAME.into()).spawn(move || {
@@ -63,7 +67,7 @@ impl Loader {
                 let _ = tx.send(e);
                 repaint();
             };
-            let result = load_backbone(model.as_deref(), &mut |f| {
+            let result = load_backbone(&source, &opts, &mut |f| {
                 if let Fetch::Downloading { file, done, total } = f {
                     send(LoadEvent::Progress { file, done, total });
                 }

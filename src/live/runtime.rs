@@ -3,7 +3,7 @@
 //! | thread | owns | UI → thread | thread → UI |
 //! |---|---|---|---|
 //! | `pacnet-camera` ([`Capture`]) | the frame source | `switch`, `set_transform` | newest frame + status (slot) |
-//! | `pacnet-loader` ([`Loader`]) | the download / load | — | progress, then the backbone (channel) |
+//! | `pacnet-loader` ([`Loader`]) | the download / load | cancel (flag) | progress, then the backbone (channel) |
 //! | `pacnet-features` ([`FeatureWorker`]) | the frame pipeline, the steering sink | [`FeatureCmd`] (channel) | [`Live`], [`LayerView`] (slots), examples (channel) |
 //! | `pacnet-game` ([`GameWorker`]) | the game | [`GameCmd`] (channel) | [`GameSnapshot`] (slot), game events (bounded channel) |
 //! | `pacnet-train` (learn's [`Training`]) | the training run | cancel | [`TrainEvent`]s (channel) |
@@ -16,8 +16,9 @@
 //! Shutdown drops each command sender, then joins the thread ([`Runtime::shutdown`]).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::backbone::Backbone;
+use crate::backbone::{Backbone, FetchOptions, ModelSource};
 use crate::camera::{Capture, CaptureOptions, Clock, DemoControl, SourceSpec, Transform};
 use crate::learn::{TrainEvent, Training};
 
@@ -49,8 +50,14 @@ pub enum LoadState {
 
 /// Something a worker reported, for the app to act on.
 pub enum RuntimeEvent {
-    /// The backbone finished loading (start the feature worker now).
+    /// The first backbone finished loading (start the feature worker now).
     BackboneReady,
+    /// Another model, asked for with [`Runtime::load_model`], finished loading; it waits in
+    /// [`Runtime::staged`] until the app re-computed the project's features with it and
+    /// calls [`Runtime::commit_model`].
+    ModelStaged,
+    /// A load failed or was cancelled (one line); the backbone in use, if any, stays.
+    LoadFailed(String),
     /// From the feature worker.
     Feature(FeatureEvent),
     /// From the game.
@@ -63,8 +70,10 @@ pub enum RuntimeEvent {
 
 /// How the runtime starts.
 pub struct RuntimeOptions {
-    /// `--model`.
-    pub model: Option<String>,
+    /// The model to load first, or why the one asked for is not a model.
+    pub model: Result<ModelSource, String>,
+    /// How downloads may go (offline or not).
+    pub fetch: FetchOptions,
     /// The camera to open.
     pub camera: SourceSpec,
     /// Mirror etc.
@@ -85,7 +94,11 @@ pub struct Runtime {
     demo: DemoControl,
     loader: Option<Loader>,
     load: LoadState,
+    /// What is being loaded, and the flag that cancels its download.
+    loading: Option<(ModelSource, Arc<AtomicBool>)>,
+    fetch: FetchOptions,
     backbone: Option<Arc<Backbone>>,
+    staged: Option<Arc<Backbone>>,
     features: Option<FeatureWorker>,
     steer: Slot<Steer>,
     game: Option<GameWorker>,
@@ -117,16 +130,18 @@ impl Runtime {
             Ok(g) => (Some(g), None),
             Err(e) => (None, Some(format!("the game could not start: {e:#}"))),
         };
-        let loader = Loader::start(options.model, Arc::clone(&repaint));
         let jobs = Jobs::new(Arc::clone(&repaint));
-        Self {
+        let mut me = Self {
             repaint,
             capture,
             capture_error,
             demo,
-            loader: Some(loader),
+            loader: None,
             load: LoadState::Loading { file: None, done: 0, total: 0 },
+            loading: None,
+            fetch: options.fetch,
             backbone: None,
+            staged: None,
             features: None,
             steer,
             game,
@@ -135,7 +150,73 @@ impl Runtime {
             jobs,
             clock: options.clock,
             sending_keys: None,
+        };
+        match options.model {
+            Ok(source) => me.load_model(source),
+            Err(message) => me.load = LoadState::Failed(message),
         }
+        me
+    }
+
+    /// Starts loading `source` on the loader thread (downloading it if needed), replacing a
+    /// load in progress. The backbone in use stays until the new one is committed.
+    pub fn load_model(&mut self, source: ModelSource) {
+        self.cancel_load();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let opts = FetchOptions { cancel: Some(Arc::clone(&cancel)), ..self.fetch.clone() };
+        self.loader = Some(Loader::start(source.clone(), opts, Arc::clone(&self.repaint)));
+        self.loading = Some((source, cancel));
+        self.load = LoadState::Loading { file: None, done: 0, total: 0 };
+    }
+
+    /// Abandons the load in progress: its download stops at the next chunk (the partial file
+    /// stays in the Hugging Face cache and is resumed next time) and its result is ignored.
+    /// Returns at once.
+    pub fn cancel_load(&mut self) {
+        if let Some((_, cancel)) = self.loading.take() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        if self.loader.take().is_some() {
+            self.load = match self.backbone {
+                Some(_) => LoadState::Ready,
+                None => LoadState::Failed("loading the model was cancelled".into()),
+            };
+        }
+    }
+
+    /// What is being loaded, if anything.
+    pub fn loading(&self) -> Option<&ModelSource> {
+        self.loading.as_ref().map(|(s, _)| s)
+    }
+
+    /// How downloads may go (offline or not).
+    pub fn fetch_options(&self) -> &FetchOptions {
+        &self.fetch
+    }
+
+    /// A model loaded by [`Runtime::load_model`] that is not in use yet.
+    pub fn staged(&self) -> Option<&Arc<Backbone>> {
+        self.staged.as_ref()
+    }
+
+    /// Puts the staged model in use (stopping the feature worker, which ran on the old one;
+    /// start it again with [`Runtime::start_features`]). Returns whether there was one.
+    pub fn commit_model(&mut self) -> bool {
+        let Some(bb) = self.staged.take() else { return false };
+        self.features = None;
+        self.backbone = Some(bb);
+        true
+    }
+
+    /// Forgets the staged model (re-computing the project's features with it failed).
+    pub fn discard_staged(&mut self) {
+        self.staged = None;
+    }
+
+    /// Stops the feature worker (live view and recording pause) until
+    /// [`Runtime::start_features`] runs again.
+    pub fn stop_features(&mut self) {
+        self.features = None;
     }
 
     /// Drains every channel once (never blocks) and returns what happened, oldest first.
@@ -148,15 +229,27 @@ impl Runtime {
                         self.load = LoadState::Loading { file: Some(file), done, total }
                     }
                     LoadEvent::Loaded(bb) => {
-                        self.backbone = Some(bb);
                         self.load = LoadState::Ready;
-                        out.push(RuntimeEvent::BackboneReady);
+                        if self.backbone.is_none() {
+                            self.backbone = Some(bb);
+                            out.push(RuntimeEvent::BackboneReady);
+                        } else {
+                            self.staged = Some(bb);
+                            out.push(RuntimeEvent::ModelStaged);
+                        }
                     }
-                    LoadEvent::Failed(message) => self.load = LoadState::Failed(message),
+                    LoadEvent::Failed(message) => {
+                        self.load = match self.backbone {
+                            Some(_) => LoadState::Ready,
+                            None => LoadState::Failed(message.clone()),
+                        };
+                        out.push(RuntimeEvent::LoadFailed(message));
+                    }
                 }
             }
             if !matches!(self.load, LoadState::Loading { .. }) {
                 self.loader = None;
+                self.loading = None;
             }
         }
         if let Some(f) = &self.features {

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::backbone::Crop;
+use crate::backbone::hub::MODEL_ENV;
+use crate::backbone::{Crop, FetchOptions, ModelSource};
 use crate::camera::{SourceSpec, Transform};
 use crate::game::{Dir, Options};
 use crate::learn::Hyper;
@@ -101,6 +102,9 @@ pub struct Settings {
     pub learn_first_channel: usize,
     /// How predictions become key presses when steering another window.
     pub key_mode: KeyMode,
+    /// The backbone chosen in the model picker, as `--model` takes it; `None`: the built-in one.
+    /// `--model` and `$PACNET_MODEL` win over it.
+    pub model: Option<String>,
 }
 
 impl Default for Settings {
@@ -123,6 +127,7 @@ impl Default for Settings {
             learn_layer: None,
             learn_first_channel: 0,
             key_mode: KeyMode::Hold,
+            model: None,
         }
     }
 }
@@ -206,6 +211,14 @@ pub struct PacnetApp {
     autosaved_revision: Option<u64>,
     /// When this frame's `update` began.
     frame_start: Option<std::time::Instant>,
+    /// The first model came from the settings, not from `--model`: if it fails to load, the
+    /// built-in one is used instead.
+    pub(crate) model_fallback: bool,
+    /// The model loading was picked in the app: keep the choice in the settings once in use.
+    pub(crate) picked: bool,
+    /// The name of the model whose features are being computed for the project (recording
+    /// pauses until it is in use).
+    pub(crate) switching: Option<String>,
 }
 
 impl PacnetApp {
@@ -220,12 +233,23 @@ impl PacnetApp {
         if let Some(tab) = options.tab {
             settings.tab = tab;
         }
+        let mut notices = Notices::default();
+        let (model, model_fallback) = startup_model(&options, &settings);
+        let model = match model {
+            Err(e) if model_fallback => {
+                notices.error(format!("{e}; using the built-in model instead"));
+                settings.model = None;
+                Ok(ModelSource::Builtin)
+            }
+            other => other,
+        };
         let repaint_ctx = ctx.clone();
         let clock = options.clock.clone().unwrap_or_else(crate::camera::SystemClock::shared);
         let started = clock.now();
         let rt = Runtime::start(
             RuntimeOptions {
-                model: options.model.clone(),
+                model,
+                fetch: FetchOptions { offline: options.offline, ..FetchOptions::default() },
                 camera: settings.camera.clone(),
                 transform: settings.transform(),
                 game: GameSetup {
@@ -253,7 +277,7 @@ impl PacnetApp {
             recording: Recording::default(),
             run: RunProgress::default(),
             tex: Textures::default(),
-            notices: Notices::default(),
+            notices,
             modal: None,
             views: panels::Views::default(),
             shown_tab: None,
@@ -267,6 +291,9 @@ impl PacnetApp {
             last_autosave: Some(started),
             autosaved_revision: None,
             frame_start: None,
+            model_fallback,
+            picked: false,
+            switching: None,
         }
     }
 
@@ -637,6 +664,25 @@ impl PacnetApp {
             let result = project.save(&path).map_err(|e| e.to_string());
             crate::live::JobResult::Saved { path, recovery: true, revision, result }
         });
+    }
+}
+
+/// The first model to load, and whether it came from the settings (then a failure falls back
+/// to the built-in model): `--model`, else `$PACNET_MODEL`, else the picker's last choice,
+/// else the built-in model.
+fn startup_model(options: &AppOptions, settings: &Settings) -> (Result<ModelSource, String>, bool) {
+    let text = |r: crate::backbone::Result<ModelSource>| r.map_err(|e| e.to_string());
+    if let Some(m) = &options.model {
+        return (text(ModelSource::parse_from(m, "--model")), false);
+    }
+    if let Ok(v) = std::env::var(MODEL_ENV)
+        && !v.trim().is_empty()
+    {
+        return (text(ModelSource::parse_from(&v, &format!("${MODEL_ENV}"))), false);
+    }
+    match &settings.model {
+        Some(m) => (text(ModelSource::parse_from(m, "the model chosen last time")), true),
+        None => (Ok(ModelSource::Builtin), false),
     }
 }
 

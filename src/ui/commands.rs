@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::backbone::Crop;
+use crate::backbone::{Crop, ModelSource};
 use crate::camera::SourceSpec;
 use crate::learn::{TrainEvent, Training};
 
@@ -116,6 +116,13 @@ pub enum Command {
     CloseModal,
     /// Drop a message from the screen.
     Dismiss(usize),
+    /// Show the model picker.
+    ShowModels,
+    /// Switch to this backbone (as `--model` takes it), downloading it if needed; the project
+    /// is kept and its features re-computed from the thumbnails.
+    UseModel(String),
+    /// Stop the model download in progress.
+    CancelModel,
 }
 
 impl PacnetApp {
@@ -204,7 +211,98 @@ impl PacnetApp {
             Command::Resolve { save } => self.resolve(save),
             Command::CloseModal => self.modal = None,
             Command::Dismiss(i) => self.notices.dismiss(i),
+            Command::ShowModels => self.views.show_models(),
+            Command::UseModel(spec) => self.use_model(&spec),
+            Command::CancelModel => {
+                self.rt.cancel_load();
+                self.picked = false;
+                self.views.refresh_models();
+                if self.rt.backbone().is_none() {
+                    self.notices.info("download cancelled; using the built-in model".into());
+                    self.rt.load_model(ModelSource::Builtin);
+                } else {
+                    self.notices.info("download cancelled (it resumes where it stopped next time)".into());
+                }
+            }
         }
+    }
+
+    /// Starts loading another backbone (see [`Command::UseModel`]).
+    fn use_model(&mut self, spec: &str) {
+        if let Some(name) = &self.switching {
+            return self.notices.info(format!("wait until {name} is in use"));
+        }
+        let source = match ModelSource::parse(spec) {
+            Ok(s) => s,
+            Err(e) => return self.notices.error(e.to_string()),
+        };
+        let current = self.rt.backbone().map(|b| b.id().to_owned());
+        if current.as_deref() == Some(source.spec().as_str()) {
+            self.rt.cancel_load();
+            return self.notices.info(format!("already using {}", super::panels::model_title(&source.spec())));
+        }
+        self.picked = true;
+        self.rt.load_model(source);
+    }
+
+    /// A model asked for in the picker has loaded: re-compute the project's features with it
+    /// (the live view and recording pause meanwhile), then put it in use.
+    fn adopt_staged(&mut self) {
+        let Some(bb) = self.rt.staged().cloned() else { return };
+        self.set_recording(None);
+        let name = super::panels::model_title(bb.id());
+        // The same weights and preprocessing from another place compute the same features: the
+        // examples, the cut and the trained head stay as they are.
+        let same = self
+            .rt
+            .backbone()
+            .is_some_and(|old| old.weights_sha256() == bb.weights_sha256() && old.config() == bb.config());
+        if same {
+            self.rt.commit_model();
+            self.model_in_use(&name);
+            return self.notices.info(format!(
+                "now using {name}: the same weights as before, so the examples and the trained head are kept"
+            ));
+        }
+        self.rt.cancel_training();
+        self.settings.cut = None;
+        self.settings.learn_layer = None;
+        let cut = bb.default_cut();
+        match &mut self.doc {
+            Some(doc) if doc.total() > 0 => {
+                self.rt.stop_features();
+                self.notices.info(format!("re-computing {} examples' features with {name}…", doc.total()));
+                self.switching = Some(name);
+                let project = doc.snapshot();
+                self.rt.jobs().spawn(move || {
+                    let result = Document::refeaturize(project, &bb, cut).map(Box::new);
+                    JobResult::Refeaturized { cut, result }
+                });
+            }
+            Some(doc) if doc.path().is_some() || doc.head().is_some() => {
+                self.rt.commit_model();
+                if let Err(e) = doc.set_cut_empty(&bb, cut) {
+                    self.notices.error(e);
+                }
+                self.model_in_use(&name);
+            }
+            _ => {
+                self.rt.commit_model();
+                self.doc = None;
+                self.new_document();
+                self.model_in_use(&name);
+            }
+        }
+    }
+
+    /// The committed model runs: the feature worker restarts on it, and the choice is kept.
+    fn model_in_use(&mut self, name: &str) {
+        self.start_features();
+        if std::mem::take(&mut self.picked) {
+            self.settings.model = self.rt.backbone().filter(|b| !b.is_builtin()).map(|b| b.id().to_owned());
+        }
+        self.views.refresh_models();
+        self.notices.info(format!("now using {name}"));
     }
 
     /// Runs `pending` now, or first asks what to do with unsaved examples.
@@ -336,6 +434,9 @@ impl PacnetApp {
     }
 
     fn change_cut(&mut self, cut: usize) {
+        if self.switching.is_some() {
+            return self.notices.info("wait until the new model is in use".into());
+        }
         let Some(bb) = self.rt.backbone().cloned() else { return };
         self.settings.cut = bb.cuts().get(cut).map(|c| c.name.clone());
         let Some(doc) = &mut self.doc else { return };
@@ -368,8 +469,25 @@ impl PacnetApp {
                     self.new_document();
                 }
                 self.start_features();
+                if std::mem::take(&mut self.picked) {
+                    self.settings.model = self.rt.backbone().filter(|b| !b.is_builtin()).map(|b| b.id().to_owned());
+                }
+                self.views.refresh_models();
                 if let Some((path, recovery)) = self.pending_open.take() {
                     self.open(path, recovery);
+                }
+            }
+            RuntimeEvent::ModelStaged => self.adopt_staged(),
+            RuntimeEvent::LoadFailed(message) => {
+                self.picked = false;
+                self.views.refresh_models();
+                if let Some(bb) = self.rt.backbone() {
+                    let name = super::panels::model_title(bb.id());
+                    self.notices.error(format!("could not load the model: {message} — still using {name}"));
+                } else if std::mem::take(&mut self.model_fallback) {
+                    self.notices.error(format!("{message} — using the built-in model instead"));
+                    self.settings.model = None;
+                    self.rt.load_model(ModelSource::Builtin);
                 }
             }
             RuntimeEvent::Feature(FeatureEvent::Example(ex)) => {
@@ -486,6 +604,30 @@ impl PacnetApp {
                 Ok(summary) => self.notices.info(summary),
                 Err(e) => self.notices.error(e),
             },
+            JobResult::Refeaturized { cut: _, result } if self.switching.is_some() => {
+                let name = self.switching.take().unwrap_or_default();
+                match result {
+                    Ok(doc) => {
+                        self.rt.commit_model();
+                        let doc = match &self.doc {
+                            Some(old) => doc.replacing(old),
+                            None => *doc,
+                        };
+                        let n = doc.total();
+                        self.set_document(doc);
+                        self.model_in_use(&name);
+                        self.notices.info(format!(
+                            "now using {name}: the features of {n} examples were re-computed from their pictures — train again"
+                        ));
+                    }
+                    Err(e) => {
+                        self.rt.discard_staged();
+                        self.picked = false;
+                        self.start_features();
+                        self.notices.error(format!("could not switch to {name}: {e}"));
+                    }
+                }
+            }
             JobResult::Refeaturized { cut: _, result } => match result {
                 Ok(doc) => {
                     let doc = match &self.doc {

@@ -29,7 +29,8 @@ pub use app::{Command, PacnetApp, Settings, Tab};
 /// How the app starts; `pacnet app`'s flags map onto it.
 #[derive(Clone, Debug, Default)]
 pub struct AppOptions {
-    /// Model directory or hub repo id (`None`: `$PACNET_MODEL`, else the pinned default).
+    /// `--model`: `builtin`, a catalog name, a model directory or a hub repo id (`None`:
+    /// `$PACNET_MODEL`, else the model chosen last time in the picker, else the built-in one).
     pub model: Option<String>,
     /// Camera to open instead of the one in the saved settings.
     pub camera: Option<SourceSpec>,
@@ -43,6 +44,8 @@ pub struct AppOptions {
     /// The clock the workers and the autosave run by; `None`: the system clock. Tests pass a
     /// stepped clock so that time moves only when they say.
     pub clock: Option<std::sync::Arc<dyn crate::camera::Clock>>,
+    /// `--offline`: no network request at all (also with `HF_HUB_OFFLINE=1`).
+    pub offline: bool,
 }
 
 impl AppOptions {

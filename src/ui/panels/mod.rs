@@ -6,6 +6,7 @@
 //! settings directly, and the app tells the workers about changed settings after the frame.
 
 mod learn;
+mod models;
 mod play;
 pub mod project;
 mod record;
@@ -21,6 +22,7 @@ use super::textures::Textures;
 use crate::live::Runtime;
 use crate::live::doc::Document;
 
+pub use models::model_title;
 pub use project::{Modal, Pending};
 pub use top::Notices;
 
@@ -51,6 +53,19 @@ pub struct Ctx<'a> {
 pub struct Views {
     record: record::RecordView,
     learn: learn::LearnView,
+    models: models::ModelsView,
+}
+
+impl Views {
+    /// Opens the model picker.
+    pub fn show_models(&mut self) {
+        self.models.show();
+    }
+
+    /// The model picker looks at the Hugging Face cache again (after a load or a cancel).
+    pub fn refresh_models(&mut self) {
+        self.models.refresh();
+    }
 }
 
 /// Draws the whole window into `ui`.
@@ -69,6 +84,7 @@ pub fn show(app: &mut PacnetApp, ui: &mut Ui, cmds: &mut Vec<Command>) {
         Tab::Play => play::ui(ui, &mut cx),
         Tab::Learn => views.learn.ui(ui, &mut cx),
     });
+    views.models.ui(ui.ctx(), &mut cx);
     if let Some(m) = modal {
         project::modal(ui.ctx(), m, &mut cx);
     }

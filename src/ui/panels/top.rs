@@ -1,4 +1,4 @@
-//! The top bar (tabs, project and camera menus), the banners under it (model download,
+//! The top bar (tabs, project and camera menus, the model button), the banners under it (model download,
 //! missing weights, missing camera, errors) and the status bar at the bottom.
 
 use egui::{Color32, RichText, Ui};
@@ -72,6 +72,14 @@ pub fn top_bar(ui: &mut Ui, cx: &mut Ctx<'_>) {
             ui.separator();
             project_menu(ui, cx);
             camera_menu(ui, cx);
+            let model = cx.rt.backbone().map_or_else(|| "loading…".to_owned(), |b| super::model_title(b.id()));
+            if ui
+                .button(format!("Model: {model}"))
+                .on_hover_text("Choose the network: the built-in MobileNet v1 0.25 or a bigger one to download.")
+                .clicked()
+            {
+                cx.cmds.push(Command::ShowModels);
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if cx.rt.sending_keys().is_some() {
                     if ui.button("Stop").clicked() {
@@ -174,21 +182,37 @@ pub fn banners(ui: &mut Ui, cx: &mut Ctx<'_>, notices: &Notices) {
     egui::Panel::top("banners").show(ui, |ui| {
         match &loading {
             LoadState::Loading { file: Some(file), done, total } => {
+                let name = cx.rt.loading().map_or_else(String::new, |s| super::model_title(&s.spec()));
                 ui.horizontal(|ui| {
-                    ui.label(format!("Downloading the network ({file}) — first run only, then it works offline:"));
+                    ui.label(format!("Downloading {name} ({file}) — once, then it works offline:"));
                     let frac = if *total > 0 { *done as f32 / *total as f32 } else { 0.0 };
-                    ui.add(egui::ProgressBar::new(frac).desired_width(260.0).text(format!("{:.1} / {:.1} MB", *done as f64 / 1e6, *total as f64 / 1e6)));
+                    ui.add(egui::ProgressBar::new(frac).desired_width(260.0).text(format!(
+                        "{:.1} / {:.1} MB",
+                        *done as f64 / 1e6,
+                        *total as f64 / 1e6
+                    )));
+                    if ui.button("Cancel").clicked() {
+                        cx.cmds.push(Command::CancelModel);
+                    }
                 });
             }
             LoadState::Loading { file: None, .. } => {
+                let name = cx.rt.loading().map_or_else(|| "MobileNet".to_owned(), |s| super::model_title(&s.spec()));
                 ui.horizontal(|ui| {
                     ui.spinner();
-                    ui.label("Loading MobileNet…");
+                    ui.label(format!("Loading {name}…"));
                 });
             }
-            LoadState::Failed(message) => banner(ui, RED, &format!("The network could not be loaded: {message}"), |ui| {
-                ui.label("Quit, then start pacnet with  --model DIR  (a folder with config.json and model.safetensors), or set PACNET_MODEL=DIR.");
-            }),
+            LoadState::Failed(message) => {
+                banner(ui, RED, &format!("The network could not be loaded: {message}"), |ui| {
+                    if ui.button("Use the built-in model").clicked() {
+                        cx.cmds.push(Command::UseModel(crate::backbone::builtin::NAME.into()));
+                    }
+                    if ui.button("Choose a model…").clicked() {
+                        cx.cmds.push(Command::ShowModels);
+                    }
+                })
+            }
             LoadState::Ready => {}
         }
         if let Some(problem) = &camera_problem {
