@@ -16,6 +16,7 @@ use egui_kittest::kittest::Queryable;
 use pacnet::camera::{Clock, DemoCamera, DemoPose, SourceSpec, SteppedClock};
 use pacnet::ui::{AppOptions, Command, PacnetApp, Settings, Tab};
 
+use crate::fake::Fake;
 use crate::util;
 
 /// The app under test, and the clock only the test moves: the demo camera makes one frame per
@@ -416,4 +417,36 @@ fn examples_can_be_deleted_and_cleared_and_unsaved_work_is_asked_about() {
     a.h.get_by_label("Don't save").click();
     run_for(&mut a, 50);
     assert_eq!(a.h.state().document().map(|d| (d.total(), d.is_dirty())), Some((0, false)));
+}
+
+#[test]
+fn the_fake_webcam_is_picked_in_the_camera_menu_and_records_examples() {
+    Fake::new().format("mjpeg").run(crate::test_name!(), || {
+        let dir = util::tempdir();
+        let mut h = harness(Settings::default(), options(dir.path()));
+        ready(&mut h);
+        h.get_by_label("Camera: demo camera").click();
+        run_for(&mut h, 50);
+        h.get_by_label("Webcam 0").click();
+        h.step();
+        assert_eq!(h.state().settings().camera, SourceSpec::Webcam { index: 0, resolution: None, fps: None });
+        // The status bar shows the webcam streaming ("camera 0 (pacnet fake camera): 30.0 fps").
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while h.query_by_label_contains("camera 0 (pacnet fake camera): ").is_none() {
+            assert!(Instant::now() < deadline, "no frames from the fake webcam: {:?}", h.state().messages());
+            run_for(&mut h, 50);
+        }
+
+        let before = count(h.state(), "up");
+        hold_mouse(&mut h, "Record up", 1500);
+        run_for(&mut h, 300);
+        let recorded = count(h.state(), "up") - before;
+        assert!(recorded >= 4, "holding `up` for 1.5 s at 10/s recorded {recorded} examples from the webcam");
+        // What was recorded is the camera's picture, mirrored: blue left, red right.
+        let doc = h.state().document().expect("a project");
+        let thumb = doc.latest_of(0).and_then(|id| doc.thumbnail(id)).expect("the newest example's picture");
+        let (w, ht) = thumb.dimensions();
+        let (left, right) = (thumb.get_pixel(w / 4, ht / 2).0, thumb.get_pixel(3 * w / 4, ht / 2).0);
+        assert!(left[2] > 150 && left[0] < 90 && right[0] > 150 && right[2] < 90, "left {left:?}, right {right:?}");
+    });
 }
