@@ -208,3 +208,41 @@ fn record_from_the_demo_camera_and_bad_arguments() {
     bad(&["--class", "up", "--camera", "demo", "--fps", "15"], &["--size and --fps are for webcams"]);
     bad(&["--class", "up", "--camera", "nowhere/at/all"], &["--camera nowhere/at/all"]);
 }
+
+#[test]
+fn record_train_predict_loop_from_the_command_line_with_photos_as_the_camera() {
+    // The fake camera serves a photo as its MJPEG frames; one recording per class.
+    let dir = util::tempdir();
+    let data = dir.path().join("data");
+    for class in ["burger", "cat"] {
+        let frames = dir.path().join(format!("{class}-frames"));
+        std::fs::create_dir(&frames).unwrap();
+        std::fs::copy(util::photo(&format!("{class}.jpg")), frames.join("0.jpg")).unwrap();
+        let (code, out, err) = run(Fake::new()
+            .format("mjpeg")
+            .frames(&frames)
+            .pacnet()
+            .args(["record", "--class", class, "--frames", "6", "--rate", "30", "--no-mirror", "--data"])
+            .arg(&data));
+        assert_eq!(code, 0, "{err}");
+        assert!(out.starts_with(&format!("recorded 6 pictures of `{class}` from camera 0")), "{out}");
+    }
+    let project = dir.path().join("photos.pacnet");
+    let (code, _, err) = run(pacnet()
+        .args(["train", "--epochs", "20", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&project)
+        .arg("--model")
+        .arg(util::v1_dir()));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(pacnet()
+        .arg("predict")
+        .arg("--project")
+        .arg(&project)
+        .arg(util::photo("burger.jpg"))
+        .arg(util::photo("cat.jpg")));
+    assert_eq!(code, 0, "{err}");
+    let best: Vec<&str> = out.lines().filter_map(|l| l.split(": ").nth(1)?.split(' ').next()).collect();
+    assert_eq!(best, ["burger", "cat"], "{out}");
+}

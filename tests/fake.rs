@@ -64,6 +64,11 @@ impl Fake {
         self.opt("fault", fault)
     }
 
+    /// Serve the `.jpg` files of `dir` as the MJPEG frames, as they are.
+    pub fn frames(self, dir: &Path) -> Self {
+        self.opt("frames", &dir.display().to_string())
+    }
+
     /// Also show the metadata-only node real UVC cameras have.
     pub fn metadata_node(mut self) -> Self {
         self.args.push("--metadata-node".to_owned());

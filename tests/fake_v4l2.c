@@ -22,8 +22,9 @@
  * encoder below stays small): the top block row is a green marker block, then the frame number
  * in 16 black/white blocks (most significant bit first), then grey; every other row is red on
  * the left half and blue on the right (so a mirrored picture is easy to tell). YUYV uses the
- * BT.601 limited-range matrix webcams use, MJPEG full-range JFIF. With FAKE_V4L2_FRAMES=DIR and
- * MJPEG, the .jpg files of DIR are served as they are, in name order, round and round.
+ * BT.601 limited-range matrix webcams use; MJPEG frames are baseline JPEGs as UVC cameras send
+ * them (an AVI1 segment and no Huffman tables). With FAKE_V4L2_FRAMES=DIR and MJPEG, the .jpg
+ * files of DIR are served as they are, in name order, round and round.
  *
  * Misbehaviour on request, FAKE_V4L2_FAULTS=fault[,fault...]:
  *   busy[:K]          the first K opens (all, without K) fail with EBUSY
@@ -410,9 +411,10 @@ static size_t fill_yuyv(unsigned char *out, size_t cap, uint32_t w, uint32_t h, 
     return n;
 }
 
-/* A baseline JPEG of the pattern. Every 8x8 block is one flat colour, so each block is just a DC
- * coefficient (8 * (value - 128) with an all-ones quantisation table) and an end-of-block: one
- * DC Huffman table (the standard luminance one) and an AC table holding only EOB suffice. */
+/* A baseline JPEG of the pattern, the way UVC webcams send MJPEG: an "AVI1" APP0 segment and no
+ * Huffman tables (decoders use the standard ones, JPEG Annex K). Every 8x8 block is one flat
+ * colour, so each block is just a DC coefficient (8 * (value - 128) with an all-ones
+ * quantisation table) and an end-of-block: of the AC tables only the EOB codes are needed. */
 struct bits {
     unsigned char *p;
     size_t n, cap;
@@ -442,14 +444,19 @@ static void put_bytes(struct bits *b, const unsigned char *s, size_t n) {
 }
 
 static size_t encode_jpeg(unsigned char *out, size_t cap, uint32_t w, uint32_t h, uint64_t k) {
-    static const unsigned char dc_bits[16] = {0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0};
-    uint32_t dc_code[12];
-    int dc_len[12];
-    for (int len = 1, code = 0, sym = 0; len <= 16; len++, code <<= 1)
-        for (int i = 0; i < dc_bits[len - 1]; i++, code++, sym++) dc_code[sym] = (uint32_t)code, dc_len[sym] = len;
+    /* Standard DC tables (code lengths per length 1..16) for luma and chroma; symbols 0..11. */
+    static const unsigned char dc_bits[2][16] = {{0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0},
+                                                 {0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0}};
+    static const uint32_t eob_code[2] = {0xA, 0x0}; /* standard AC tables: luma 1010, chroma 00 */
+    static const int eob_len[2] = {4, 2};
+    uint32_t dc_code[2][12];
+    int dc_len[2][12];
+    for (int t = 0; t < 2; t++)
+        for (int len = 1, code = 0, sym = 0; len <= 16; len++, code <<= 1)
+            for (int i = 0; i < dc_bits[t][len - 1]; i++, code++, sym++) dc_code[t][sym] = (uint32_t)code, dc_len[t][sym] = len;
 
     struct bits b = {out, 0, cap, 0, 0};
-    static const unsigned char soi_app0[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0};
+    static const unsigned char soi_app0[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 'A', 'V', 'I', '1', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     put_bytes(&b, soi_app0, sizeof soi_app0);
     static const unsigned char dqt[] = {0xFF, 0xDB, 0, 67, 0};
     put_bytes(&b, dqt, sizeof dqt);
@@ -457,13 +464,7 @@ static size_t encode_jpeg(unsigned char *out, size_t cap, uint32_t w, uint32_t h
     unsigned char sof[] = {0xFF, 0xC0, 0, 17, 8, (unsigned char)(h >> 8), (unsigned char)h, (unsigned char)(w >> 8),
                            (unsigned char)w, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0};
     put_bytes(&b, sof, sizeof sof);
-    static const unsigned char dht_dc[] = {0xFF, 0xC4, 0, 31, 0x00};
-    put_bytes(&b, dht_dc, sizeof dht_dc);
-    put_bytes(&b, dc_bits, sizeof dc_bits);
-    for (int i = 0; i < 12; i++) put_byte(&b, (unsigned)i);
-    static const unsigned char dht_ac[] = {0xFF, 0xC4, 0, 20, 0x10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00};
-    put_bytes(&b, dht_ac, sizeof dht_ac);
-    static const unsigned char sos[] = {0xFF, 0xDA, 0, 12, 3, 1, 0x00, 2, 0x00, 3, 0x00, 0, 63, 0};
+    static const unsigned char sos[] = {0xFF, 0xDA, 0, 12, 3, 1, 0x00, 2, 0x11, 3, 0x11, 0, 63, 0};
     put_bytes(&b, sos, sizeof sos);
 
     unsigned blocks_x = (w + 7) / 8, blocks_y = (h + 7) / 8;
@@ -474,12 +475,13 @@ static size_t encode_jpeg(unsigned char *out, size_t cap, uint32_t w, uint32_t h
             pattern(bx, by, blocks_x, k, rgb);
             ycbcr_full(rgb, ycc);
             for (int c = 0; c < 3; c++) {
-                int dc = 8 * (ycc[c] - 128), diff = dc - previous[c], magnitude = diff < 0 ? -diff : diff, cat = 0;
+                int t = c > 0, dc = 8 * (ycc[c] - 128), diff = dc - previous[c], magnitude = diff < 0 ? -diff : diff;
+                int cat = 0;
                 previous[c] = dc;
                 while (magnitude >> cat) cat++;
-                put_bits(&b, dc_code[cat], dc_len[cat]);
+                put_bits(&b, dc_code[t][cat], dc_len[t][cat]);
                 if (cat) put_bits(&b, (uint32_t)(diff < 0 ? diff - 1 : diff) & ((1u << cat) - 1), cat);
-                put_bits(&b, 0, 1); /* EOB */
+                put_bits(&b, eob_code[t], eob_len[t]);
             }
         }
     while (b.count) put_bits(&b, 1, 1); /* pad the last byte with ones */
