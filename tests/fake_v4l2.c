@@ -664,19 +664,21 @@ static int dequeue(struct handle *h, struct v4l2_buffer *b) {
     return 0;
 }
 
+/* QUERYCAP of a node that can do `node_caps`, on a device that can also do `device_caps`. */
+static int query_cap(struct v4l2_capability *c, uint32_t node_caps, uint32_t device_caps) {
+    memset(c, 0, sizeof *c);
+    snprintf((char *)c->driver, sizeof c->driver, "uvcvideo");
+    snprintf((char *)c->card, sizeof c->card, "%s", cfg.name);
+    snprintf((char *)c->bus_info, sizeof c->bus_info, "usb-pacnet-fake");
+    c->version = (6u << 16) | (1u << 8);
+    c->device_caps = node_caps | V4L2_CAP_STREAMING;
+    c->capabilities = c->device_caps | device_caps | V4L2_CAP_DEVICE_CAPS;
+    return 0;
+}
+
 static int meta_ioctl(unsigned long request, void *arg) {
     switch (request) {
-    case VIDIOC_QUERYCAP: {
-        struct v4l2_capability *c = arg;
-        memset(c, 0, sizeof *c);
-        snprintf((char *)c->driver, sizeof c->driver, "uvcvideo");
-        snprintf((char *)c->card, sizeof c->card, "%s", cfg.name);
-        snprintf((char *)c->bus_info, sizeof c->bus_info, "usb-pacnet-fake");
-        c->version = (6u << 16) | (1u << 8);
-        c->device_caps = V4L2_CAP_META_CAPTURE | V4L2_CAP_STREAMING;
-        c->capabilities = c->device_caps | V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_DEVICE_CAPS;
-        return 0;
-    }
+    case VIDIOC_QUERYCAP: return query_cap(arg, V4L2_CAP_META_CAPTURE, V4L2_CAP_VIDEO_CAPTURE);
     case VIDIOC_ENUM_FMT: {
         struct v4l2_fmtdesc *d = arg;
         if (d->type != V4L2_BUF_TYPE_META_CAPTURE || d->index > 0) return fail(EINVAL);
@@ -696,18 +698,7 @@ static int fake_ioctl(int fd, unsigned long request, void *arg) {
     else if (h->generation != dev.generation) r = fail(ENODEV);
     else if (h->meta) r = meta_ioctl(request, arg);
     else switch (request) {
-        case VIDIOC_QUERYCAP: {
-            struct v4l2_capability *c = arg;
-            memset(c, 0, sizeof *c);
-            snprintf((char *)c->driver, sizeof c->driver, "uvcvideo");
-            snprintf((char *)c->card, sizeof c->card, "%s", cfg.name);
-            snprintf((char *)c->bus_info, sizeof c->bus_info, "usb-pacnet-fake");
-            c->version = (6u << 16) | (1u << 8);
-            c->device_caps = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING;
-            c->capabilities = c->device_caps | (cfg.meta ? V4L2_CAP_META_CAPTURE : 0) | V4L2_CAP_DEVICE_CAPS;
-            r = 0;
-            break;
-        }
+        case VIDIOC_QUERYCAP: r = query_cap(arg, V4L2_CAP_VIDEO_CAPTURE, cfg.meta ? V4L2_CAP_META_CAPTURE : 0); break;
         case VIDIOC_ENUM_FMT: {
             struct v4l2_fmtdesc *d = arg;
             if (d->type != V4L2_BUF_TYPE_VIDEO_CAPTURE || d->index >= (uint32_t)cfg.nfourcc) {
