@@ -196,7 +196,7 @@ fn streams_the_pattern(wire: WireFormat, resolution: Resolution) {
     assert!(numbers.windows(2).all(|w| w[0] < w[1]), "each camera frame once, in order: {numbers:?}");
     // No faster than the device: at most one picture per camera frame.
     let fps = capture.fps();
-    assert!(fps > 0.0 && fps <= 30.0 * 1.25, "measured {fps} fps from a 30 fps camera");
+    assert!(fps > 0.0 && fps <= 30.0 * 1.5, "measured {fps} fps from a 30 fps camera");
     let line = capture.status().to_string();
     assert!(line.starts_with(&format!("{NAME}: ")) && line.ends_with(" fps"), "{line}");
     assert_eq!(capture.stats().skipped_by_source, 0);
@@ -289,9 +289,9 @@ fn an_unplug_mid_stream_is_reported_and_the_camera_is_used_again_when_it_is_back
 
 #[test]
 fn a_stalled_camera_is_reported_and_streams_again_when_it_wakes_up() {
-    // Silent for 3 s after 10 frames, with the capture giving up after 0.5 s.
+    // Silent for 3 s after 10 frames, with the capture giving up after 1 s.
     Fake::new().fault("stall:10:3000").run(test_name!(), || {
-        let watched = Watched::start(webcam(0), Duration::from_millis(500));
+        let watched = Watched::start(webcam(0), Duration::from_secs(1));
         let stalled = watched.wait_for_line("sent no picture for");
         let line = &watched.log()[stalled];
         assert!(line.starts_with(&format!("error: {NAME} sent no picture for")), "{line}");
