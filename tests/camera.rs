@@ -57,6 +57,7 @@ fn quick_options(clock: Arc<dyn Clock>) -> CaptureOptions {
             demo_control: DemoControl::default(),
             demo_resolution: Resolution::new(64, 48),
             demo_fps: 20.0,
+            ..OpenEnv::default()
         },
         backoff: Backoff { first: Duration::from_millis(5), max: Duration::from_millis(40) },
         shutdown_timeout: PATIENCE,

@@ -4,6 +4,7 @@
 // A failed setup step in a test should stop that test with its message: panicking is the point.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod fake;
 mod util;
 
 mod architecture;
@@ -15,3 +16,4 @@ mod game;
 mod learn;
 mod live;
 mod ui;
+mod webcam;

@@ -16,6 +16,7 @@ use egui_kittest::kittest::Queryable;
 use pacnet::camera::{Clock, DemoCamera, DemoPose, SourceSpec, SteppedClock};
 use pacnet::ui::{AppOptions, Command, PacnetApp, Settings, Tab};
 
+use crate::fake::Fake;
 use crate::util;
 
 /// The app under test, and the clock only the test moves: the demo camera makes one frame per
@@ -512,4 +513,44 @@ fn examples_can_be_deleted_and_cleared_and_unsaved_work_is_asked_about() {
     a.h.get_by_label("Don't save").click();
     run_for(&mut a, 50);
     assert_eq!(a.h.state().document().map(|d| (d.total(), d.is_dirty())), Some((0, false)));
+}
+
+#[test]
+fn the_fake_webcam_is_picked_in_the_camera_menu_and_records_examples() {
+    // A real-time camera (the fake V4L2 device) under the test's clock: each tick waits for the
+    // webcam's next frame, which is stamped with the test clock, so the Record pace still holds.
+    Fake::new().format("mjpeg").run(crate::test_name!(), || {
+        let dir = util::tempdir();
+        let mut a = harness(Settings::default(), options(dir.path()));
+        ready(&mut a);
+        a.h.get_by_label("Camera: demo camera").click();
+        a.h.step();
+        a.h.step();
+        a.h.get_by_label("Webcam 0").click();
+        a.h.step();
+        assert_eq!(a.h.state().settings().camera, SourceSpec::Webcam { index: 0, resolution: None, fps: None });
+        settle(&mut a, 30, "frames from the fake webcam", |app| {
+            app.runtime().capture().is_some_and(|c| {
+                matches!(c.status(), pacnet::camera::CaptureStatus::Running { ref source, .. }
+                    if source == "camera 0 (pacnet fake camera)")
+            })
+        });
+        run_for(&mut a, 100);
+        assert!(a.h.query_by_label_contains("camera 0 (pacnet fake camera): ").is_some(), "the status bar names it");
+
+        let before = count(a.h.state(), "up");
+        hold_mouse(&mut a, "Record up", 1500);
+        run_for(&mut a, 300);
+        let recorded = count(a.h.state(), "up") - before;
+        // About 10 a second, as from the demo camera; a webcam frame stamped just before a tick
+        // can shift the pace by one.
+        let expected = expected_examples(1500);
+        assert!((expected - 2..=expected + 1).contains(&recorded), "recorded {recorded}, expected about {expected}");
+        // What was recorded is the camera's picture, mirrored: blue left, red right.
+        let doc = a.h.state().document().expect("a project");
+        let thumb = doc.latest_of(0).and_then(|id| doc.thumbnail(id)).expect("the newest example's picture");
+        let (w, ht) = thumb.dimensions();
+        let (left, right) = (thumb.get_pixel(w / 4, ht / 2).0, thumb.get_pixel(3 * w / 4, ht / 2).0);
+        assert!(left[2] > 150 && left[0] < 90 && right[0] > 150 && right[2] < 90, "left {left:?}, right {right:?}");
+    });
 }

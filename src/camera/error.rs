@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Everything that can go wrong while listing, opening or reading a frame source.
 ///
@@ -36,12 +37,25 @@ pub enum CameraError {
         detail: String,
     },
     /// The device went away while streaming (unplugged, driver reset).
-    #[error("{device} was disconnected ({detail}) — plug it back in; pacnet keeps retrying")]
+    // The capture status adds "(retrying in …)", so the retry is not promised here: the CLI
+    // shows the same line and does not retry.
+    #[error("{device} was disconnected ({detail}) — plug it back in")]
     Disconnected {
         /// Which device, e.g. `camera 0`.
         device: String,
         /// The backend's own words.
         detail: String,
+    },
+    /// The device stopped sending frames while streaming (a frozen driver or camera).
+    #[error(
+        "{device} sent no picture for {:.1} s — check its cable, or close other apps that use it",
+        .waited.as_secs_f32()
+    )]
+    Stalled {
+        /// Which device, e.g. `camera 0`.
+        device: String,
+        /// How long it has been silent.
+        waited: Duration,
     },
     /// A frame arrived but could not be turned into RGB.
     #[error("{device}: could not decode a {format} frame: {detail}")]
@@ -60,6 +74,18 @@ pub enum CameraError {
         device: String,
         /// What was asked for and what was wrong with it.
         detail: String,
+    },
+    /// The device offers only pixel formats pacnet cannot decode (H.264 only, for instance).
+    #[error(
+        "{device} offers {}, which pacnet cannot decode (it reads YUYV, MJPG, NV12, RGB3 and BGR3) — pick \
+         another camera or the demo camera",
+        if offered.is_empty() { "no picture format".to_owned() } else { format!("only {}", offered.join(", ")) }
+    )]
+    NoDecodableFormat {
+        /// Which device, e.g. `camera 0`.
+        device: String,
+        /// The four-character codes it offers, e.g. `H264`.
+        offered: Vec<String>,
     },
     /// Any other failure reported by the camera backend (nokhwa), kept verbatim.
     #[error("{device}: {detail}")]
@@ -114,6 +140,19 @@ pub enum CameraError {
         /// What went wrong.
         detail: String,
     },
+    /// A recording ([`record_paced`](super::record_paced)) ended early because its source
+    /// failed; what was written before stays.
+    #[error("{cause} — recording stopped, {written} of {wanted} pictures are saved in {}", dir.display())]
+    RecordingInterrupted {
+        /// The source's error, one line naming it.
+        cause: String,
+        /// Pictures written before it failed.
+        written: u64,
+        /// Pictures asked for.
+        wanted: u64,
+        /// The folder they are in.
+        dir: PathBuf,
+    },
     /// A finite source (a folder replayed without looping) has no more frames.
     #[error("{source_name} reached its end")]
     EndOfStream {
@@ -141,14 +180,17 @@ impl CameraError {
             | Self::Busy { .. }
             | Self::PermissionDenied { .. }
             | Self::Disconnected { .. }
+            | Self::Stalled { .. }
             | Self::Decode { .. }
             | Self::Backend { .. }
             | Self::Io { .. }
             | Self::ImageRead { .. } => true,
             Self::Format { .. }
+            | Self::NoDecodableFormat { .. }
             | Self::EmptyFolder { .. }
             | Self::NoReadableImages { .. }
             | Self::Write { .. }
+            | Self::RecordingInterrupted { .. }
             | Self::EndOfStream { .. }
             | Self::InvalidSetting(_)
             | Self::Thread(_) => false,

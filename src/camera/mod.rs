@@ -15,6 +15,8 @@
 //!   frame rate, reports a [`CaptureStatus`], retries a failing source with a [`Backoff`], switches
 //!   sources while running and records to a folder ([`FolderRecorder`]).
 //! - [`Clock`] — injectable time; tests use [`ManualClock`] so rates and timestamps are exact.
+//! - [`describe_cameras`] — what each camera offers (formats, sizes, rates), for `pacnet cameras`.
+//! - [`record_paced`] — a set number of pictures at the Record panel's pace, for `pacnet record`.
 //!
 //! **Typical use (UI):**
 //! ```no_run
@@ -34,9 +36,11 @@
 mod capture;
 mod clock;
 mod demo;
+mod devices;
 mod error;
 mod folder;
 mod frame;
+mod paced;
 mod source;
 pub mod testing;
 mod webcam;
@@ -47,11 +51,13 @@ pub use capture::{
 };
 pub use clock::{Clock, ManualClock, SteppedClock, SystemClock};
 pub use demo::{DemoCamera, DemoControl, DemoPose};
+pub use devices::{CameraDetails, FormatDetails, SizeDetails, describe_cameras, wire_format_of};
 pub use error::CameraError;
 pub use folder::{FolderRecorder, FolderReplay, IMAGE_EXTENSIONS, RecordFormat, list_images, natural_cmp};
 pub use frame::{Frame, Resolution, Transform, mirror_in_place, resize};
+pub use paced::{Pace, PacedRecording, record_paced};
 pub use source::{FrameSource, OpenEnv, SourceInfo, SourceKind, SourceSpec};
 pub use webcam::{
-    DEFAULT_WEBCAM_FPS, DEFAULT_WEBCAM_RESOLUTION, Webcam, WebcamFormat, WebcamInfo, WireFormat, choose_format,
-    decode_mjpeg, decode_yuyv, list_webcams,
+    DEFAULT_STALL_TIMEOUT, DEFAULT_WEBCAM_FPS, DEFAULT_WEBCAM_RESOLUTION, Webcam, WebcamFormat, WebcamInfo, WireFormat,
+    choose_format, decode_mjpeg, decode_yuyv, list_webcams,
 };

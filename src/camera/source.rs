@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +12,7 @@ use super::demo::{DemoCamera, DemoControl};
 use super::error::CameraError;
 use super::folder::FolderReplay;
 use super::frame::{Frame, Resolution};
-use super::webcam::Webcam;
+use super::webcam::{DEFAULT_STALL_TIMEOUT, Webcam};
 
 /// What kind of thing a source is, for icons and for choosing a default [`Transform`](super::Transform).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -118,6 +119,9 @@ pub struct OpenEnv {
     pub demo_resolution: Resolution,
     /// Rate of the demo camera.
     pub demo_fps: f32,
+    /// How long a webcam may send nothing before a read fails with
+    /// [`CameraError::Stalled`](super::CameraError::Stalled) (and the capture retries).
+    pub webcam_stall_timeout: Duration,
 }
 
 impl Default for OpenEnv {
@@ -127,6 +131,7 @@ impl Default for OpenEnv {
             demo_control: DemoControl::default(),
             demo_resolution: DemoCamera::DEFAULT_RESOLUTION,
             demo_fps: DemoCamera::DEFAULT_FPS,
+            webcam_stall_timeout: DEFAULT_STALL_TIMEOUT,
         }
     }
 }
@@ -141,9 +146,10 @@ impl SourceSpec {
     /// Whatever the source reports: a missing or busy camera, an empty folder, a zero rate.
     pub fn open(&self, env: &OpenEnv) -> Result<Box<dyn FrameSource>, CameraError> {
         Ok(match self {
-            Self::Webcam { index, resolution, fps } => {
-                Box::new(Webcam::open(*index, *resolution, *fps, env.clock.clone())?)
-            }
+            Self::Webcam { index, resolution, fps } => Box::new(
+                Webcam::open(*index, *resolution, *fps, env.clock.clone())?
+                    .with_stall_timeout(env.webcam_stall_timeout),
+            ),
             Self::Demo => Box::new(DemoCamera::new(
                 env.demo_control.clone(),
                 env.clock.clone(),

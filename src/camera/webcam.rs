@@ -9,17 +9,22 @@
 //! `catch_unwind`: a few of its paths `assert!` or `unwrap`, and a driver hiccup must not take
 //! the app down.
 //!
-//! What has been checked without a camera: the decoders, format choice and error sorting (unit
-//! tests), and that opening a missing device is a clean `NotFound`. Streaming from a real device
-//! is exercised by hand only.
+//! A camera that stops sending frames (a frozen driver) does not freeze pacnet: a read gives up
+//! after [`DEFAULT_STALL_TIMEOUT`] with [`CameraError::Stalled`], and the handle's drop leaves
+//! a device thread stuck in the driver behind instead of joining it (see [`Webcam`]).
+//!
+//! Tested through nokhwa's real V4L2 backend against a fake device preloaded into the test
+//! process (`tests/fake_v4l2.c`, `scripts/with-fake-webcam.sh`): format choice, YUYV and MJPEG
+//! streaming, busy, denied, unplugged, stalled, corrupt and unsupported cameras.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use image::RgbImage;
 use nokhwa::utils::{ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType};
@@ -99,7 +104,7 @@ pub enum WireFormat {
 }
 
 impl WireFormat {
-    fn from_nokhwa(format: FrameFormat) -> Self {
+    pub(crate) fn from_nokhwa(format: FrameFormat) -> Self {
         match format {
             FrameFormat::YUYV => Self::Yuyv,
             FrameFormat::MJPEG => Self::Mjpeg,
@@ -199,7 +204,12 @@ pub fn choose_format(offered: &[WebcamFormat], resolution: Resolution, fps: u32)
     })
 }
 
-const DECODABLE: [FrameFormat; 6] = [
+/// How long a streaming webcam may send nothing before a read reports
+/// [`CameraError::Stalled`]. Generous: some cameras take a second or two for their first frame,
+/// and in the dark a few drop to 5 frames a second or less.
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(crate) const DECODABLE: [FrameFormat; 6] = [
     FrameFormat::YUYV,
     FrameFormat::MJPEG,
     FrameFormat::NV12,
@@ -211,22 +221,56 @@ const DECODABLE: [FrameFormat; 6] = [
 /// After this many undecodable frames in a row the stream is reported broken instead of skipped.
 const MAX_BAD_FRAMES_IN_A_ROW: u32 = 30;
 
+/// Cameras whose `pacnet-webcam` thread was left blocked in the driver when its handle was
+/// dropped. Reopening one would only fight that thread for the device (nokhwa shares one open
+/// device per index), so [`Webcam::open`] reports it as stalled until the thread gets out.
+static STUCK: Mutex<BTreeMap<u32, Stuck>> = Mutex::new(BTreeMap::new());
+
+struct Stuck {
+    threads: usize,
+    label: String,
+    silent_since: Instant,
+}
+
+fn stuck() -> MutexGuard<'static, BTreeMap<u32, Stuck>> {
+    // Held only for map updates that cannot panic halfway.
+    STUCK.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// How a device thread ended, read and written under the [`STUCK`] lock.
+#[derive(Default)]
+struct ThreadExit {
+    finished: AtomicBool,
+    abandoned: AtomicBool,
+}
+
 /// An open webcam, streaming.
 ///
 /// nokhwa's `Camera` is not `Send` (Media Foundation and AVFoundation tie a device to the
 /// thread that opened it), so the camera lives on its own small thread, `pacnet-webcam`, which
 /// opens it, reads and decodes one frame per request, and closes it when this handle is
 /// dropped. The handle itself is `Send` and can be owned by the capture thread.
+///
+/// A read waits at most the stall timeout ([`DEFAULT_STALL_TIMEOUT`],
+/// [`with_stall_timeout`](Webcam::with_stall_timeout)); the next read keeps waiting for the same
+/// frame. Dropping the handle while a read is unanswered does not join the device thread (the
+/// driver may never return): the thread is left to close the camera when it gets out.
 pub struct Webcam {
     requests: Option<SyncSender<()>>,
     replies: Receiver<Result<RgbImage, CameraError>>,
     thread: Option<JoinHandle<()>>,
+    index: u32,
     label: String,
     format: WebcamFormat,
     clock: Arc<dyn Clock>,
     origin: Duration,
     seq: u64,
     skipped: Arc<AtomicU64>,
+    stall_timeout: Duration,
+    /// A frame was asked for and has not come yet.
+    pending: bool,
+    last_reply: Instant,
+    exit: Arc<ThreadExit>,
 }
 
 impl fmt::Debug for Webcam {
@@ -252,6 +296,11 @@ impl Webcam {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, CameraError> {
         let label = format!("camera {index}");
+        if let Some(s) = stuck().get(&index) {
+            return Err(CameraError::Stalled { device: s.label.clone(), waited: s.silent_since.elapsed() });
+        }
+        let exit = Arc::new(ThreadExit::default());
+        let thread_exit = exit.clone();
         let (opened_tx, opened_rx) = mpsc::sync_channel(1);
         let (request_tx, request_rx) = mpsc::sync_channel::<()>(1);
         let (reply_tx, reply_rx) = mpsc::sync_channel(1);
@@ -285,6 +334,16 @@ impl Webcam {
                     }
                 }
                 device.close();
+                let mut stuck = stuck();
+                thread_exit.finished.store(true, Ordering::SeqCst);
+                if thread_exit.abandoned.load(Ordering::SeqCst)
+                    && let Some(entry) = stuck.get_mut(&index)
+                {
+                    entry.threads = entry.threads.saturating_sub(1);
+                    if entry.threads == 0 {
+                        stuck.remove(&index);
+                    }
+                }
             })
             .map_err(|e| CameraError::Thread(e.to_string()))?;
         let (label, format) = match opened_rx.recv() {
@@ -306,13 +365,26 @@ impl Webcam {
             requests: Some(request_tx),
             replies: reply_rx,
             thread: Some(thread),
+            index,
             label,
             format,
             clock,
             origin,
             seq: 0,
             skipped,
+            stall_timeout: DEFAULT_STALL_TIMEOUT,
+            pending: false,
+            last_reply: Instant::now(),
+            exit,
         })
+    }
+
+    /// The same webcam with reads giving up after `timeout` of silence instead of
+    /// [`DEFAULT_STALL_TIMEOUT`].
+    #[must_use]
+    pub fn with_stall_timeout(mut self, timeout: Duration) -> Self {
+        self.stall_timeout = timeout;
+        self
     }
 
     /// The size, rate and wire format actually in use.
@@ -333,13 +405,25 @@ impl FrameSource for Webcam {
     }
 
     fn next_frame(&mut self) -> Result<Frame, CameraError> {
-        let gone = || CameraError::Disconnected {
-            device: self.label.clone(),
-            detail: "the camera thread has ended".to_owned(),
+        let label = self.label.clone();
+        let gone =
+            || CameraError::Disconnected { device: label.clone(), detail: "the camera thread has ended".to_owned() };
+        if !self.pending {
+            let requests = self.requests.as_ref().ok_or_else(gone)?;
+            requests.send(()).map_err(|_| gone())?;
+            self.pending = true;
+        }
+        let image = match self.replies.recv_timeout(self.stall_timeout) {
+            Ok(reply) => {
+                self.pending = false;
+                self.last_reply = Instant::now();
+                reply?
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                return Err(CameraError::Stalled { device: self.label.clone(), waited: self.last_reply.elapsed() });
+            }
+            Err(RecvTimeoutError::Disconnected) => return Err(gone()),
         };
-        let requests = self.requests.as_ref().ok_or_else(gone)?;
-        requests.send(()).map_err(|_| gone())?;
-        let image = self.replies.recv().map_err(|_| gone())??;
         let timestamp = self.clock.now().saturating_sub(self.origin);
         let frame = Frame::new(image, self.seq, timestamp);
         self.seq += 1;
@@ -356,9 +440,26 @@ impl Drop for Webcam {
         // Signal (close the request channel), then join: the device thread closes the camera
         // on its own thread, as the backends require.
         self.requests = None;
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
+        let Some(thread) = self.thread.take() else { return };
+        if self.pending {
+            let mut stuck = stuck();
+            if !self.exit.finished.load(Ordering::SeqCst) {
+                // Inside a read the driver has not answered: joining could block for ever.
+                self.exit.abandoned.store(true, Ordering::SeqCst);
+                let entry = stuck.entry(self.index).or_insert_with(|| Stuck {
+                    threads: 0,
+                    label: self.label.clone(),
+                    silent_since: self.last_reply,
+                });
+                entry.threads += 1;
+                tracing::warn!(
+                    "{}: left its thread waiting in the driver; it closes the camera when it returns",
+                    self.label
+                );
+                return;
+            }
+        }
+        if thread.join().is_err() {
             tracing::warn!("{}: the camera thread panicked while closing", self.label);
         }
     }
@@ -386,8 +487,14 @@ impl Device {
             });
         }
         let request = RequestedFormat::with_formats(RequestedFormatType::None, &DECODABLE);
-        let mut camera =
-            nokhwa::Camera::new(CameraIndex::Index(index), request).map_err(|e| classify(&label, &e, Stage::Open))?;
+        let mut camera = nokhwa::Camera::new(CameraIndex::Index(index), request).map_err(|e| {
+            match classify(&label, &e, Stage::Open) {
+                CameraError::Format { device, .. } if is_unfulfilled(&e) => {
+                    CameraError::NoDecodableFormat { device, offered: super::devices::offered_fourccs(index) }
+                }
+                other => other,
+            }
+        })?;
         let name = camera.info().human_name();
         if !name.trim().is_empty() {
             label = format!("camera {index} ({})", name.trim());
@@ -515,6 +622,24 @@ pub fn decode_mjpeg(device: &str, data: &[u8]) -> Result<RgbImage, CameraError> 
     image::load_from_memory_with_format(data, image::ImageFormat::Jpeg).map(image::DynamicImage::into_rgb8).map_err(
         |e| CameraError::Decode { device: device.to_owned(), format: "MJPEG".to_owned(), detail: e.to_string() },
     )
+}
+
+/// nokhwa's words (misspelt in its source) for "none of the offered formats is one you asked for".
+fn is_unfulfilled(error: &nokhwa::NokhwaError) -> bool {
+    let text = error.to_string().to_lowercase();
+    text.contains("fufill") || text.contains("fulfill")
+}
+
+/// Sorts an operating-system error from opening or asking a camera directly (not through
+/// nokhwa) into the variant that tells the user what to do.
+pub(crate) fn classify_io(device: &str, error: &std::io::Error) -> CameraError {
+    let device = device.to_owned();
+    match error.raw_os_error() {
+        Some(16) => CameraError::Busy { device },
+        Some(1 | 13) => CameraError::PermissionDenied { device, detail: error.to_string() },
+        Some(2 | 6 | 19) => CameraError::NotFound { device },
+        _ => CameraError::Backend { device, detail: error.to_string() },
+    }
 }
 
 /// Where in a camera's life an error happened; the same backend message means "not there"

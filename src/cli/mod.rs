@@ -2,12 +2,14 @@
 //! printed once as `pacnet: …` (the cause chain on one line) with exit code 2, as ripgrep does.
 
 mod bench;
+mod cameras;
 mod classify;
 mod eval;
 mod export;
 mod models;
 mod play;
 mod predict;
+mod record;
 mod steer;
 mod train;
 
@@ -68,12 +70,19 @@ pub enum Command {
     Export(export::ExportArgs),
     /// The backbones: the built-in one and the pinned downloads, with size and cache state.
     Models(models::ModelsArgs),
+    /// List the cameras with their formats, sizes and frame rates.
+    Cameras(cameras::CamerasArgs),
+    /// Take pictures of one class from a camera into a data folder, at the Record panel's pace.
+    Record(record::RecordArgs),
 }
 
 /// Parses `std::env::args`, runs the command and turns its outcome into an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    // The camera thread warns about every failure it retries; a headless recording stops at the
+    // first one and reports it in its own error line instead.
+    let quiet_camera = matches!(cli.command, Some(Command::Record(_) | Command::Cameras(_)));
+    init_tracing(if quiet_camera { "warn,pacnet::camera=error" } else { "warn" });
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -105,6 +114,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Play(args)) => play::run(&args),
         Some(Command::Export(args)) => export::run(&args),
         Some(Command::Models(args)) => models::run(&args),
+        Some(Command::Cameras(args)) => cameras::run(&args),
+        Some(Command::Record(args)) => record::run(&args),
     }
 }
 
@@ -177,9 +188,9 @@ pub(crate) fn parse_camera(text: &str) -> anyhow::Result<crate::camera::SourceSp
     anyhow::bail!("--camera {t}: expected `demo`, a webcam number such as 0, or a folder of images")
 }
 
-fn init_tracing() {
+fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PACNET_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
