@@ -68,3 +68,38 @@ fn predict(bencher: divan::Bencher) {
     let x: Vec<f32> = (0..12_544).map(|i| (i % 7) as f32).collect();
     bencher.bench_local(|| head.predict(divan::black_box(&x)).expect("predict").best);
 }
+
+/// 400 examples of 7×7×256 features (as the head benchmark) and a 100-unit head of 4 classes.
+fn map_inputs() -> (Vec<pacnet::learn::Features>, pacnet::learn::Head) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    let features = (0..400)
+        .map(|_| {
+            let row: Vec<f32> = (0..7 * 7 * 256).map(|_| rng.random::<f32>() * 6.0).collect();
+            pacnet::learn::Features::from_f32(&row).expect("finite")
+        })
+        .collect();
+    let classes = ["up", "down", "left", "right"].map(String::from).to_vec();
+    (features, pacnet::learn::Head::init(classes, [256, 7, 7], 100, 1).expect("head"))
+}
+
+/// The Learn panel's feature map refit for 400 examples (backbone view + hidden-layer view):
+/// it runs on a job thread when the examples change, at most once a second.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn feature_map_fit_400(bencher: divan::Bencher) {
+    let (features, head) = map_inputs();
+    let examples: Vec<(u64, usize, &pacnet::learn::Features)> =
+        features.iter().enumerate().map(|(i, f)| (i as u64, i % 4, f)).collect();
+    bencher.bench_local(|| pacnet::learn::FeatureMap::build(0, &examples, Some(&head)).expect("map").len());
+}
+
+/// Placing one live frame on that map (per camera frame, on the feature worker).
+#[divan::bench(sample_count = 20)]
+fn feature_map_place_frame(bencher: divan::Bencher) {
+    let (features, head) = map_inputs();
+    let examples: Vec<(u64, usize, &pacnet::learn::Features)> =
+        features.iter().enumerate().map(|(i, f)| (i as u64, i % 4, f)).collect();
+    let map = pacnet::learn::FeatureMap::build(0, &examples, Some(&head)).expect("map");
+    let frame = features.first().map(pacnet::learn::Features::to_f32).expect("a frame");
+    bencher.bench_local(|| map.place(&frame, Some(&head)));
+}

@@ -554,3 +554,111 @@ fn the_fake_webcam_is_picked_in_the_camera_menu_and_records_examples() {
         assert!(left[2] > 150 && left[0] < 90 && right[0] > 150 && right[2] < 90, "left {left:?}, right {right:?}");
     });
 }
+
+/// Presses and releases the primary button at `at` (a click where no widget has a label).
+fn click_at(a: &mut App, at: Pos2) {
+    a.h.event(egui::Event::PointerMoved(at));
+    a.h.step();
+    for pressed in [true, false] {
+        a.h.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        });
+        a.h.step();
+    }
+}
+
+#[test]
+fn teaching_views_feature_map_gradient_descent_and_presenter_mode() {
+    let dir = util::tempdir();
+    let mut a = harness(Settings::default(), options(dir.path()));
+    ready(&mut a);
+    for (class, x, y) in POSES.into_iter().take(2) {
+        pose(&a, x, y);
+        run_for(&mut a, 300);
+        hold_mouse(&mut a, &format!("Record {class}"), 600);
+        run_for(&mut a, 200);
+    }
+    let total = a.h.state().document().map_or(0, |d| d.total());
+    assert_eq!(total, 2 * expected_examples(600));
+
+    // The feature map: one dot per example, the live frame placed on it.
+    a.h.get_by_label("4  Learn").click();
+    a.h.step();
+    a.h.step();
+    a.h.get_by_label("Where your examples land (feature map)").click();
+    a.h.step();
+    settle(&mut a, 60, "the feature map", |app| app.feature_map().is_some_and(|m| m.len() == total));
+    wait_for(&mut a, 5, "the live frame on the map", |app| {
+        app.runtime().features().and_then(|f| f.live()).is_some_and(|l| l.map_point.is_some())
+    });
+    a.h.step();
+    let map = a.h.state().feature_map().expect("a map");
+    let dots = a.h.state().map_dots();
+    assert_eq!(dots.len(), total, "one dot per example");
+    // The two poses land apart: the class means are further apart than either class spreads.
+    let points = &map.backbone.points;
+    let mean = |c: usize| {
+        let ps: Vec<&[f32; 2]> = points.iter().zip(&map.labels).filter(|(_, l)| **l == c).map(|(p, _)| p).collect();
+        let n = ps.len() as f32;
+        [ps.iter().map(|p| p[0]).sum::<f32>() / n, ps.iter().map(|p| p[1]).sum::<f32>() / n]
+    };
+    let (m0, m1) = (mean(0), mean(1));
+    let gap = ((m0[0] - m1[0]).powi(2) + (m0[1] - m1[1]).powi(2)).sqrt();
+    let spread = points
+        .iter()
+        .zip(&map.labels)
+        .map(|(p, &l)| {
+            let m = if l == 0 { m0 } else { m1 };
+            ((p[0] - m[0]).powi(2) + (p[1] - m[1]).powi(2)).sqrt()
+        })
+        .fold(0.0f32, f32::max);
+    assert!(gap > 2.0 * spread, "up and down apart on the map: gap {gap}, largest spread {spread}");
+
+    // Clicking a dot opens that example on the Record panel.
+    let (_, at) = *dots.last().expect("a dot");
+    let under: Vec<u64> = dots.iter().filter(|(_, p)| p.distance(at) < 0.5).map(|(id, _)| *id).collect();
+    click_at(&mut a, at);
+    a.h.step();
+    assert_eq!(a.h.state().settings().tab, Tab::Record);
+    let picked = a.h.state().selected_example().expect("an example is selected");
+    assert!(under.contains(&picked), "picked {picked}, under the pointer: {under:?}");
+
+    // Gradient descent: "what is happening here?" from the Train panel.
+    a.h.get_by_label("2  Train").click();
+    a.h.step();
+    a.h.step();
+    a.h.get_by_label("what is happening here? (gradient descent, step by step)").click();
+    a.h.step();
+    a.h.step();
+    for (preset, falls) in [("too small: crawls", true), ("too large: diverges", false)] {
+        a.h.get_by_label(preset).click();
+        a.h.step();
+        a.h.get_by_label("20 steps").click();
+        a.h.step();
+        let walk = a.h.state().descent().expect("the window is open");
+        // A diverging walk stops early, when its loss has run away.
+        assert!(walk.steps() == 20 || walk.diverged(), "{preset}: {} steps", walk.steps());
+        let (first, last) = (walk.losses()[0], walk.losses().last().copied().unwrap_or(0.0));
+        assert_eq!(last < first, falls, "{preset}: loss {first} → {last}");
+    }
+
+    // Presenter mode: 2× zoom, advanced controls hidden; digits switch panels; F11 leaves it.
+    assert!(a.h.query_by_label("hidden units").is_some());
+    a.h.get_by_label("Presenter (F11)").click();
+    a.h.step();
+    a.h.step();
+    assert!(a.h.state().settings().presenter);
+    assert_eq!(a.h.ctx.zoom_factor(), 2.0);
+    assert!(a.h.query_by_label("hidden units").is_none(), "hyperparameters hidden in presenter mode");
+    a.h.key_press(Key::Num3);
+    a.h.step();
+    assert_eq!(a.h.state().settings().tab, Tab::Play);
+    a.h.key_press(Key::F11);
+    a.h.step();
+    a.h.step();
+    assert!(!a.h.state().settings().presenter);
+    assert_eq!(a.h.ctx.zoom_factor(), 1.0);
+}

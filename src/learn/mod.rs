@@ -26,12 +26,14 @@
 
 pub mod bench;
 pub mod dataset;
+pub mod descent;
 pub mod error;
 pub mod export;
 pub mod features;
 pub mod featurize;
 pub mod head;
 pub mod hyper;
+pub mod map;
 pub mod metrics;
 pub mod ops;
 pub mod project;
@@ -44,6 +46,7 @@ pub use features::Features;
 pub use featurize::{Featurizer, FolderImport, Sample, Skipped, import_folder, refeaturize};
 pub use head::{Head, Prediction};
 pub use hyper::Hyper;
+pub use map::{FeatureMap, MapPoint};
 pub use metrics::{ClassAccuracy, Confusion, EpochMetrics};
 pub use project::{Adoption, BackboneMismatch, Project, TrainingRecord};
 pub use split::Split;

@@ -135,6 +135,13 @@ impl Document {
         self.project.dataset.len()
     }
 
+    /// Every example as `(id, class, features)`, oldest first, for the feature map (the
+    /// features are shared, not copied).
+    #[must_use]
+    pub fn map_examples(&self) -> Vec<(u64, usize, crate::learn::Features)> {
+        self.examples().map(|e| (e.id, e.label, e.features.clone())).collect()
+    }
+
     /// Ids of a class's examples, oldest first.
     #[must_use]
     pub fn ids_of(&self, class: usize) -> Vec<u64> {

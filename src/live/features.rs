@@ -25,7 +25,7 @@ use image::RgbImage;
 use crate::backbone::{Backbone, Crop, Guess};
 use crate::camera::{Clock, FrameReader, Resolution};
 use crate::game::Dir;
-use crate::learn::{Features, Head, Thumbnail};
+use crate::learn::{FeatureMap, Features, Head, MapPoint, Thumbnail};
 
 use super::maps::{Atlas, atlas};
 use super::meters::{Ema, RateMeter};
@@ -83,6 +83,8 @@ pub enum FeatureCmd {
     /// Where decisions go from now on (the previous sink is stopped first); `None`: back to
     /// the built-in game.
     Sink(Option<Box<dyn SteerSink>>),
+    /// Place every frame on this feature map (the learn panel's map is open), or stop.
+    Map(Option<Arc<FeatureMap>>),
 }
 
 /// One recorded example.
@@ -125,6 +127,8 @@ pub struct Live {
     pub rate: f32,
     /// Time from picking up a frame to publishing its results, milliseconds (smoothed).
     pub pipeline_ms: f32,
+    /// Where the frame lands on the feature map, while one is open at this cut.
+    pub map_point: Option<MapPoint>,
 }
 
 /// One layer's activations and MobileNet's guesses for the learn panel.
@@ -252,6 +256,7 @@ struct State {
     /// The built-in game's sink, used whenever no other sink is set.
     game_sink: GameSink,
     other_sink: Option<Box<dyn SteerSink>>,
+    map: Option<Arc<FeatureMap>>,
     clock: Arc<dyn Clock>,
     live: Slot<Live>,
     view: Slot<LayerView>,
@@ -284,6 +289,7 @@ impl State {
             last_error: None,
             game_sink: GameSink::new(out.steer),
             other_sink: None,
+            map: None,
             clock,
             live: out.live,
             view: out.view,
@@ -371,6 +377,7 @@ impl State {
                 self.sink().stop();
                 self.other_sink = sink;
             }
+            FeatureCmd::Map(map) => self.map = map,
         }
     }
 
@@ -423,12 +430,18 @@ impl State {
         let done = self.clock.now();
         self.rate.tick(done);
         self.pipeline_ms.push(done.saturating_sub(picked).as_secs_f32() * 1000.0);
+        let map_point = self
+            .map
+            .as_ref()
+            .filter(|m| m.cut == cut)
+            .and_then(|m| m.place(self.pipeline.features(), self.pipeline.head()));
         let live = Live {
             seq,
             cut,
             prediction,
             rate: self.rate.rate(done),
             pipeline_ms: self.pipeline_ms.get().unwrap_or(0.0),
+            map_point,
         };
         self.live.put(live);
     }

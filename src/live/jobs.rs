@@ -37,6 +37,13 @@ pub enum JobResult {
         /// The outcome, one line either way.
         result: Result<String, String>,
     },
+    /// The feature map of the project at this revision was computed (or not).
+    Map {
+        /// The project's revision it shows.
+        revision: u64,
+        /// The map, or one line saying why not.
+        result: Result<std::sync::Arc<crate::learn::FeatureMap>, String>,
+    },
     /// Features were re-computed for another cut.
     Refeaturized {
         /// The cut index they were computed at.

@@ -59,9 +59,19 @@ impl Tab {
             Tab::Record => "1  Record",
             Tab::Train => "2  Train",
             Tab::Play => "3  Play",
-            Tab::Learn => "Learn",
+            Tab::Learn => "4  Learn",
         }
     }
+}
+
+/// The learn panel's two pages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LearnPage {
+    /// The layer table, activation maps and MobileNet's guesses.
+    #[default]
+    Layers,
+    /// Every example as a dot in 2-D, with the live frame moving among them.
+    Map,
 }
 
 /// What is remembered between sessions (eframe storage). Projects go in `.pacnet` files.
@@ -105,6 +115,10 @@ pub struct Settings {
     /// The backbone chosen in the model picker, as `--model` takes it; `None`: the built-in one.
     /// `--model` and `$PACNET_MODEL` win over it.
     pub model: Option<String>,
+    /// What the learn panel shows.
+    pub learn_page: LearnPage,
+    /// Presenter mode: full screen, 2× zoom, high contrast, advanced controls hidden.
+    pub presenter: bool,
 }
 
 impl Default for Settings {
@@ -128,6 +142,8 @@ impl Default for Settings {
             learn_first_channel: 0,
             key_mode: KeyMode::Hold,
             model: None,
+            learn_page: LearnPage::Layers,
+            presenter: false,
         }
     }
 }
@@ -219,6 +235,8 @@ pub struct PacnetApp {
     /// The name of the model whose features are being computed for the project (recording
     /// pauses until it is in use).
     pub(crate) switching: Option<String>,
+    /// The feature map and its fitting.
+    pub(crate) map: super::teach::MapState,
 }
 
 impl PacnetApp {
@@ -243,6 +261,9 @@ impl PacnetApp {
             }
             other => other,
         };
+        if settings.presenter {
+            super::teach::apply_presenter(ctx, true);
+        }
         let repaint_ctx = ctx.clone();
         let clock = options.clock.clone().unwrap_or_else(crate::camera::SystemClock::shared);
         let started = clock.now();
@@ -294,6 +315,7 @@ impl PacnetApp {
             model_fallback,
             picked: false,
             switching: None,
+            map: super::teach::MapState::default(),
         }
     }
 
@@ -337,6 +359,31 @@ impl PacnetApp {
         self.apply(cmd);
     }
 
+    /// Where the feature map drew each example's dot in the last frame (id, screen position),
+    /// for scripts and tests that click one.
+    #[must_use]
+    pub fn map_dots(&self) -> Vec<(u64, egui::Pos2)> {
+        self.views.map_dots().to_vec()
+    }
+
+    /// The example outlined in the record panel's grid (picked on the feature map).
+    #[must_use]
+    pub fn selected_example(&self) -> Option<u64> {
+        self.views.selected_example()
+    }
+
+    /// The gradient-descent window's walk, while the window is open.
+    #[must_use]
+    pub fn descent(&self) -> Option<&crate::learn::descent::Descent> {
+        self.views.descent()
+    }
+
+    /// The feature map on screen, once computed.
+    #[must_use]
+    pub fn feature_map(&self) -> Option<std::sync::Arc<crate::learn::FeatureMap>> {
+        self.map.current().cloned()
+    }
+
     /// The class being recorded, if a record button is held.
     #[must_use]
     pub fn recording_class(&self) -> Option<usize> {
@@ -373,6 +420,7 @@ impl PacnetApp {
             self.apply(cmd);
         }
         self.sync_workers(&before);
+        self.sync_map();
         // Recording and training change the screen every frame (counts, charts): keep
         // repainting at display rate, not only when a camera frame arrives.
         if self.recording.active.is_some() || self.run.running {
@@ -465,6 +513,21 @@ impl PacnetApp {
             }
         } else if self.sent_keys.take().is_some() {
             cmds.push(Command::ArrowKeys(None));
+        }
+        if ctx.input(|i| i.key_pressed(egui::Key::F11)) {
+            cmds.push(Command::Presenter(!self.settings.presenter));
+        }
+        // Digits switch panels, except on the record panel when a class records on that digit.
+        let digit_classes = self.doc.as_ref().map_or(0, |d| d.classes().len().saturating_sub(5));
+        for (i, (key, tab)) in [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3, egui::Key::Num4]
+            .into_iter()
+            .zip(Tab::ALL)
+            .enumerate()
+        {
+            let records = self.settings.tab == Tab::Record && i < digit_classes;
+            if !records && ctx.input(|inp| inp.key_pressed(key)) {
+                cmds.push(Command::Tab(tab));
+            }
         }
         if ctx.input(|i| i.key_pressed(egui::Key::Escape))
             && (self.keys_from.is_some() || self.rt.sending_keys().is_some())
@@ -586,6 +649,7 @@ impl PacnetApp {
         match self.rt.start_features(setup) {
             Ok(()) => {
                 self.sent_view = None;
+                self.map.forget_sent();
                 if let Some(head) = self.doc.as_ref().and_then(|d| d.head().cloned()) {
                     self.rt.send_features(FeatureCmd::SetHead(Some(head)));
                 }

@@ -123,6 +123,19 @@ pub enum Command {
     UseModel(String),
     /// Stop the model download in progress.
     CancelModel,
+    /// Show this example in the record panel's grid (a dot clicked on the feature map).
+    SelectExample {
+        /// Its class.
+        class: usize,
+        /// Its id.
+        id: u64,
+    },
+    /// Show a page of the learn panel.
+    LearnPage(super::app::LearnPage),
+    /// Presenter mode on or off.
+    Presenter(bool),
+    /// Open the gradient-descent window ("what is happening here?").
+    ShowDescent,
 }
 
 impl PacnetApp {
@@ -130,6 +143,13 @@ impl PacnetApp {
     pub(crate) fn apply(&mut self, cmd: Command) {
         match cmd {
             Command::Tab(t) => self.settings.tab = t,
+            Command::SelectExample { class, id } => {
+                self.views.select_example(class, id);
+                self.settings.tab = Tab::Record;
+            }
+            Command::LearnPage(p) => self.settings.learn_page = p,
+            Command::Presenter(on) => self.set_presenter(on),
+            Command::ShowDescent => self.views.show_descent(),
             Command::Camera(spec) => {
                 self.settings.camera = spec;
                 self.settings.mirror = None;
@@ -604,6 +624,7 @@ impl PacnetApp {
                 Ok(summary) => self.notices.info(summary),
                 Err(e) => self.notices.error(e),
             },
+            JobResult::Map { revision: _, result } => self.on_map(result),
             JobResult::Refeaturized { cut: _, result } if self.switching.is_some() => {
                 let name = self.switching.take().unwrap_or_default();
                 match result {

@@ -18,6 +18,7 @@ pub mod app;
 mod commands;
 pub mod game_view;
 mod panels;
+pub mod teach;
 pub mod textures;
 
 use std::path::PathBuf;

@@ -6,6 +6,7 @@ use egui::{RichText, Sense, Ui, vec2};
 
 use crate::backbone::Backbone;
 
+use super::super::app::LearnPage;
 use super::super::commands::Command;
 use super::Ctx;
 use super::widgets::{ACCENT, confidence_bar, hint, si, thousands};
@@ -16,6 +17,8 @@ use crate::live::features::MAX_CHANNELS;
 pub struct LearnView {
     /// Show every conv, not only the rows where the network can be cut.
     all_rows: bool,
+    /// The feature map page.
+    pub map: super::map::MapView,
 }
 
 /// The head's size as people write it: `12,544 × 100 + 100 + 100 × 5 = 1.25 M parameters`
@@ -39,6 +42,18 @@ impl LearnView {
             }
             return;
         };
+        ui.horizontal(|ui| {
+            for (page, label) in
+                [(LearnPage::Layers, "What each layer sees"), (LearnPage::Map, "Where your examples land (feature map)")]
+            {
+                if ui.selectable_label(cx.settings.learn_page == page, RichText::new(label).size(16.0)).clicked() {
+                    cx.cmds.push(Command::LearnPage(page));
+                }
+            }
+        });
+        if cx.settings.learn_page == LearnPage::Map {
+            return self.map.ui(ui, cx);
+        }
         egui::Panel::left("layers").default_size(640.0).resizable(true).show(ui, |ui| self.table(ui, cx, &bb));
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| view(ui, cx, &bb));

@@ -5,7 +5,9 @@
 //! It reads the app's state through [`Ctx`] and records [`Command`]s; sliders edit the
 //! settings directly, and the app tells the workers about changed settings after the frame.
 
+mod descent;
 mod learn;
+mod map;
 mod models;
 mod play;
 pub mod project;
@@ -46,6 +48,8 @@ pub struct Ctx<'a> {
     pub frames: &'a crate::live::meters::FrameStats,
     /// Seconds until keys go to another window, while counting down.
     pub keys_countdown: Option<f32>,
+    /// The feature map.
+    pub map: &'a super::teach::MapState,
 }
 
 /// The panels' view state.
@@ -54,12 +58,41 @@ pub struct Views {
     record: record::RecordView,
     learn: learn::LearnView,
     models: models::ModelsView,
+    descent: descent::DescentView,
 }
 
 impl Views {
     /// Opens the model picker.
     pub fn show_models(&mut self) {
         self.models.show();
+    }
+
+    /// Shows this example in the record panel's grid, outlined.
+    pub fn select_example(&mut self, class: usize, id: u64) {
+        self.record.select(class, id);
+    }
+
+    /// Where the feature map drew each example's dot in the last frame (id, screen position).
+    #[must_use]
+    pub fn map_dots(&self) -> &[(u64, egui::Pos2)] {
+        &self.learn.map.dots
+    }
+
+    /// The example outlined in the record panel's grid.
+    #[must_use]
+    pub fn selected_example(&self) -> Option<u64> {
+        self.record.highlighted()
+    }
+
+    /// The gradient-descent window's walk, while it is open.
+    #[must_use]
+    pub fn descent(&self) -> Option<&crate::learn::descent::Descent> {
+        self.descent.open.then_some(&self.descent.walk)
+    }
+
+    /// Opens the gradient-descent window.
+    pub fn show_descent(&mut self) {
+        self.descent.open = true;
     }
 
     /// The model picker looks at the Hugging Face cache again (after a load or a cancel).
@@ -71,9 +104,9 @@ impl Views {
 /// Draws the whole window into `ui`.
 pub fn show(app: &mut PacnetApp, ui: &mut Ui, cmds: &mut Vec<Command>) {
     let keys_countdown = app.keys_countdown_left();
-    let PacnetApp { settings, rt, doc, recording, run, tex, notices, modal, views, frames, .. } = app;
+    let PacnetApp { settings, rt, doc, recording, run, tex, notices, modal, views, frames, map, .. } = app;
     let recording = recording.active.map(|(c, _)| c);
-    let mut cx = Ctx { settings, rt, doc: doc.as_ref(), tex, run, recording, cmds, frames, keys_countdown };
+    let mut cx = Ctx { settings, rt, doc: doc.as_ref(), tex, run, recording, cmds, frames, keys_countdown, map };
     top::top_bar(ui, &mut cx);
     top::banners(ui, &mut cx, notices);
     top::status_bar(ui, &mut cx, notices);
@@ -85,6 +118,7 @@ pub fn show(app: &mut PacnetApp, ui: &mut Ui, cmds: &mut Vec<Command>) {
         Tab::Learn => views.learn.ui(ui, &mut cx),
     });
     views.models.ui(ui.ctx(), &mut cx);
+    views.descent.ui(ui.ctx(), &mut cx);
     if let Some(m) = modal {
         project::modal(ui.ctx(), m, &mut cx);
     }

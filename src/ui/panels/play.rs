@@ -32,6 +32,9 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
                 if cx.settings.show_targets {
                     game_view::paint_targets(&painter, rect, &s.game);
                 }
+                if cx.settings.presenter {
+                    overlay(&painter, rect, cx);
+                }
                 if s.game.phase() == Phase::GameOver {
                     painter.text(
                         rect.center_bottom() - vec2(0.0, 30.0),
@@ -98,6 +101,10 @@ fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&crate::live::GameSnapsh
             }
         }
         None => hint(ui, if has_head { "waiting for the camera…" } else { "no model" }),
+    }
+    if cx.settings.presenter {
+        // The class watches the game and the big prediction; the knobs stay as set.
+        return;
     }
     ui.add(egui::Slider::new(&mut cx.settings.steer.threshold, 0.0..=1.0).text("threshold"))
         .on_hover_text("The smoothed confidence a direction needs before Pac-Man turns (the red tick).");
@@ -206,4 +213,18 @@ fn joystick(ui: &mut Ui, decided: Option<Dir>, steered: Option<(Dir, SteeredBy)>
         let fg = if lit { Color32::BLACK } else { ui.visuals().text_color() };
         paint_arrow(&painter, r.center(), cell * 0.45, d, fg);
     }
+}
+
+/// Presenter mode's large caption over the game: the prediction and its confidence, readable
+/// from the back of a room.
+fn overlay(painter: &egui::Painter, rect: egui::Rect, cx: &Ctx<'_>) {
+    let live = cx.rt.features().and_then(|f| f.live());
+    let Some(p) = live.as_ref().and_then(|l| l.prediction.as_ref()) else { return };
+    let text = format!("{}  {:.0} %", p.best_class(), p.decision.confidence * 100.0);
+    let pos = rect.center_top() + vec2(0.0, 12.0);
+    let font = egui::FontId::proportional(44.0);
+    let galley = painter.layout_no_wrap(text, font, Color32::WHITE);
+    let bg = egui::Rect::from_center_size(pos + vec2(0.0, galley.size().y / 2.0), galley.size() + vec2(32.0, 12.0));
+    painter.rect_filled(bg, 8.0, Color32::from_black_alpha(200));
+    painter.galley(bg.center() - galley.size() / 2.0, galley, Color32::WHITE);
 }

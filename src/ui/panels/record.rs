@@ -23,6 +23,25 @@ const GRID_MAX: usize = 600;
 pub struct RecordView {
     /// The class whose examples the grid shows.
     selected: usize,
+    /// An example to outline (picked on the feature map).
+    highlight: Option<u64>,
+    /// Scroll to it on the next frame.
+    scroll_to: Option<u64>,
+}
+
+impl RecordView {
+    /// Shows `class` in the grid with example `id` outlined.
+    pub fn select(&mut self, class: usize, id: u64) {
+        self.selected = class;
+        self.highlight = Some(id);
+        self.scroll_to = Some(id);
+    }
+
+    /// The example outlined in the grid.
+    #[must_use]
+    pub fn highlighted(&self) -> Option<u64> {
+        self.highlight
+    }
 }
 
 /// The key that records a class: arrows for directions, space for the idle class, digits for
@@ -254,10 +273,16 @@ impl RecordView {
                     for &id in row {
                         let thumb = cx.tex.thumb(ui.ctx(), id, || doc.thumbnail(id));
                         ui.vertical(|ui| {
-                            match thumb {
+                            let r = match thumb {
                                 Some(t) => ui.image((t.id(), Vec2::splat(64.0))),
                                 None => ui.allocate_exact_size(Vec2::splat(64.0), Sense::hover()).1,
                             };
+                            if self.highlight == Some(id) {
+                                ui.painter().rect_stroke(r.rect.expand(2.0), 2.0, Stroke::new(3.0, ACCENT), StrokeKind::Outside);
+                                if self.scroll_to.take() == Some(id) {
+                                    r.scroll_to_me(Some(egui::Align::Center));
+                                }
+                            }
                             if ui.small_button("×").on_hover_text(format!("Delete example {id}")).clicked() {
                                 cx.cmds.push(Command::DeleteExample(id));
                             }

@@ -81,6 +81,14 @@ pub fn top_bar(ui: &mut Ui, cx: &mut Ctx<'_>) {
                 cx.cmds.push(Command::ShowModels);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let presenter = cx.settings.presenter;
+                if ui
+                    .selectable_label(presenter, "Presenter (F11)")
+                    .on_hover_text("Full screen, large text, high contrast, advanced controls hidden; keys 1–4 switch panels.")
+                    .clicked()
+                {
+                    cx.cmds.push(Command::Presenter(!presenter));
+                }
                 if cx.rt.sending_keys().is_some() {
                     if ui.button("Stop").clicked() {
                         cx.cmds.push(Command::StopKeys);

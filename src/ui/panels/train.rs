@@ -51,7 +51,12 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
         ui,
         "Training fits a small network (the head) to the features MobileNet computed for your examples. The loss should fall; validation accuracy is measured on 15 % of the examples kept aside, so it shows how well the head does on pictures it never trained on.",
     );
-    ui.horizontal_wrapped(|ui| {
+    if ui.link("what is happening here? (gradient descent, step by step)").clicked() {
+        cx.cmds.push(Command::ShowDescent);
+    }
+    // Presenter mode keeps the class's eyes on Train and the charts; the knobs stay as set.
+    if !cx.settings.presenter {
+        ui.horizontal_wrapped(|ui| {
         let h = &mut cx.settings.hyper;
         let running = cx.run.running;
         ui.add_enabled_ui(!running, |ui| {
@@ -66,7 +71,8 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
                 .labelled_by(label.id)
                 .on_hover_text("Same seed and same examples: the same trained head.");
         });
-    });
+        });
+    }
     ui.horizontal(|ui| {
         if cx.run.running {
             if ui.button(RichText::new("Stop").size(18.0)).clicked() {
