@@ -286,7 +286,7 @@ impl Backbone {
     pub fn input_features(&self, input: &RgbImage, cut: usize) -> Result<Vec<f32>> {
         let mut ex = Extractor::new(self);
         ex.prepare_input(self, input)?;
-        Ok(ex.run(self, cut, cut, &mut |_, _| {})?.to_vec())
+        Ok(ex.run(self, cut, cut, &|_| false, &mut |_, _| {})?.to_vec())
     }
 
     fn cut(&self, cut: usize) -> Result<&CutPoint> {
