@@ -71,9 +71,27 @@ fn check_v1_goldens(bb: &Backbone, what: &str) {
     );
 }
 
+/// Every instruction-set level this CPU runs (AVX-512, AVX2, portable: each a different
+/// blocked layout and kernel set) at 1 and 2 threads, so a forced lower level is checked too.
+fn every_level_and_thread_count(dir: &Path) -> Vec<(Backbone, String)> {
+    let levels = pacnet::backbone::kernels::simd::available();
+    assert_eq!(levels.last(), Some(&pacnet::backbone::kernels::simd::Level::PORTABLE));
+    let mut out = Vec::new();
+    for level in levels {
+        for threads in [1, 2] {
+            let mut bb = Backbone::load_dir_at(dir, level).unwrap_or_else(|e| panic!("load {}: {e}", dir.display()));
+            bb.net_mut().set_threads(threads);
+            out.push((bb, format!("{:?} × {threads} thread(s)", level.isa())));
+        }
+    }
+    out
+}
+
 #[test]
 fn golden_tf_mobilenetv1_025_matches_tflite_block_by_block() {
-    check_v1_goldens(&Backbone::load_dir(&util::v1_dir()).expect("load v1"), "tf_mobilenetv1_025");
+    for (bb, what) in every_level_and_thread_count(&util::v1_dir()) {
+        check_v1_goldens(&bb, &format!("tf_mobilenetv1_025 at {what}"));
+    }
 }
 
 #[test]
@@ -109,7 +127,12 @@ fn the_builtin_model_is_the_real_v1_025_and_matches_the_tflite_goldens() {
 
 fn golden_timm_random(name: &str, expected_default_cut: &str) {
     let dir = util::timm_random_dir(name);
-    let bb = Backbone::load_dir(dir.path()).unwrap_or_else(|e| panic!("load {name}: {e}"));
+    for (bb, what) in every_level_and_thread_count(dir.path()) {
+        golden_timm_random_at(&bb, &format!("{name} at {what}"), name, expected_default_cut);
+    }
+}
+
+fn golden_timm_random_at(bb: &Backbone, what: &str, name: &str, expected_default_cut: &str) {
     let fixtures = util::models().join("timm_random");
     let golden = read_safetensors(&fixtures.join(format!("{name}.golden.safetensors")));
     let meta: serde_json::Value = serde_json::from_str(
@@ -118,10 +141,10 @@ fn golden_timm_random(name: &str, expected_default_cut: &str) {
     .expect("json");
     let atol =
         |key: &str| meta["suggested_atol"][key].as_f64().unwrap_or_else(|| panic!("no tolerance for {key}")) as f32;
-    let worst = compare_blocks(&bb, &golden, &atol);
+    let worst = compare_blocks(bb, &golden, &atol);
     let act_keys: Vec<&String> = golden.keys().filter(|k| k.starts_with("act.")).collect();
     let checked = worst.iter().filter(|(k, _)| golden.contains_key(k)).count();
-    assert_eq!(checked, act_keys.len(), "{name}: every golden activation must correspond to a cut point");
+    assert_eq!(checked, act_keys.len(), "{what}: every golden activation must correspond to a cut point");
 
     // `features` is the last cut (V2: after conv_head + bn2).
     let last = bb.cuts().len() - 1;
@@ -132,13 +155,13 @@ fn golden_timm_random(name: &str, expected_default_cut: &str) {
     for (n, img) in input.chunks_exact(per).enumerate() {
         let got = bb.net().run(img, last, &mut |_, _| {}).expect("run");
         let d = max_abs_diff(&got, &fwant[n * flen..(n + 1) * flen]);
-        assert!(d <= atol("features"), "{name} image {n}: features differ by {d:e}");
+        assert!(d <= atol("features"), "{what} image {n}: features differ by {d:e}");
     }
-    let pre = golden_head(&bb, &golden, "pre_logits", &|o| o.pre_logits.clone(), atol("pre_logits"));
-    let logits = golden_head(&bb, &golden, "logits", &|o| o.logits.clone(), atol("logits"));
+    let pre = golden_head(bb, &golden, "pre_logits", &|o| o.pre_logits.clone(), atol("pre_logits"));
+    let logits = golden_head(bb, &golden, "logits", &|o| o.logits.clone(), atol("logits"));
     let ratio = worst.iter().filter(|&(k, _)| golden.contains_key(k)).map(|(k, d)| d / atol(k)).fold(0.0, f32::max);
-    eprintln!("{name}: worst activation at {ratio:.3} of its tolerance; pre_logits {pre:.2e}, logits {logits:.2e}");
-    assert_eq!(bb.cuts()[bb.default_cut()].name, expected_default_cut, "{name} default cut");
+    eprintln!("{what}: worst activation at {ratio:.3} of its tolerance; pre_logits {pre:.2e}, logits {logits:.2e}");
+    assert_eq!(bb.cuts()[bb.default_cut()].name, expected_default_cut, "{what} default cut");
 }
 
 #[test]

@@ -151,9 +151,20 @@ pub struct MobileNet {
 impl MobileNet {
     /// Builds `arch` from `file` for square inputs of side `input_size`, strictly: every
     /// tensor must be present with its exact shape and none may be left over.
-    pub fn load(arch: ArchSpec, mut file: WeightFile, input_size: usize, num_classes: usize) -> Result<Self> {
+    pub fn load(arch: ArchSpec, file: WeightFile, input_size: usize, num_classes: usize) -> Result<Self> {
+        Self::load_at(arch, file, input_size, num_classes, kernels::simd::level())
+    }
+
+    /// [`MobileNet::load`] with the kernels of `level` (any detected level, e.g. one of
+    /// [`kernels::simd::available`], so tests can check that every level computes the same).
+    pub fn load_at(
+        arch: ArchSpec,
+        mut file: WeightFile,
+        input_size: usize,
+        num_classes: usize,
+        level: Level,
+    ) -> Result<Self> {
         let eps = arch.bn_eps;
-        let level = kernels::simd::level();
         let mut ctx = LoadCtx { file: &mut file, eps, tf_same: arch.tf_same_padding, level };
         let stem = ConvBn::load(&mut ctx, "conv_stem", "bn1", 3, arch.stem_chs, 3, 2, false, input_size, arch.act)?;
         let mut hw = stem.out_hw();
