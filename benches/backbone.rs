@@ -12,7 +12,7 @@ use std::path::Path;
 
 use candle_core::{Device, Tensor};
 use divan::Bencher;
-use pacnet::backbone::kernels::{self, Geom, Padding};
+use pacnet::backbone::kernels::{self, Geom, Padding, Planes, simd};
 use pacnet::backbone::{Act, Backbone, Workspace, ops};
 
 fn main() {
@@ -27,7 +27,7 @@ fn forward(bencher: Bencher, backbone: &Backbone, cut: usize) {
     let x = input();
     let mut ws = Workspace::default();
     bencher.bench_local(|| {
-        let out = backbone.net().run_in(&mut ws, &x, cut, &mut |_, _| {}).map(|o| o[0]);
+        let out = backbone.net().run_with(&mut ws, &x, cut, &|_| false, &mut |_, _| {}).map(|o| o[0]);
         divan::black_box(out)
     });
 }
@@ -52,26 +52,37 @@ fn mobilenet_v3_large_features(bencher: Bencher) {
     forward(bencher, &backbone, cut);
 }
 
-/// Pointwise layer shapes of the two networks: (cin, cout, pixels).
-#[divan::bench(args = [(8, 16, 12544), (32, 32, 3136), (128, 128, 196), (256, 256, 49), (160, 960, 49), (128, 16, 16), (256, 64, 64)])]
-fn pointwise(bencher: Bencher, (cin, cout, hw): (usize, usize, usize)) {
-    let x: Vec<f32> = (0..cin * hw).map(|i| (i % 17) as f32 * 0.1).collect();
+/// Blocked layout of `c` channels on a `side`² plane, as the network lays it out.
+fn planes(c: usize, side: usize) -> Planes {
+    let level = simd::level();
+    Planes { c, h: side, w: side, bw: if c <= 8 { 8 } else { level.lanes() }, halo: 2 }
+}
+
+/// Pointwise layer shapes of the two networks: (cin, cout, side).
+#[divan::bench(args = [(8, 16, 112), (16, 64, 112), (32, 32, 56), (128, 128, 14), (256, 256, 7), (160, 960, 7), (960, 160, 7)])]
+fn pointwise(bencher: Bencher, (cin, cout, side): (usize, usize, usize)) {
+    let (xp, op) = (planes(cin, side), planes(cout, side));
+    let x: Vec<f32> = (0..xp.len()).map(|i| (i % 17) as f32 * 0.1).collect();
     let w: Vec<f32> = (0..cin * cout).map(|i| (i % 13) as f32 * 0.01).collect();
-    let w = kernels::pointwise::pack_weights(&w, cout, cin);
-    let b = vec![0.1f32; cout];
-    let mut out = vec![0.0f32; cout * hw];
-    bencher.bench_local(|| kernels::pointwise(&x, &w, &b, cin, hw, Act::Relu6, None, &mut out, 1));
+    let w = kernels::pointwise::pack_weights(&w, cout, cin, op.bw);
+    let b = kernels::pointwise::pad_bias(&vec![0.1f32; cout], op.bw);
+    let mut out = vec![0.0f32; op.len()];
+    let level = simd::level();
+    bencher.bench_local(|| kernels::pointwise::pointwise(level, &x, &xp, &w, &b, Act::Relu6, None, &mut out, &op));
 }
 
 /// Depthwise layer shapes: (channels, input side, kernel, stride).
 #[divan::bench(args = [(8, 112, 3, 1), (16, 112, 3, 2), (128, 14, 3, 1), (72, 56, 3, 2), (120, 28, 5, 1), (960, 7, 5, 1)])]
-fn depthwise(bencher: Bencher, (c, hw, k, s): (usize, usize, usize, usize)) {
-    let g = Geom::new(hw, hw, k, s, Padding::TfSame);
-    let x: Vec<f32> = (0..c * hw * hw).map(|i| (i % 17) as f32 * 0.1).collect();
+fn depthwise(bencher: Bencher, (c, side, k, s): (usize, usize, usize, usize)) {
+    let g = Geom::new(side, side, k, s, Padding::TfSame);
+    let (xp, op) = (planes(c, side), planes(c, g.out_h));
+    let x: Vec<f32> = (0..xp.len()).map(|i| (i % 17) as f32 * 0.1).collect();
     let w: Vec<f32> = (0..c * k * k).map(|i| (i % 13) as f32 * 0.01).collect();
-    let b = vec![0.1f32; c];
-    let mut out = vec![0.0f32; c * g.out_len()];
-    bencher.bench_local(|| kernels::depthwise(&x, &w, &b, &g, Act::Relu6, &mut out, 1));
+    let w = kernels::depthwise::pack_weights(&w, c, k, op.bw);
+    let b = kernels::pointwise::pad_bias(&vec![0.1f32; c], op.bw);
+    let mut out = vec![0.0f32; op.len()];
+    let level = simd::level();
+    bencher.bench_local(|| kernels::depthwise::depthwise(level, &x, &xp, &w, &b, &g, Act::Relu6, &mut out, &op));
 }
 
 /// The anchor the depthwise kernel replaces: candle's grouped conv2d (one conv per channel).
@@ -91,7 +102,7 @@ fn depthwise_candle_reference(bencher: Bencher, (c, hw, k, s): (usize, usize, us
 
 /// The same layers through `gemm` (the crate candle uses) plus a separate epilogue: the anchor
 /// the register-tiled pointwise kernel is measured against.
-#[divan::bench(args = [(32, 32, 3136), (128, 128, 196), (128, 16, 16), (256, 256, 49)])]
+#[divan::bench(args = [(32, 32, 3136), (128, 128, 196), (256, 256, 49)])]
 fn pointwise_gemm_reference(bencher: Bencher, (cin, cout, hw): (usize, usize, usize)) {
     let x: Vec<f32> = (0..cin * hw).map(|i| (i % 17) as f32 * 0.1).collect();
     let w: Vec<f32> = (0..cin * cout).map(|i| (i % 13) as f32 * 0.01).collect();

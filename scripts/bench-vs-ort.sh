@@ -3,29 +3,23 @@
 # machine, same run, 1 and 2 threads; prints the ratio pacnet / ORT. Both use the anchors'
 # timing loop (10 warm-up calls, then >= 100 calls and >= MIN_TIME seconds, at most 3000).
 #
-# Needs ../shared/bench (the anchors); installs its Python venv (PyPI: torch, timm, onnx,
-# onnxruntime; several GB) and exports the ONNX files on first use, as run_anchors.sh does.
+# Needs ../shared/bench (the anchors' ONNX graphs in bench/onnx and their ORT runner); ONNX
+# Runtime and numpy come from PyPI into a cached venv (scripts/onnx/venv.sh, ~180 MB, once).
 # Usage: [ROUNDS=5] scripts/bench-vs-ort.sh [MIN_TIME_SECONDS]   (default 10; 2 is plenty with rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MIN_TIME="${1:-10}"
 BENCH="$(cd ../shared/bench && pwd)"
-VENV="${BENCH_VENV:-$HOME/.cache/pacnet-bench/venv}"
-ONNX="${ANCHORS_CACHE:-$HOME/.cache/pacnet-bench/onnx}"
-PY="$VENV/bin/python"
-
-if [ ! -x "$PY" ] || ! "$PY" -c "import onnxruntime, timm, torch" 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$PY" -m pip install -q --disable-pip-version-check torch==2.15.0 timm==1.0.31 onnx==1.23.2 \
-    onnxruntime==1.32.0 onnxscript==0.7.2 numpy==2.4.6 threadpoolctl==3.8.0
-fi
-if [ ! -s "$ONNX/mnv1_025.onnx" ] || [ ! -s "$ONNX/mobilenetv3_large_100.onnx" ]; then
-  mkdir -p "$ONNX"
-  "$PY" "$BENCH/py/export_onnx.py" --dir "$ONNX" 2>&1 | grep -vi warn || true
-fi
+ONNX="${ANCHORS_ONNX:-$BENCH/onnx}"
+PY="$(scripts/onnx/venv.sh)"
+for f in mnv1_025 mobilenetv3_large_100; do
+  [ -s "$ONNX/$f.onnx" ] || { echo "pacnet: $ONNX/$f.onnx is missing (the anchors' ONNX graphs)" >&2; exit 2; }
+done
 cargo build --release --locked --bin pacnet -q
-PACNET=target/release/pacnet
+PACNET="${CARGO_TARGET_DIR:-target}/release/pacnet"
 V1="$(cd ../shared/models/tf_mobilenetv1_025 && pwd)"
+grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: /CPU: /' || true
+"$PACNET" bench --model "$V1" --cut conv_pw_13_relu --iters 1 --min-time 0 | head -1
 
 median() { grep -oE 'median +[0-9.]+' | head -1 | awk '{print $2}'; }
 # Median of the numbers on stdin.

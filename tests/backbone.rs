@@ -71,9 +71,27 @@ fn check_v1_goldens(bb: &Backbone, what: &str) {
     );
 }
 
+/// Every instruction-set level this CPU runs (AVX-512, AVX2, portable: each a different
+/// blocked layout and kernel set) at 1 and 2 threads, so a forced lower level is checked too.
+fn every_level_and_thread_count(dir: &Path) -> Vec<(Backbone, String)> {
+    let levels = pacnet::backbone::kernels::simd::available();
+    assert_eq!(levels.last(), Some(&pacnet::backbone::kernels::simd::Level::PORTABLE));
+    let mut out = Vec::new();
+    for level in levels {
+        for threads in [1, 2] {
+            let mut bb = Backbone::load_dir_at(dir, level).unwrap_or_else(|e| panic!("load {}: {e}", dir.display()));
+            bb.net_mut().set_threads(threads);
+            out.push((bb, format!("{:?} × {threads} thread(s)", level.isa())));
+        }
+    }
+    out
+}
+
 #[test]
 fn golden_tf_mobilenetv1_025_matches_tflite_block_by_block() {
-    check_v1_goldens(&Backbone::load_dir(&util::v1_dir()).expect("load v1"), "tf_mobilenetv1_025");
+    for (bb, what) in every_level_and_thread_count(&util::v1_dir()) {
+        check_v1_goldens(&bb, &format!("tf_mobilenetv1_025 at {what}"));
+    }
 }
 
 #[test]
@@ -109,7 +127,12 @@ fn the_builtin_model_is_the_real_v1_025_and_matches_the_tflite_goldens() {
 
 fn golden_timm_random(name: &str, expected_default_cut: &str) {
     let dir = util::timm_random_dir(name);
-    let bb = Backbone::load_dir(dir.path()).unwrap_or_else(|e| panic!("load {name}: {e}"));
+    for (bb, what) in every_level_and_thread_count(dir.path()) {
+        golden_timm_random_at(&bb, &format!("{name} at {what}"), name, expected_default_cut);
+    }
+}
+
+fn golden_timm_random_at(bb: &Backbone, what: &str, name: &str, expected_default_cut: &str) {
     let fixtures = util::models().join("timm_random");
     let golden = read_safetensors(&fixtures.join(format!("{name}.golden.safetensors")));
     let meta: serde_json::Value = serde_json::from_str(
@@ -118,10 +141,10 @@ fn golden_timm_random(name: &str, expected_default_cut: &str) {
     .expect("json");
     let atol =
         |key: &str| meta["suggested_atol"][key].as_f64().unwrap_or_else(|| panic!("no tolerance for {key}")) as f32;
-    let worst = compare_blocks(&bb, &golden, &atol);
+    let worst = compare_blocks(bb, &golden, &atol);
     let act_keys: Vec<&String> = golden.keys().filter(|k| k.starts_with("act.")).collect();
     let checked = worst.iter().filter(|(k, _)| golden.contains_key(k)).count();
-    assert_eq!(checked, act_keys.len(), "{name}: every golden activation must correspond to a cut point");
+    assert_eq!(checked, act_keys.len(), "{what}: every golden activation must correspond to a cut point");
 
     // `features` is the last cut (V2: after conv_head + bn2).
     let last = bb.cuts().len() - 1;
@@ -132,13 +155,13 @@ fn golden_timm_random(name: &str, expected_default_cut: &str) {
     for (n, img) in input.chunks_exact(per).enumerate() {
         let got = bb.net().run(img, last, &mut |_, _| {}).expect("run");
         let d = max_abs_diff(&got, &fwant[n * flen..(n + 1) * flen]);
-        assert!(d <= atol("features"), "{name} image {n}: features differ by {d:e}");
+        assert!(d <= atol("features"), "{what} image {n}: features differ by {d:e}");
     }
-    let pre = golden_head(&bb, &golden, "pre_logits", &|o| o.pre_logits.clone(), atol("pre_logits"));
-    let logits = golden_head(&bb, &golden, "logits", &|o| o.logits.clone(), atol("logits"));
+    let pre = golden_head(bb, &golden, "pre_logits", &|o| o.pre_logits.clone(), atol("pre_logits"));
+    let logits = golden_head(bb, &golden, "logits", &|o| o.logits.clone(), atol("logits"));
     let ratio = worst.iter().filter(|&(k, _)| golden.contains_key(k)).map(|(k, d)| d / atol(k)).fold(0.0, f32::max);
-    eprintln!("{name}: worst activation at {ratio:.3} of its tolerance; pre_logits {pre:.2e}, logits {logits:.2e}");
-    assert_eq!(bb.cuts()[bb.default_cut()].name, expected_default_cut, "{name} default cut");
+    eprintln!("{what}: worst activation at {ratio:.3} of its tolerance; pre_logits {pre:.2e}, logits {logits:.2e}");
+    assert_eq!(bb.cuts()[bb.default_cut()].name, expected_default_cut, "{what} default cut");
 }
 
 #[test]
@@ -258,12 +281,15 @@ fn depthwise_kernel_matches_candle_reference_on_every_backbone_shape() {
 
 #[test]
 fn every_simd_level_computes_the_same_depthwise_and_linear() {
-    use pacnet::backbone::kernels::{self, Geom, simd};
+    use pacnet::backbone::kernels::{self, Geom, Planes, blocked, simd};
     let dev = Device::Cpu;
     let levels = simd::available();
-    assert!(levels.contains(&simd::Level::Portable));
+    assert!(levels.contains(&simd::Level::PORTABLE));
+    // Block width for `c` channels at `level`, as the network picks it (8-channel layers keep
+    // 8-wide blocks even on AVX-512).
+    let bw = |c: usize, level: simd::Level| if c <= 8 { 8 } else { level.lanes() };
     for &(k, stride, c, hw) in
-        &[(3, 1, 6, 112), (3, 2, 5, 56), (5, 1, 4, 28), (5, 2, 3, 14), (3, 1, 7, 7), (5, 2, 2, 9)]
+        &[(3, 1, 6, 112), (3, 2, 5, 56), (5, 1, 4, 28), (5, 2, 3, 14), (3, 1, 7, 7), (5, 2, 2, 9), (3, 1, 40, 14)]
     {
         for padding in [Padding::TfSame, Padding::Symmetric(k / 2)] {
             let x = Tensor::randn(0f32, 1.0, (1, c, hw, hw), &dev).expect("x");
@@ -280,20 +306,28 @@ fn every_simd_level_computes_the_same_depthwise_and_linear() {
             );
             let g = Geom::new(hw, hw, k, stride, padding);
             for &level in &levels {
-                for threads in [1, 2] {
-                    let mut out = vec![f32::NAN; c * g.out_len()];
-                    kernels::depthwise_at(level, &xv, &wv, &bv, &g, Act::HardSwish, &mut out, threads);
-                    let d = max_abs_diff(&out, &want);
-                    assert!(d < 1e-4, "{level:?} k{k} s{stride} {padding:?} {c}×{hw} threads {threads}: {d:e}");
-                }
+                let mut out = vec![f32::NAN; c * g.out_len()];
+                kernels::depthwise::depthwise_chw(level, &xv, &wv, &bv, &g, Act::HardSwish, &mut out);
+                let d = max_abs_diff(&out, &want);
+                assert!(d < 1e-4, "{level:?} k{k} s{stride} {padding:?} {c}×{hw}: {d:e}");
             }
         }
     }
-    // Pointwise convolution (register tiles) against gemm + separate epilogue, at every level,
-    // on shapes with pixel and channel tails, with and without a residual.
-    for &(cin, cout, hw) in
-        &[(8, 16, 12544), (16, 24, 3136), (72, 40, 784), (120, 40, 196), (960, 160, 49), (3, 5, 17), (7, 9, 33)]
-    {
+    // Pointwise convolution (register tiles on blocked layouts) against gemm + separate
+    // epilogue on CHW, at every level, on shapes with pixel, channel and block tails (8-wide
+    // blocks included), with and without a residual. The halo must come out zero.
+    for &(cin, cout, side) in &[
+        (8, 16, 112),
+        (16, 24, 56),
+        (72, 40, 28),
+        (120, 40, 14),
+        (960, 160, 7),
+        (3, 5, 17),
+        (7, 9, 33),
+        (16, 8, 9),
+        (40, 72, 10),
+    ] {
+        let hw = side * side;
         let x: Vec<f32> = (0..cin * hw).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
         let w: Vec<f32> = (0..cout * cin).map(|i| ((i * 53 % 89) as f32 / 44.0) - 1.0).collect();
         let b: Vec<f32> = (0..cout).map(|i| i as f32 * 0.1 - 0.5).collect();
@@ -301,21 +335,48 @@ fn every_simd_level_computes_the_same_depthwise_and_linear() {
         for residual in [None, Some(r.as_slice())] {
             let mut want = vec![0.0; cout * hw];
             kernels::dense::pointwise(&x, &w, &b, cin, hw, Act::Relu6, residual, &mut want, 1);
-            let packed = kernels::pointwise::pack_weights(&w, cout, cin);
             for &level in &levels {
-                for threads in [1, 2] {
-                    let mut out = vec![f32::NAN; cout * hw];
-                    kernels::pointwise_at(level, &x, &packed, &b, cin, hw, Act::Relu6, residual, &mut out, threads);
-                    let d = max_abs_diff(&out, &want);
-                    assert!(d < 1e-3, "{level:?} pointwise {cin}→{cout} × {hw} threads {threads}: {d:e}");
+                let xp = Planes { c: cin, h: side, w: side, bw: bw(cin, level), halo: 2 };
+                let op = Planes { c: cout, h: side, w: side, bw: bw(cout, level), halo: 2 };
+                let mut xb = vec![0.0; xp.len()];
+                blocked::from_chw(&x, &xp, &mut xb);
+                let rb = residual.map(|r| {
+                    let mut v = vec![0.0; op.len()];
+                    blocked::from_chw(r, &op, &mut v);
+                    v
+                });
+                let packed = kernels::pointwise::pack_weights(&w, cout, cin, op.bw);
+                let bias = kernels::pointwise::pad_bias(&b, op.bw);
+                let mut ob = vec![f32::NAN; op.len()];
+                kernels::pointwise::pointwise(level, &xb, &xp, &packed, &bias, Act::Relu6, rb.as_deref(), &mut ob, &op);
+                let mut out = vec![f32::NAN; cout * hw];
+                blocked::to_chw(&ob, &op, &mut out, 0..op.blocks());
+                let d = max_abs_diff(&out, &want);
+                assert!(d < 1e-3, "{level:?} pointwise {cin}→{cout} × {side}²: {d:e}");
+                // Halo and padding lanes are zero: everything but the data positions.
+                let mut data = vec![false; op.len()];
+                for blk in 0..op.blocks() {
+                    for y in 0..side {
+                        for xx in 0..side {
+                            let at = op.at(blk, y, xx);
+                            data[at..at + op.bw.min(cout - blk * op.bw)].iter_mut().for_each(|v| *v = true);
+                        }
+                    }
                 }
+                assert!(
+                    ob.iter().zip(&data).all(|(v, d)| *d || *v == 0.0),
+                    "{level:?} pointwise {cin}→{cout}: halo or padding lanes not zero"
+                );
             }
         }
     }
     // The stem's direct convolution against im2col + gemm.
-    for &(cin, cout, hw, padding) in
-        &[(3, 8, 224, Padding::TfSame), (3, 16, 224, Padding::Symmetric(1)), (2, 5, 15, Padding::TfSame)]
-    {
+    for &(cin, cout, hw, padding) in &[
+        (3, 8, 224, Padding::TfSame),
+        (3, 16, 224, Padding::Symmetric(1)),
+        (2, 5, 15, Padding::TfSame),
+        (3, 32, 30, Padding::Symmetric(1)),
+    ] {
         let g = Geom::new(hw, hw, 3, 2, padding);
         let x: Vec<f32> = (0..cin * hw * hw).map(|i| ((i * 29 % 97) as f32 / 48.0) - 1.0).collect();
         let w: Vec<f32> = (0..cout * cin * 9).map(|i| ((i * 7 % 31) as f32 / 15.0) - 1.0).collect();
@@ -323,23 +384,16 @@ fn every_simd_level_computes_the_same_depthwise_and_linear() {
         let mut cols = vec![0.0; cin * 9 * g.out_len()];
         let mut want = vec![0.0; cout * g.out_len()];
         kernels::conv_dense(&x, cin, &w, &b, &g, Act::HardSwish, &mut cols, &mut want, 1);
-        for &level in levels.iter().filter(|l| kernels::conv::direct_available(**l)) {
-            for threads in [1, 2] {
-                let mut out = vec![f32::NAN; cout * g.out_len()];
-                kernels::conv::conv_direct(
-                    level,
-                    &x,
-                    cin,
-                    &kernels::pointwise::pack_weights(&w, cout, cin * 9),
-                    &b,
-                    &g,
-                    Act::HardSwish,
-                    &mut out,
-                    threads,
-                );
-                let d = max_abs_diff(&out, &want);
-                assert!(d < 1e-4, "{level:?} stem {cin}→{cout} {hw} {padding:?} threads {threads}: {d:e}");
-            }
+        for &level in &levels {
+            let op = Planes { c: cout, h: g.out_h, w: g.out_w, bw: bw(cout, level), halo: 1 };
+            let packed = kernels::pointwise::pack_weights(&w, cout, cin * 9, op.bw);
+            let bias = kernels::pointwise::pad_bias(&b, op.bw);
+            let mut ob = vec![f32::NAN; op.len()];
+            kernels::conv::conv(level, &x, cin, &g, &packed, &bias, Act::HardSwish, &mut ob, &op);
+            let mut out = vec![f32::NAN; cout * g.out_len()];
+            blocked::to_chw(&ob, &op, &mut out, 0..op.blocks());
+            let d = max_abs_diff(&out, &want);
+            assert!(d < 1e-4, "{level:?} stem {cin}→{cout} {hw} {padding:?}: {d:e}");
         }
     }
     // Matrix-vector products (squeeze-excite, the bench head) at every level, odd lengths.
@@ -352,6 +406,38 @@ fn every_simd_level_computes_the_same_depthwise_and_linear() {
         let mut out = vec![0.0; m];
         kernels::linear_at(level, &x, &w, &b, Act::Identity, &mut out);
         assert!(max_abs_diff(&out, &want) < 1e-4, "{level:?}: {out:?} vs {want:?}");
+    }
+}
+
+#[test]
+fn a_team_runs_every_chunk_exactly_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use pacnet::backbone::kernels::team::Team;
+    for threads in [1, 2, 3] {
+        let team = Team::new(threads);
+        assert_eq!(team.threads(), threads);
+        let counts: Vec<AtomicUsize> = (0..37).map(|_| AtomicUsize::new(0)).collect();
+        let workers = std::sync::Mutex::new(std::collections::HashSet::new());
+        for round in 0..2000 {
+            let chunks = 1 + round % 37;
+            team.run(chunks, &|i| {
+                counts[i].fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut w) = workers.lock() {
+                    w.insert(std::thread::current().id());
+                }
+            });
+            // Parked helpers must wake up for the next step too.
+            if round % 500 == 499 {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+        let want = |i: usize| (0..2000).filter(|r| r % 37 >= i).count();
+        for (i, c) in counts.iter().enumerate() {
+            assert_eq!(c.load(Ordering::Relaxed), want(i), "{threads} threads: chunk {i}");
+        }
+        let n = workers.lock().map(|w| w.len()).unwrap_or(0);
+        assert!(n >= 1 && n <= threads, "{threads} threads, {n} distinct workers");
     }
 }
 

@@ -59,12 +59,15 @@ impl Extractor {
 
     /// Runs the prepared input through the backbone up to cut `stop`, calling
     /// `observe(cut, values)` at every cut on the way, and keeps the activation at `cut`
-    /// (which must not lie past `stop`) as [`features`](Self::features).
+    /// (which must not lie past `stop`) as [`features`](Self::features). `observe` sees a
+    /// cut's values only at `cut`, `stop` and where `wants(cut)`, an empty slice elsewhere:
+    /// converting a cut out of the kernels' layout costs a pass over it.
     pub fn run(
         &mut self,
         backbone: &Backbone,
         cut: usize,
         stop: usize,
+        wants: &dyn Fn(usize) -> bool,
         observe: &mut dyn FnMut(usize, &[f32]),
     ) -> Result<&[f32]> {
         if cut > stop {
@@ -72,7 +75,8 @@ impl Extractor {
         }
         let features = &mut self.features;
         features.clear();
-        backbone.net().run_in(&mut self.ws, &self.chw, stop, &mut |i, values| {
+        let wants = |i: usize| i == cut || wants(i);
+        backbone.net().run_with(&mut self.ws, &self.chw, stop, &wants, &mut |i, values| {
             if i == cut {
                 features.extend_from_slice(values);
             }
@@ -84,7 +88,7 @@ impl Extractor {
     /// [`prepare`](Self::prepare) then [`run`](Self::run) to `cut`: a frame's features.
     pub fn features_of(&mut self, backbone: &Backbone, frame: &RgbImage, crop: Crop, cut: usize) -> Result<&[f32]> {
         self.prepare(backbone, frame, crop)?;
-        self.run(backbone, cut, cut, &mut |_, _| {})
+        self.run(backbone, cut, cut, &|_| false, &mut |_, _| {})
     }
 
     /// The network input of the last prepared frame.

@@ -1,10 +1,12 @@
 //! MobileNet's building blocks with BatchNorm folded in, each loading itself from the timm
-//! tensor names under its module path and running on a [`Workspace`](super::net::Workspace)'s
-//! buffers through the [`kernels`](super::kernels).
+//! tensor names under its module path and running parts of itself on a
+//! [`Workspace`](super::net::Workspace)'s buffers through the [`kernels`](super::kernels).
 
 use super::arch::{Act, BlockKind, BlockSpec};
-use super::error::Result;
-use super::kernels::{self, Geom, Padding};
+use super::error::{BackboneError, Result};
+use super::kernels::blocked::{OutPtr, Part};
+use super::kernels::simd::Level;
+use super::kernels::{self, Geom, Padding, Planes};
 use super::weights::WeightFile;
 
 /// A convolution followed by BatchNorm and an activation, with the BatchNorm folded into the
@@ -24,14 +26,15 @@ pub struct ConvBn {
     pub geom: Geom,
     /// Activation after the folded BatchNorm.
     pub act: Act,
-    /// Folded weights, `[cout, cin/groups, k, k]` (empty for 1×1 convs, which keep only
-    /// `packed`: no need to hold MobileNet's largest tensors twice).
-    pub weight: Vec<f32>,
-    /// Dense convs: the folded weights in the register-tile order of
-    /// [`kernels::pointwise::pack_weights`].
+    /// Channels per block of the output (see [`kernels::blocked`]).
+    pub bw: usize,
+    /// The folded weights packed for the layer's kernel (`depthwise::pack_weights`, or
+    /// `pointwise::pack_weights` of `[cout, cin·k·k]`).
     pub packed: Vec<f32>,
     /// Folded bias, `[cout]`.
     pub bias: Vec<f32>,
+    /// The bias padded with zeros to whole blocks, as the kernels read it.
+    bias_blocks: Vec<f32>,
 }
 
 /// How to pad a conv of kernel `k` and `stride`, following timm's `create_conv2d`: TF "same"
@@ -39,6 +42,13 @@ pub struct ConvBn {
 /// `(k - 1) / 2` on each side (timm `get_padding`: `((stride - 1) + (k - 1)) // 2`).
 pub fn padding_for(k: usize, stride: usize, tf_same: bool) -> Padding {
     if tf_same && stride > 1 { Padding::TfSame } else { Padding::Symmetric(((stride - 1) + (k - 1)) / 2) }
+}
+
+/// Channels per block for an activation of `c` channels at `level`: a whole vector register,
+/// or 8 when the activation has no more (MobileNet V1 0.25's first layers have 8 channels;
+/// 16-wide blocks would compute as many zeros as values there).
+pub fn block_width(c: usize, level: Level) -> usize {
+    if c <= 8 { 8 } else { level.lanes() }
 }
 
 /// Everything a layer needs to know to load itself.
@@ -49,6 +59,8 @@ pub struct LoadCtx<'a> {
     pub eps: f64,
     /// TF "same" padding.
     pub tf_same: bool,
+    /// The instruction set the layers will run with (it sets the block width).
+    pub level: Level,
 }
 
 impl ConvBn {
@@ -76,11 +88,14 @@ impl ConvBn {
             }
         }
         let geom = Geom::new(in_hw, in_hw, k, stride, padding_for(k, stride, ctx.tf_same));
-        let packed = if depthwise { Vec::new() } else { kernels::pointwise::pack_weights(&weight, cout, cin * k * k) };
-        if !depthwise && k == 1 {
-            weight = Vec::new();
-        }
-        Ok(Self { name: conv.to_owned(), cin, cout, depthwise, geom, act, weight, packed, bias: shift })
+        let bw = block_width(cout, ctx.level);
+        let packed = if depthwise {
+            kernels::depthwise::pack_weights(&weight, cout, k, bw)
+        } else {
+            kernels::pointwise::pack_weights(&weight, cout, cin * k * k, bw)
+        };
+        let bias_blocks = kernels::pointwise::pad_bias(&shift, bw);
+        Ok(Self { name: conv.to_owned(), cin, cout, depthwise, geom, act, bw, packed, bias: shift, bias_blocks })
     }
 
     /// Output side length.
@@ -89,13 +104,9 @@ impl ConvBn {
     }
 
     /// The folded weights in PyTorch/ONNX layout `[cout, cin/groups, k, k]`, for exporters
-    /// (1×1 convs hold only the packed copy, which this unpacks).
-    pub fn folded_weight(&self) -> std::borrow::Cow<'_, [f32]> {
-        if self.weight.is_empty() && !self.packed.is_empty() {
-            std::borrow::Cow::Owned(kernels::pointwise::unpack_weights(&self.packed, self.cout, self.cin))
-        } else {
-            std::borrow::Cow::Borrowed(&self.weight)
-        }
+    /// (layers keep only the packed copy, which this unpacks).
+    pub fn folded_weight(&self) -> Vec<f32> {
+        kernels::pointwise::unpack_weights(&self.packed, self.cout, self.per_out_weights(), self.bw)
     }
 
     /// Learned values (after folding: weights + one bias per output).
@@ -114,53 +125,62 @@ impl ConvBn {
         self.cout * self.per_out_weights() * self.geom.out_len()
     }
 
-    /// Runs the layer on one image; `cols` is scratch for the dense path, `residual` is added
-    /// after the activation.
-    pub fn run(&self, x: &[f32], out: &mut [f32], cols: &mut [f32], residual: Option<&[f32]>, threads: usize) {
-        let n_out = self.cout * self.geom.out_len();
-        let out = &mut out[..n_out];
-        if self.depthwise {
-            kernels::depthwise(x, &self.weight, &self.bias, &self.geom, self.act, out, threads);
-            if let Some(r) = residual {
-                for (o, rv) in out.iter_mut().zip(r) {
-                    *o += rv;
-                }
-            }
-        } else if self.geom.k == 1 && self.geom.stride == 1 {
-            kernels::pointwise(
-                x,
-                &self.packed,
-                &self.bias,
-                self.cin,
-                self.geom.in_len(),
-                self.act,
-                residual,
-                out,
-                threads,
-            );
-        } else if kernels::conv::direct_available(kernels::simd::level()) {
-            kernels::conv::conv_direct(
-                kernels::simd::level(),
-                x,
-                self.cin,
-                &self.packed,
-                &self.bias,
-                &self.geom,
-                self.act,
-                out,
-                threads,
-            );
-        } else {
-            kernels::conv_dense(x, self.cin, &self.weight, &self.bias, &self.geom, self.act, cols, out, threads);
-        }
+    /// Whether this is a 1×1 convolution (run as a matrix multiply).
+    pub fn is_pointwise(&self) -> bool {
+        !self.depthwise && self.geom.k == 1 && self.geom.stride == 1
     }
 
-    /// Scratch needed by [`ConvBn::run`] for im2col.
-    pub fn cols_len(&self) -> usize {
-        if self.depthwise || self.geom.k == 1 && self.geom.stride == 1 {
-            0
+    /// The layout of the output, with a halo of `halo` pixels.
+    pub fn out_planes(&self, halo: usize) -> Planes {
+        Planes { c: self.cout, h: self.geom.out_h, w: self.geom.out_w, bw: self.bw, halo }
+    }
+
+    /// Checks the buffers of a run (input `x` in layout `xp`, or CHW for a dense conv) before
+    /// it is split into parts.
+    ///
+    /// # Panics
+    /// When a buffer is shorter than its layout (a bug in the forward pass's sizing).
+    pub(crate) fn check(&self, level: Level, x: &[f32], xp: &Planes, out_len: usize, op: &Planes, res: Option<&[f32]>) {
+        let (w, b) = (&self.packed, &self.bias_blocks);
+        if self.depthwise {
+            kernels::depthwise::check(level, x, xp, w, b, &self.geom, out_len, op);
+        } else if self.is_pointwise() {
+            kernels::pointwise::check(level, x, xp, w, b, res, out_len, op);
         } else {
-            self.cin * self.geom.k * self.geom.k * self.geom.out_len()
+            kernels::conv::check(level, x, self.cin, &self.geom, w, b, out_len, op);
+        }
+        assert!(res.is_none() || self.is_pointwise(), "{}: only 1×1 convolutions add a residual", self.name);
+    }
+
+    /// Computes `part` of the output (see the kernels' `_part` functions); `pool` only for
+    /// depthwise layers (squeeze-excite's average pool).
+    ///
+    /// # Safety
+    /// [`ConvBn::check`] passed for these buffers; `part` lies inside `op`, covers whole
+    /// planes when `pool` is given, and no other thread touches its region of `out` (or its
+    /// blocks of `pool`) meanwhile.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) unsafe fn run_part(
+        &self,
+        level: Level,
+        x: &[f32],
+        xp: &Planes,
+        out: OutPtr,
+        op: &Planes,
+        part: &Part,
+        res: Option<&[f32]>,
+        pool: Option<OutPtr>,
+    ) {
+        let (w, b, g, act) = (&self.packed, &self.bias_blocks, &self.geom, self.act);
+        // SAFETY: the caller's contract is each kernel's.
+        unsafe {
+            if self.depthwise {
+                kernels::depthwise::depthwise_part(level, x, xp, w, b, g, act, out, op, part, pool);
+            } else if self.is_pointwise() {
+                kernels::pointwise::pointwise_part(level, x, xp, w, b, act, res, out, op, part);
+            } else {
+                kernels::conv::conv_part(level, x, self.cin, g, w, b, act, out, op, part);
+            }
         }
     }
 }
@@ -169,12 +189,18 @@ impl ConvBn {
 /// mean → 1×1 conv (bias) → ReLU → 1×1 conv (bias) → hard-sigmoid → scale each channel.
 #[derive(Clone, Debug)]
 pub struct SqueezeExcite {
-    chs: usize,
-    rd: usize,
-    reduce_w: Vec<f32>,
-    reduce_b: Vec<f32>,
-    expand_w: Vec<f32>,
-    expand_b: Vec<f32>,
+    /// Channels.
+    pub chs: usize,
+    /// Reduced width.
+    pub rd: usize,
+    /// `[rd, chs]`.
+    pub reduce_w: Vec<f32>,
+    /// `[rd]`.
+    pub reduce_b: Vec<f32>,
+    /// `[chs, rd]`.
+    pub expand_w: Vec<f32>,
+    /// `[chs]`.
+    pub expand_b: Vec<f32>,
 }
 
 impl SqueezeExcite {
@@ -208,16 +234,6 @@ impl SqueezeExcite {
     /// Learned values.
     pub fn params(&self) -> usize {
         self.reduce_w.len() + self.reduce_b.len() + self.expand_w.len() + self.expand_b.len()
-    }
-
-    /// Rescales the `chs` planes of `x` in place; `scratch` needs `chs + rd` values.
-    pub fn run(&self, x: &mut [f32], hw: usize, scratch: &mut [f32]) {
-        let (pooled, rest) = scratch.split_at_mut(self.chs);
-        let reduced = &mut rest[..self.rd];
-        kernels::global_avg_pool(&x[..self.chs * hw], hw, pooled);
-        kernels::linear(pooled, &self.reduce_w, &self.reduce_b, Act::Relu, reduced);
-        kernels::linear(reduced, &self.expand_w, &self.expand_b, Act::Identity, pooled);
-        kernels::scale_planes(&mut x[..self.chs * hw], hw, pooled);
     }
 }
 
@@ -296,6 +312,11 @@ impl Block {
                 Self { spec: spec.clone(), expand: Some(ex), dw: Some(dw), se, project: pwl }
             }
             BlockKind::ConvBnAct => {
+                if (k, s) != (1, 1) {
+                    // timm's MobileNets only have 1×1 `cn` blocks; the blocked kernels run a
+                    // k×k dense conv only on the CHW image (the stem).
+                    return Err(BackboneError::Input(format!("{p}: a {k}×{k} /{s} conv block is not supported")));
+                }
                 let conv = ConvBn::load(
                     ctx,
                     &format!("{p}.conv"),

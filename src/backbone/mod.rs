@@ -76,6 +76,13 @@ pub struct Backbone {
 impl Backbone {
     /// Loads a model directory (`config.json`, `model.safetensors`, optional `labels.txt`).
     pub fn load_dir(dir: &Path) -> Result<Self> {
+        Self::load_dir_at(dir, kernels::simd::level())
+    }
+
+    /// [`Backbone::load_dir`] with the kernels of `level` instead of the best this CPU has (a
+    /// [`Level`](kernels::simd::Level) only comes from detection, so it is one this CPU runs):
+    /// tests check that every level matches the goldens.
+    pub fn load_dir_at(dir: &Path, level: kernels::simd::Level) -> Result<Self> {
         if !dir.is_dir() {
             return Err(BackboneError::MissingFile { path: dir.to_owned() });
         }
@@ -83,7 +90,7 @@ impl Backbone {
         let file = weights::WeightFile::open(&dir.join("model.safetensors"))?;
         let labels = Labels::for_model(dir, config.num_classes)?;
         let id = ModelSource::Dir(dir.to_owned()).spec();
-        Self::assemble(config, file, labels, id, dir.to_owned())
+        Self::assemble(config, file, labels, id, dir.to_owned(), level)
     }
 
     /// The MobileNet v1 0.25 compiled into the binary ([`builtin`]): reads no file.
@@ -92,7 +99,7 @@ impl Backbone {
         let config = ModelConfig::parse(builtin::CONFIG, &path.join("config.json"))?;
         let file = weights::WeightFile::from_bytes(builtin::WEIGHTS, &path.join("model.safetensors"))?;
         let labels = Labels::parse(builtin::LABELS, config.num_classes, &path.join("labels.txt"))?;
-        Self::assemble(config, file, labels, builtin::NAME.into(), PathBuf::new())
+        Self::assemble(config, file, labels, builtin::NAME.into(), PathBuf::new(), kernels::simd::level())
     }
 
     fn assemble(
@@ -101,10 +108,11 @@ impl Backbone {
         labels: Labels,
         id: String,
         dir: PathBuf,
+        level: kernels::simd::Level,
     ) -> Result<Self> {
         let arch = ArchSpec::from_name(&config.architecture)?;
         let weights_sha256 = file.sha256().to_owned();
-        let net = MobileNet::load(arch, file, config.input_size, config.num_classes)?;
+        let net = MobileNet::load_at(arch, file, config.input_size, config.num_classes, level)?;
         let preprocess = Preprocess::from_config(&config);
         Ok(Self { net, preprocess, labels, id, dir, config, weights_sha256 })
     }
@@ -286,7 +294,7 @@ impl Backbone {
     pub fn input_features(&self, input: &RgbImage, cut: usize) -> Result<Vec<f32>> {
         let mut ex = Extractor::new(self);
         ex.prepare_input(self, input)?;
-        Ok(ex.run(self, cut, cut, &mut |_, _| {})?.to_vec())
+        Ok(ex.run(self, cut, cut, &|_| false, &mut |_, _| {})?.to_vec())
     }
 
     fn cut(&self, cut: usize) -> Result<&CutPoint> {

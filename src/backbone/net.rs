@@ -1,13 +1,27 @@
 //! The whole MobileNet: stem, blocks, head and classifier, the named cut points between them,
 //! and a forward pass that runs one image on reusable buffers and can stop at any cut.
+//!
+//! The forward pass keeps activations in the blocked layout of
+//! [`kernels::blocked`] and converts to CHW only the cuts a caller asks for. With more than
+//! one thread, each layer is cut into parts (channel blocks × rows) that the threads of the
+//! workspace's [`Team`] claim; the team's helpers spin between layers, so a layer costs one
+//! handshake instead of a thread wake-up (see `kernels/team.rs`).
 
 use std::sync::Mutex;
 
 use super::arch::{Act, ArchSpec, BlockKind, Family, HeadSpec};
 use super::error::{BackboneError, Result};
-use super::kernels;
+use super::kernels::blocked::{self, OutPtr, Part, Planes};
+use super::kernels::simd::Level;
+use super::kernels::team::Team;
+use super::kernels::{self, se};
 use super::layers::{Block, ConvBn, LoadCtx};
 use super::weights::WeightFile;
+
+/// Roughly the work of one part (multiply-accumulates of a 1×1 conv; other layers are
+/// weighted by their speed): about 2–5 µs, long enough that claiming it costs nothing, short
+/// enough that 2–4 threads share a layer evenly.
+const PART_COST: usize = 120_000;
 
 /// A place where the network can be cut: the output of the stem, of a block, or (V1 only) of
 /// a block's depthwise half.
@@ -62,13 +76,41 @@ pub struct LayerInfo {
 }
 
 /// Reusable buffers for one forward pass: four activation buffers (a block's input must
-/// survive until its residual add) and scratch for im2col and squeeze-excite. Keeping them
-/// between frames means the webcam loop allocates nothing per frame.
+/// survive until its residual add), squeeze-excite scratch, the CHW copy of the cut asked
+/// for, and the threads that share the layers. Keeping them between frames means the webcam
+/// loop allocates nothing and starts no thread per frame.
 #[derive(Default)]
 pub struct Workspace {
     bufs: [Vec<f32>; 4],
-    cols: Vec<f32>,
-    se: Vec<f32>,
+    pool: Vec<f32>,
+    reduced: Vec<f32>,
+    chw: Vec<f32>,
+    team: Option<Team>,
+}
+
+impl Workspace {
+    /// Grows the buffers to `net`'s sizes and makes the team `threads` strong.
+    fn prepare(&mut self, net: &MobileNet, threads: usize) {
+        for b in &mut self.bufs {
+            if b.len() < net.max_buf {
+                b.resize(net.max_buf, 0.0);
+            }
+        }
+        if self.pool.len() < net.max_pool {
+            self.pool.resize(net.max_pool, 0.0);
+        }
+        if self.reduced.len() < net.max_rd {
+            self.reduced.resize(net.max_rd, 0.0);
+        }
+        if self.chw.len() < net.max_cut {
+            self.chw.resize(net.max_cut, 0.0);
+        }
+        if threads <= 1 {
+            self.team = None;
+        } else if self.team.as_ref().is_none_or(|t| t.threads() != threads) {
+            self.team = Some(Team::new(threads));
+        }
+    }
 }
 
 /// Where an executed step reads from and writes to.
@@ -94,9 +136,14 @@ pub struct MobileNet {
     classifier_b: Vec<f32>,
     num_classes: usize,
     cuts: Vec<CutPoint>,
+    /// Instruction set of the kernels (fixed at load: it sets the blocked layout).
+    level: Level,
+    /// Zero border around every activation plane: the widest depthwise padding.
+    halo: usize,
     max_buf: usize,
-    max_cols: usize,
-    max_se: usize,
+    max_pool: usize,
+    max_rd: usize,
+    max_cut: usize,
     pool: Mutex<Vec<Workspace>>,
     threads: usize,
 }
@@ -104,9 +151,21 @@ pub struct MobileNet {
 impl MobileNet {
     /// Builds `arch` from `file` for square inputs of side `input_size`, strictly: every
     /// tensor must be present with its exact shape and none may be left over.
-    pub fn load(arch: ArchSpec, mut file: WeightFile, input_size: usize, num_classes: usize) -> Result<Self> {
+    pub fn load(arch: ArchSpec, file: WeightFile, input_size: usize, num_classes: usize) -> Result<Self> {
+        Self::load_at(arch, file, input_size, num_classes, kernels::simd::level())
+    }
+
+    /// [`MobileNet::load`] with the kernels of `level` (any detected level, e.g. one of
+    /// [`kernels::simd::available`], so tests can check that every level computes the same).
+    pub fn load_at(
+        arch: ArchSpec,
+        mut file: WeightFile,
+        input_size: usize,
+        num_classes: usize,
+        level: Level,
+    ) -> Result<Self> {
         let eps = arch.bn_eps;
-        let mut ctx = LoadCtx { file: &mut file, eps, tf_same: arch.tf_same_padding };
+        let mut ctx = LoadCtx { file: &mut file, eps, tf_same: arch.tf_same_padding, level };
         let stem = ConvBn::load(&mut ctx, "conv_stem", "bn1", 3, arch.stem_chs, 3, 2, false, input_size, arch.act)?;
         let mut hw = stem.out_hw();
         let mut blocks = Vec::with_capacity(arch.blocks.len());
@@ -145,17 +204,27 @@ impl MobileNet {
             classifier_b,
             num_classes,
             cuts: Vec::new(),
+            level,
+            halo: 0,
             max_buf: 0,
-            max_cols: 0,
-            max_se: 0,
+            max_pool: 0,
+            max_rd: 0,
+            max_cut: 0,
             pool: Mutex::new(Vec::new()),
             threads: rayon::current_num_threads(),
         };
         net.cuts = net.steps().map(|s| net.cut_of(s)).collect();
-        net.max_buf =
-            net.all_convs().map(|c| c.cout * c.geom.out_len()).max().unwrap_or(0).max(3 * input_size * input_size);
-        net.max_cols = net.all_convs().map(ConvBn::cols_len).max().unwrap_or(0);
-        net.max_se = net.blocks.iter().filter(|b| b.se.is_some()).map(|b| 2 * b.spec.mid_chs).max().unwrap_or(0);
+        net.halo = net
+            .all_convs()
+            .filter(|c| c.depthwise)
+            .map(|c| c.geom.pad_top.max(c.geom.pad_left).max(c.geom.pad_bottom()).max(c.geom.pad_right()))
+            .max()
+            .unwrap_or(0);
+        net.max_buf = net.all_convs().map(|c| c.out_planes(net.halo).len()).max().unwrap_or(0);
+        let se_blocks = net.blocks.iter().filter(|b| b.se.is_some());
+        net.max_pool = se_blocks.clone().map(|b| b.spec.mid_chs.next_multiple_of(16)).max().unwrap_or(0);
+        net.max_rd = se_blocks.map(|b| b.spec.se_chs.unwrap_or(0)).max().unwrap_or(0);
+        net.max_cut = net.cuts.iter().map(CutPoint::len).max().unwrap_or(0);
         Ok(net)
     }
 
@@ -383,14 +452,14 @@ impl MobileNet {
             .unwrap_or(0)
     }
 
+    /// Threads for one forward pass from this thread: inside a rayon pool (batch paths run
+    /// images in parallel there) one, else [`MobileNet::set_threads`]'s count.
+    fn threads_here(&self) -> usize {
+        if rayon::current_thread_index().is_some() { 1 } else { self.threads }
+    }
+
     fn workspace(&self) -> Workspace {
-        let mut ws = self.pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
-        for b in &mut ws.bufs {
-            b.resize(self.max_buf, 0.0);
-        }
-        ws.cols.resize(self.max_cols, 0.0);
-        ws.se.resize(self.max_se, 0.0);
-        ws
+        self.pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default()
     }
 
     fn recycle(&self, ws: Workspace) {
@@ -409,11 +478,28 @@ impl MobileNet {
     }
 
     /// [`MobileNet::run`] on a caller-held workspace, returning a view into it (no allocation).
+    /// Every cut is converted to CHW for `observe`; [`MobileNet::run_with`] converts only the
+    /// cuts a caller wants.
     pub fn run_in<'w>(
         &self,
         ws: &'w mut Workspace,
         image: &[f32],
         stop: usize,
+        observe: &mut dyn FnMut(usize, &[f32]),
+    ) -> Result<&'w [f32]> {
+        self.run_with(ws, image, stop, &|_| true, observe)
+    }
+
+    /// Runs one image up to cut `stop` on a caller-held workspace and returns `stop`'s values
+    /// (CHW). `observe(cut, values)` is called at every cut on the way: with the cut's CHW
+    /// values when `wants(cut)` (or `cut == stop`), with an empty slice otherwise (converting
+    /// a cut costs a pass over it, so the per-frame path asks only for what it shows).
+    pub fn run_with<'w>(
+        &self,
+        ws: &'w mut Workspace,
+        image: &[f32],
+        stop: usize,
+        wants: &dyn Fn(usize) -> bool,
         observe: &mut dyn FnMut(usize, &[f32]),
     ) -> Result<&'w [f32]> {
         let s = self.input_size;
@@ -427,94 +513,57 @@ impl MobileNet {
         if stop >= self.cuts.len() {
             return Err(BackboneError::Input(format!("cut index {stop} out of range (0..{})", self.cuts.len())));
         }
-        for b in &mut ws.bufs {
-            if b.len() < self.max_buf {
-                b.resize(self.max_buf, 0.0);
-            }
-        }
-        if ws.cols.len() < self.max_cols {
-            ws.cols.resize(self.max_cols, 0.0);
-        }
-        if ws.se.len() < self.max_se {
-            ws.se.resize(self.max_se, 0.0);
-        }
-        let t = self.threads;
-        let Workspace { bufs, cols, se } = ws;
+        ws.prepare(self, self.threads_here());
+        let Workspace { bufs, pool, reduced, chw, team } = ws;
+        let run = Runner { net: self, team: team.as_ref() };
         let [b0, b1, b2, b3] = bufs;
         let mut bufs: [&mut Vec<f32>; 4] = [b0, b1, b2, b3];
         let mut cur = 3usize; // index of the buffer holding the current activation
-        let mut cur_len = 0;
+        let mut planes = Planes { c: 3, h: s, w: s, bw: 1, halo: 0 };
         for (i, step) in self.steps().enumerate().take(stop + 1) {
             // The three buffers other than the current one, in a fixed order.
             let (o1, o2, o3) = ((cur + 1) % 4, (cur + 2) % 4, (cur + 3) % 4);
             match step {
                 Step::Stem => {
-                    // The stem reads the caller's image directly (no copy into a buffer).
-                    self.stem.run(image, bufs[o1], cols, None, t);
+                    // The stem reads the caller's CHW image directly.
+                    planes = run.conv(&self.stem, image, &planes, bufs[o1], None);
                     cur = o1;
-                    cur_len = self.cuts[i].len();
                 }
                 Step::Dw(b) => {
                     // V1 only: the depthwise half gets its own cut; the block step then runs
                     // the pointwise half from here.
                     if let Some(dw) = &b.dw {
                         let [x, y] = pick2(&mut bufs, cur, o1);
-                        dw.run(&x[..cur_len], y, cols, None, t);
+                        planes = run.conv(dw, x, &planes, y, None);
                         cur = o1;
-                        cur_len = self.cuts[i].len();
                     }
                 }
                 Step::Block(b) if self.arch.family == Family::V1 => {
                     let [x, y] = pick2(&mut bufs, cur, o1);
-                    b.project.run(&x[..cur_len], y, cols, None, t);
+                    planes = run.conv(&b.project, x, &planes, y, None);
                     cur = o1;
-                    cur_len = self.cuts[i].len();
                 }
                 Step::Block(b) => {
                     let [x, a, d, y] = pick4(&mut bufs, cur, o1, o2, o3);
-                    let x: &[f32] = &x[..cur_len];
-                    let mut h: &mut [f32] = &mut a[..];
-                    let mut h_len = cur_len;
-                    let mut from_input = true;
-                    if let Some(ex) = &b.expand {
-                        ex.run(x, h, cols, None, t);
-                        h_len = ex.cout * ex.geom.out_len();
-                        from_input = false;
-                    }
-                    if let Some(dw) = &b.dw {
-                        let src: &[f32] = if from_input { x } else { &h[..h_len] };
-                        dw.run(src, d, cols, None, t);
-                        h_len = dw.cout * dw.geom.out_len();
-                        h = &mut d[..];
-                        from_input = false;
-                        if let Some(se_layer) = &b.se {
-                            se_layer.run(&mut h[..h_len], dw.geom.out_len(), se);
-                        }
-                    }
-                    let src: &[f32] = if from_input { x } else { &h[..h_len] };
-                    let residual = b.spec.skip.then_some(x);
-                    b.project.run(src, y, cols, residual, t);
+                    planes = run.block(b, x, &planes, a, d, y, pool, reduced);
                     cur = o3;
-                    cur_len = self.cuts[i].len();
-                    debug_assert!(b.spec.kind != BlockKind::ConvBnAct || !b.spec.skip);
                 }
                 Step::HeadConv(h) => {
                     let [x, y] = pick2(&mut bufs, cur, o1);
-                    h.run(&x[..cur_len], y, cols, None, t);
+                    planes = run.conv(h, x, &planes, y, None);
                     cur = o1;
-                    cur_len = self.cuts[i].len();
                 }
             }
-            observe(i, &bufs[cur][..cur_len]);
+            debug_assert_eq!(self.cuts[i].len(), planes.c * planes.h * planes.w);
+            if i == stop || wants(i) {
+                let len = self.cuts[i].len();
+                run.to_chw(bufs[cur], &planes, &mut chw[..len]);
+                observe(i, &chw[..len]);
+            } else {
+                observe(i, &[]);
+            }
         }
-        let [b0, b1, b2, b3] = bufs;
-        let out: &'w [f32] = match cur {
-            0 => b0,
-            1 => b1,
-            2 => b2,
-            _ => b3,
-        };
-        Ok(&out[..cur_len])
+        Ok(&chw[..self.cuts[stop].len()])
     }
 
     /// Pooled features (timm `forward_features` + global average pool), `[feature_chs]`.
@@ -545,6 +594,171 @@ impl MobileNet {
         kernels::linear(pre_logits, &self.classifier_w, &self.classifier_b, Act::Identity, &mut out);
         out
     }
+}
+
+/// One forward pass's view of the network and its threads: runs layers part by part.
+struct Runner<'a> {
+    net: &'a MobileNet,
+    team: Option<&'a Team>,
+}
+
+impl Runner<'_> {
+    fn threads(&self) -> usize {
+        self.team.map_or(1, Team::threads)
+    }
+
+    /// Calls `f(i)` for `i < chunks` on the team (or here).
+    fn each(&self, chunks: usize, f: &(dyn Fn(usize) + Sync)) {
+        match self.team {
+            Some(t) => t.run(chunks, f),
+            None => (0..chunks).for_each(f),
+        }
+    }
+
+    /// How to cut an output of layout `op` costing `cost` into parts: `(block groups, row
+    /// bands)`. Blocks first (threads then read disjoint weights, which dominate the late
+    /// layers), in groups of at least `panel` blocks; rows for the rest, unless the parts
+    /// must cover whole planes.
+    fn split(&self, op: &Planes, cost: usize, panel: usize, whole_planes: bool) -> (usize, usize) {
+        let threads = self.threads();
+        if threads <= 1 {
+            return (1, 1);
+        }
+        let want = (cost / PART_COST).clamp(1, 4 * threads);
+        let groups = want.min((op.blocks() / panel).max(1));
+        let bands = if whole_planes { 1 } else { want.div_ceil(groups).min(op.h.max(1)) };
+        (groups, bands)
+    }
+
+    /// Runs `layer` from `x` (layout `xp`; CHW for the stem) into `out`, adding `res` (1×1
+    /// convs only) and writing squeeze-excite's pooled means to `pool` (depthwise only).
+    /// Returns the output's layout.
+    fn conv(&self, layer: &ConvBn, x: &[f32], xp: &Planes, out: &mut [f32], res: Option<&[f32]>) -> Planes {
+        self.conv_pool(layer, x, xp, out, res, None)
+    }
+
+    fn conv_pool(
+        &self,
+        layer: &ConvBn,
+        x: &[f32],
+        xp: &Planes,
+        out: &mut [f32],
+        res: Option<&[f32]>,
+        pool: Option<&mut [f32]>,
+    ) -> Planes {
+        let (net, level) = (self.net, self.net.level);
+        let op = layer.out_planes(net.halo);
+        layer.check(level, x, xp, out.len(), &op, res);
+        assert!(pool.as_ref().is_none_or(|p| layer.depthwise && p.len() >= op.blocks() * op.bw), "pool too short");
+        let (cost, panel) = if layer.depthwise {
+            (3 * layer.macs(), 1)
+        } else if layer.is_pointwise() {
+            (layer.macs(), 3)
+        } else {
+            (2 * layer.macs(), 1)
+        };
+        let (groups, bands) = self.split(&op, cost, panel, pool.is_some());
+        let out = OutPtr::new(out);
+        let pool = pool.map(OutPtr::new);
+        self.each(groups * bands, &|i| {
+            let part = part_of(i, groups, bands, &op);
+            // SAFETY: `check` passed; parts of different `i` are disjoint rectangles of `op`
+            // (whole planes when pooling), and `out`/`pool` are borrowed mutably above for the
+            // duration of `each`.
+            unsafe { layer.run_part(level, x, xp, out, &op, &part, res, pool) };
+        });
+        op
+    }
+
+    /// A block that is not V1's separable one: expand (into `a`), depthwise (into `d`),
+    /// squeeze-excite, project (into `y`, plus `x` when the block has a skip).
+    #[allow(clippy::too_many_arguments)]
+    fn block(
+        &self,
+        b: &Block,
+        x: &[f32],
+        xp: &Planes,
+        a: &mut [f32],
+        d: &mut [f32],
+        y: &mut [f32],
+        pool: &mut [f32],
+        reduced: &mut [f32],
+    ) -> Planes {
+        let (mut h, mut hp): (&[f32], Planes) = (x, *xp);
+        if let Some(ex) = &b.expand {
+            hp = self.conv(ex, x, xp, a, None);
+            h = a;
+        }
+        if let Some(dw) = &b.dw {
+            hp = self.conv_pool(dw, h, &hp, d, None, b.se.is_some().then_some(&mut *pool));
+            if let Some(se_layer) = &b.se {
+                self.excite(se_layer, d, &hp, pool, reduced);
+            }
+            h = d;
+        }
+        self.conv(&b.project, h, &hp, y, b.spec.skip.then_some(x))
+    }
+
+    /// Squeeze-excite on `d` (layout `dp`) from the pooled means in `pool`.
+    fn excite(
+        &self,
+        se_layer: &super::layers::SqueezeExcite,
+        d: &mut [f32],
+        dp: &Planes,
+        pool: &[f32],
+        reduced: &mut [f32],
+    ) {
+        let level = self.net.level;
+        let (chs, rd) = (se_layer.chs, se_layer.rd);
+        assert!(
+            dp.c == chs
+                && pool.len() >= chs
+                && reduced.len() >= rd
+                && d.len() >= dp.len()
+                && se_layer.reduce_w.len() >= rd * chs
+                && se_layer.expand_w.len() >= chs * rd,
+            "squeeze-excite buffers"
+        );
+        let threads = self.threads();
+        let reduced_out = OutPtr::new(&mut reduced[..rd]);
+        let pooled = &pool[..chs];
+        let bands = threads.min(rd).max(1);
+        self.each(bands, &|i| {
+            let rows = i * rd / bands..(i + 1) * rd / bands;
+            // SAFETY: the lengths are checked above; bands of rows are disjoint.
+            unsafe {
+                se::reduce_part(level, pooled, &se_layer.reduce_w, &se_layer.reduce_b, Act::Relu, reduced_out, rows)
+            };
+        });
+        let reduced = &reduced[..rd];
+        let groups = (2 * threads).min(dp.blocks()).max(1);
+        let groups = if threads == 1 { 1 } else { groups };
+        let d = OutPtr::new(d);
+        self.each(groups, &|i| {
+            let blocks = i * dp.blocks() / groups..(i + 1) * dp.blocks() / groups;
+            // SAFETY: the lengths are checked above; groups of blocks are disjoint.
+            unsafe { se::excite_part(level, d, dp, &se_layer.expand_w, &se_layer.expand_b, reduced, blocks) };
+        });
+    }
+
+    /// Converts `x` (layout `p`) to CHW in `out`.
+    fn to_chw(&self, x: &[f32], p: &Planes, out: &mut [f32]) {
+        let groups = if p.c * p.h * p.w >= 32_768 { self.threads().min(p.blocks()) } else { 1 };
+        assert!(x.len() >= p.len() && out.len() >= p.c * p.h * p.w, "to_chw buffers");
+        let out = OutPtr::new(out);
+        self.each(groups, &|i| {
+            let blocks = i * p.blocks() / groups..(i + 1) * p.blocks() / groups;
+            // SAFETY: lengths checked above; groups of blocks write disjoint channel planes.
+            unsafe { blocked::to_chw_part(x, p, out, blocks) };
+        });
+    }
+}
+
+/// Part `i` of `groups × bands` parts of `op`.
+fn part_of(i: usize, groups: usize, bands: usize, op: &Planes) -> Part {
+    let (g, r) = (i / bands, i % bands);
+    let (nb, h) = (op.blocks(), op.h);
+    Part { blocks: g * nb / groups..(g + 1) * nb / groups, rows: r * h / bands..(r + 1) * h / bands }
 }
 
 fn stride_txt(s: usize) -> String {

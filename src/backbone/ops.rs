@@ -44,8 +44,9 @@ impl CustomOp3 for DepthwiseOp {
         let g = Geom::new(h, wd, k, self.stride, self.padding);
         let (in_len, out_len) = (c * g.in_len(), c * g.out_len());
         let mut out = vec![0.0f32; n * out_len];
+        let level = kernels::simd::level();
         for (xi, oi) in x.chunks_exact(in_len).zip(out.chunks_exact_mut(out_len)) {
-            kernels::depthwise(xi, &w, &b, &g, self.act, oi, 1);
+            kernels::depthwise::depthwise_chw(level, xi, &w, &b, &g, self.act, oi);
         }
         Ok((CpuStorage::F32(out), Shape::from((n, c, g.out_h, g.out_w))))
     }

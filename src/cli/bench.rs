@@ -9,7 +9,6 @@
 use std::io::Write;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::Args;
 
 use crate::backbone::{Backbone, Crop, Workspace};
@@ -137,13 +136,9 @@ impl CpuSample {
     }
 }
 
-/// Runs `pacnet bench`.
+/// Runs `pacnet bench`. The forward pass runs on its own team of `--threads` threads (not
+/// inside a rayon pool, where it would run on one).
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.max(1)).build().context("thread pool")?;
-    pool.install(|| run_in_pool(args))
-}
-
-fn run_in_pool(args: &BenchArgs) -> anyhow::Result<()> {
     let mut backbone = match &args.arch {
         Some(arch) => Backbone::random(arch, 0)?,
         None => super::load_backbone(args.model.as_deref())?,
@@ -157,11 +152,11 @@ fn run_in_pool(args: &BenchArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "model {} · cut {} · {} thread(s) (rayon pool {}) · release={}",
+        "model {} · cut {} · {} thread(s) · {:?} · release={}",
         backbone.id(),
         backbone.cuts()[cut].label(),
         args.threads,
-        rayon::current_num_threads(),
+        crate::backbone::kernels::simd::level().isa(),
         !cfg!(debug_assertions)
     )?;
     // A fixed pseudo-random input: latency does not depend on the values.
@@ -169,7 +164,7 @@ fn run_in_pool(args: &BenchArgs) -> anyhow::Result<()> {
     let mut ws = Workspace::default();
     let mut sink = 0.0f32;
     let backbone_t = time_calls(args.iters, args.min_time, || {
-        let out = backbone.net().run_in(&mut ws, &input, cut, &mut |_, _| {})?;
+        let out = backbone.net().run_with(&mut ws, &input, cut, &|_| false, &mut |_, _| {})?;
         sink += out[0];
         Ok(())
     })?;
@@ -197,7 +192,7 @@ fn run_in_pool(args: &BenchArgs) -> anyhow::Result<()> {
             Ok(())
         })?;
         report(&mut out, "  of which crop + resize + normalise", &pre_t)?;
-        pipeline.run(&backbone, cut, &mut |_, _| {})?;
+        pipeline.run(&backbone, cut, &|_| false, &mut |_, _| {})?;
         let head_t = time_calls(args.iters, args.min_time.min(2.0), || {
             sink += pipeline.predict()?.map_or(0.0, |p| p.probs[0]);
             Ok(())
@@ -220,7 +215,7 @@ fn print_layers(
     let mut per_step: Vec<Vec<f64>> = vec![Vec::new(); cut + 1];
     for _ in 0..300 {
         let mut last = Instant::now();
-        backbone.net().run_in(ws, input, cut, &mut |i, _| {
+        backbone.net().run_with(ws, input, cut, &|_| false, &mut |i, _| {
             let now = Instant::now();
             per_step[i].push((now - last).as_secs_f64() * 1e6);
             last = now;

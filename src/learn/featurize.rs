@@ -83,7 +83,7 @@ impl<'a> Featurizer<'a> {
     /// [`input`](Self::input) on caller-held buffers.
     pub fn input_with(&self, ex: &mut Extractor, input: &RgbImage) -> Result<Vec<f32>> {
         ex.prepare_input(self.backbone, input)?;
-        Ok(ex.run(self.backbone, self.cut, self.cut, &mut |_, _| {})?.to_vec())
+        Ok(ex.run(self.backbone, self.cut, self.cut, &|_| false, &mut |_, _| {})?.to_vec())
     }
 }
 

@@ -400,7 +400,8 @@ impl State {
         let stop = view_layer.map_or(cut, |l| l.max(cut));
         let mut activation = Vec::new();
         let bb = Arc::clone(&self.bb);
-        let run = self.pipeline.run(&bb, stop, &mut |i, values| {
+        let wants = |i: usize| Some(i) == view_layer;
+        let run = self.pipeline.run(&bb, stop, &wants, &mut |i, values| {
             if Some(i) == view_layer {
                 activation.extend_from_slice(values);
             }

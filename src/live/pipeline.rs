@@ -98,7 +98,8 @@ impl FramePipeline {
     }
 
     /// Step 2: the backbone up to `stop` (at least the cut), calling `observe(cut, values)` at
-    /// every cut on the way; returns the features at the cut.
+    /// every cut on the way (with values only where `wants(cut)`, see [`Extractor::run`]);
+    /// returns the features at the cut.
     ///
     /// # Errors
     /// A cut the backbone does not have.
@@ -106,10 +107,11 @@ impl FramePipeline {
         &mut self,
         backbone: &Backbone,
         stop: usize,
+        wants: &dyn Fn(usize) -> bool,
         observe: &mut dyn FnMut(usize, &[f32]),
     ) -> crate::backbone::Result<&[f32]> {
         let cut = self.cut.min(backbone.cuts().len().saturating_sub(1));
-        self.extractor.run(backbone, cut, stop.max(cut), observe)
+        self.extractor.run(backbone, cut, stop.max(cut), wants, observe)
     }
 
     /// Step 3: the head, smoothing and the decision on the features of the last run.
@@ -140,7 +142,8 @@ impl FramePipeline {
     /// An empty frame or a failing head, as one line.
     pub fn process(&mut self, backbone: &Backbone, frame: &RgbImage) -> Result<FrameResult, String> {
         self.prepare(backbone, frame).map_err(|e| format!("could not prepare the camera frame: {e}"))?;
-        self.run(backbone, self.cut, &mut |_, _| {}).map_err(|e| format!("the backbone failed on a frame: {e}"))?;
+        self.run(backbone, self.cut, &|_| false, &mut |_, _| {})
+            .map_err(|e| format!("the backbone failed on a frame: {e}"))?;
         let prediction = self.predict().map_err(|e| format!("the head failed to predict: {e}"))?;
         Ok(FrameResult { prediction })
     }

@@ -1,25 +1,30 @@
-//! The CPU kernels every MobileNet layer runs on: plain `f32` slices in CHW layout, one image
-//! at a time, writing into caller-owned buffers.
+//! The CPU kernels every MobileNet layer runs on, one image at a time, writing into
+//! caller-owned buffers.
 //!
 //! Why hand-written: candle's CPU `conv2d` runs a grouped convolution as one convolution per
 //! group (candle issue #3389), so a depthwise layer becomes hundreds of tiny convolutions, and
-//! every candle op allocates its output. A webcam loop wants neither: these kernels compute a
-//! depthwise layer directly, a pointwise layer as one matrix multiply (the `gemm` crate, the
-//! same one candle uses) with bias, activation and residual fused into one pass, and reuse the
-//! buffers of a [`Workspace`](super::net::Workspace). `ops.rs` wraps the depthwise kernel as a
-//! candle `CustomOp` and tests it against candle's own `conv2d`. [`simd`] picks AVX-512 or
-//! AVX2 at run time so the portable binary still uses the CPU's vector units.
+//! every candle op allocates its output. A webcam loop wants neither. The fast kernels work on
+//! the blocked layout of [`blocked`] (channels in vector-wide blocks, a zero halo around each
+//! plane): [`depthwise`], [`pointwise`] (a register-tiled matrix multiply with bias,
+//! activation and residual fused) and [`conv`] (the stem), plus squeeze-excite in [`se`].
+//! Each has a `_part` form that computes one rectangle of the output, so the forward pass can
+//! share a layer between the threads of a [`team::Team`]. The slow references the tests
+//! compare them against stay beside them: `dense` (im2col and `gemm`, the crate candle uses,
+//! on CHW) and `ops::depthwise_conv2d_slow` (candle's grouped `conv2d`). [`simd`] picks
+//! AVX-512 or AVX2 at run time so the portable binary still uses the CPU's vector units.
 
+pub mod blocked;
 pub mod conv;
 pub mod dense;
 pub mod depthwise;
 pub mod pointwise;
+pub mod se;
 pub mod simd;
+pub mod team;
 pub(crate) mod vector;
 
-pub use dense::{bias_act, conv_dense, global_avg_pool, hard_sigmoid, linear, linear_at, matmul, scale_planes};
-pub use depthwise::{depthwise, depthwise_at};
-pub use pointwise::{pointwise, pointwise_at};
+pub use blocked::{Part, Planes};
+pub use dense::{bias_act, conv_dense, global_avg_pool, hard_sigmoid, linear, linear_at, matmul};
 
 use super::arch::Act;
 

@@ -1,371 +1,274 @@
-//! Pointwise (1×1) convolution in CHW layout, computed directly instead of through `gemm`.
+//! Pointwise (1×1) convolution on blocked activations ([`super::blocked`]), computed directly
+//! instead of through `gemm`.
 //!
-//! Why not `gemm`: for MobileNet's shapes (few input channels, many pixels) a general matrix
-//! multiply spends as long packing its operands as multiplying, and it cannot fuse the bias,
-//! activation and residual, which then cost one more pass over the output. Here a tile of
-//! `CO` output channels × 2 vectors of pixels is accumulated in registers over all input
-//! channels (weights broadcast, pixels loaded straight from the activation rows, which stay
-//! in L1 across the channel tiles), and the epilogue runs on the registers before the only
-//! store. `dense::pointwise` (gemm + separate epilogue) stays as the reference the tests
-//! compare against.
+//! It is a matrix multiply (pixels × input channels times input × output channels), tiled in
+//! registers: 7 pixels × 3 output blocks = 21 accumulators. Per input channel the tile loads
+//! 3 weight vectors and broadcasts 7 input values, for 21 fused multiply-adds, so the FMA
+//! units, not the loads, set the pace (measured on a Xeon with two 512-bit FMA ports: 75–85
+//! GMAC/s on MobileNet's 14×14 and 7×7 layers, against 45–70 for the CHW tiles this replaced).
+//! Seven pixels because MobileNet's planes at 224×224 are 112, 56, 28, 14 and 7 wide, so a
+//! tile never straddles a row. Bias, activation and residual are applied in registers before
+//! the only store, which `gemm` could not fuse. `dense::pointwise` (gemm + separate epilogue,
+//! on CHW) stays as the reference the tests compare against.
 
-use super::act_lanes;
-use super::simd::{Level, dispatch, dispatch_vec, madd};
+use super::blocked::{OutPtr, Part, Planes, zero_halo};
+use super::simd::{Level, dispatch_vec};
 use super::vector::Simd;
 use crate::backbone::arch::Act;
 
-/// Below this many multiply-accumulates a layer stays on one thread.
-const PARALLEL_MACS: usize = 400_000;
+/// Pixels per register tile.
+const MR: usize = 7;
 
-/// Output channels per weight group of the packed layout.
-pub const GROUP: usize = 8;
-
-/// Packs `[cout, cin]` weights (a 1×1 conv, or any conv flattened to `cin` taps) into groups of
-/// 8 output channels, input-channel major inside a group: the 8 weights one input channel
-/// contributes to a register tile then sit in one 32-byte run instead of 8 rows apart.
-/// Missing channels of the last group are zero.
-pub fn pack_weights(w: &[f32], cout: usize, cin: usize) -> Vec<f32> {
-    let groups = cout.div_ceil(GROUP);
-    let mut packed = vec![0.0; groups * cin * GROUP];
-    for co in 0..cout {
-        for ci in 0..cin {
-            packed[((co / GROUP) * cin + ci) * GROUP + co % GROUP] = w[co * cin + ci];
+/// Packs `[cout, cin]` weights (a 1×1 conv, or any conv flattened to `cin` taps) for output
+/// blocks of `bw` channels: `[cout / bw][cin][bw]`, so the `bw` weights one input channel gives
+/// a block are one vector load. Channels past `cout` are zero.
+pub fn pack_weights(w: &[f32], cout: usize, cin: usize, bw: usize) -> Vec<f32> {
+    let mut packed = vec![0.0; cout.div_ceil(bw) * cin * bw];
+    for (co, row) in w.chunks_exact(cin).enumerate().take(cout) {
+        for (ci, v) in row.iter().enumerate() {
+            packed[((co / bw) * cin + ci) * bw + co % bw] = *v;
         }
     }
     packed
 }
 
 /// The inverse of [`pack_weights`]: the plain row-major `[cout, cin]` matrix (for exporters,
-/// which need the folded weights in the usual layout; 1×1 convs keep only the packed copy).
-pub fn unpack_weights(packed: &[f32], cout: usize, cin: usize) -> Vec<f32> {
-    (0..cout * cin).map(|i| packed.get(packed_at(i / cin, i % cin, cin)).copied().unwrap_or(0.0)).collect()
+/// which need the folded weights in the usual layout; layers keep only the packed copy).
+/// Depthwise weights use the same layout with `cin` = k·k taps.
+pub fn unpack_weights(packed: &[f32], cout: usize, cin: usize, bw: usize) -> Vec<f32> {
+    (0..cout * cin)
+        .map(|i| {
+            let (co, ci) = (i / cin, i % cin);
+            packed.get(((co / bw) * cin + ci) * bw + co % bw).copied().unwrap_or(0.0)
+        })
+        .collect()
 }
 
-/// Index of weight (co, ci) in the packed layout.
-#[inline(always)]
-fn packed_at(co: usize, ci: usize, cin: usize) -> usize {
-    ((co / GROUP) * cin + ci) * GROUP + co % GROUP
+/// `b` padded with zeros to whole blocks of `bw`.
+pub fn pad_bias(b: &[f32], bw: usize) -> Vec<f32> {
+    let mut v = b.to_vec();
+    v.resize(b.len().div_ceil(bw) * bw, 0.0);
+    v
 }
 
-/// `out[co] = act(Σ w[co,ci]·x[ci] + bias[co]) (+ residual[co])` with `x` `[cin, hw]`, `w`
-/// the [`pack_weights`] of `[cout, cin]`, `out` `[cout, hw]`; large layers split their output
-/// channels across two threads when `threads > 1`.
+/// `out[co] = act(Σ w[co,ci]·x[ci] + bias[co]) (+ residual[co])` for every pixel, with `x` in
+/// layout `xp` and `out` and `residual` in layout `op` (same pixels and halo; channel
+/// blocks of the level's width or 8). `w` is [`pack_weights`] for `op.bw`, `bias`
+/// [`pad_bias`]. One thread; the forward pass splits layers with [`pointwise_part`].
+///
+/// # Panics
+/// When a slice is shorter than its shape or the layouts disagree.
 #[allow(clippy::too_many_arguments)]
 pub fn pointwise(
-    x: &[f32],
-    w: &[f32],
-    bias: &[f32],
-    cin: usize,
-    hw: usize,
-    act: Act,
-    residual: Option<&[f32]>,
-    out: &mut [f32],
-    threads: usize,
-) {
-    pointwise_at(super::simd::level(), x, w, bias, cin, hw, act, residual, out, threads);
-}
-
-/// [`pointwise`] at an explicit SIMD level.
-#[allow(clippy::too_many_arguments)]
-pub fn pointwise_at(
     level: Level,
     x: &[f32],
+    xp: &Planes,
     w: &[f32],
     bias: &[f32],
-    cin: usize,
-    hw: usize,
     act: Act,
     residual: Option<&[f32]>,
     out: &mut [f32],
-    threads: usize,
+    op: &Planes,
 ) {
-    let cout = bias.len();
-    if threads > 1 && cout >= 16 && cout * cin * hw >= PARALLEL_MACS {
-        // Split on a multiple of 8 channels so both halves use whole register tiles.
-        let half = (cout / 2).div_ceil(8) * 8;
-        let (wa, wb) = w.split_at(half * cin); // `half` is a multiple of GROUP
-        let (ba, bb) = bias.split_at(half);
-        let (oa, ob) = out.split_at_mut(half * hw);
-        let (ra, rb) = match residual {
-            Some(r) => {
-                let (a, b) = r.split_at(half * hw);
-                (Some(a), Some(b))
-            }
-            None => (None, None),
-        };
-        rayon::join(
-            || pointwise_at(level, x, wa, ba, cin, hw, act, ra, oa, 1),
-            || pointwise_at(level, x, wb, bb, cin, hw, act, rb, ob, 1),
-        );
-        return;
-    }
-    // The raw-pointer kernels below rely on these lengths.
+    check(level, x, xp, w, bias, residual, out.len(), op);
+    // SAFETY: `check` verified every length the kernel relies on; the whole output is one part.
+    unsafe { pointwise_part(level, x, xp, w, bias, act, residual, OutPtr::new(out), op, &Part::all(op)) }
+}
+
+/// The checks [`pointwise_part`] relies on.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check(
+    level: Level,
+    x: &[f32],
+    xp: &Planes,
+    w: &[f32],
+    bias: &[f32],
+    residual: Option<&[f32]>,
+    out_len: usize,
+    op: &Planes,
+) {
     assert!(
-        x.len() >= cin * hw
-            && w.len() >= cout.div_ceil(GROUP) * GROUP * cin
-            && out.len() >= cout * hw
-            && residual.is_none_or(|r| r.len() >= cout * hw),
-        "pointwise: slices shorter than their shapes"
+        (op.bw == level.lanes() || op.bw == 8)
+            && (xp.h, xp.w, xp.halo) == (op.h, op.w, op.halo)
+            && x.len() >= xp.len()
+            && w.len() >= op.blocks() * xp.c * op.bw
+            && bias.len() >= op.blocks() * op.bw
+            && out_len >= op.len()
+            && residual.is_none_or(|r| r.len() >= op.len()),
+        "pointwise: slices shorter than their shapes, or layouts that disagree ({xp:?} → {op:?})"
     );
-    dispatch_vec!(level, pw_vec[] (x, w, bias, cin, hw, act, residual, out), dispatch!(level, pw_impl(x, w, bias, cin, hw, act, residual, out)))
 }
 
-/// Explicit-vector pointwise: register tiles of up to 16 channels × one register of pixels;
-/// pixel tails use masked loads and stores, so no pixel is computed one at a time.
-///
-/// One register of pixels per tile (not two) so each broadcast weight feeds exactly one fused
-/// multiply-add: the compiler then folds the broadcast into the FMA's memory operand
-/// (`{1to16}`), one instruction instead of a broadcast plus an FMA (measured: 7 % faster on the
-/// 128→128 × 14×14 layer than 8 channels × 2 registers).
+/// [`pointwise`] for the output blocks and rows of `part` only (and the halo around them).
 ///
 /// # Safety
-/// The CPU features of `S`; `x`, `w`, `out` and `residual` at least as long as their shapes.
-#[inline(always)]
+/// The arguments pass [`check`] (with `out.len()`); `part` lies inside `op`; no other thread
+/// writes or reads `part`'s region of `out` meanwhile.
 #[allow(clippy::too_many_arguments)]
-unsafe fn pw_vec<S: Simd>(
+pub(crate) unsafe fn pointwise_part(
+    level: Level,
     x: &[f32],
+    xp: &Planes,
     w: &[f32],
     bias: &[f32],
-    cin: usize,
-    hw: usize,
     act: Act,
     residual: Option<&[f32]>,
-    out: &mut [f32],
+    out: OutPtr,
+    op: &Planes,
+    part: &Part,
 ) {
-    let l = S::LANES;
-    let mut p = 0;
-    while p < hw {
-        let n = (hw - p).min(l);
+    debug_assert!(part.blocks.end <= op.blocks() && part.rows.end <= op.h);
+    dispatch_vec!(level, op.bw, pw_part[](x, xp, w, bias, act, residual, out, op, part));
+    // SAFETY: the caller owns this part's rows of these blocks, halo included.
+    unsafe { zero_halo(out, op, part.blocks.clone(), part.rows.clone()) };
+}
+
+/// # Safety
+/// The CPU features of `S`, `S::LANES == op.bw`, and the contract of [`pointwise_part`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn pw_part<S: Simd>(
+    x: &[f32],
+    xp: &Planes,
+    w: &[f32],
+    bias: &[f32],
+    act: Act,
+    residual: Option<&[f32]>,
+    out: OutPtr,
+    op: &Planes,
+    part: &Part,
+) {
+    let mut cb = part.blocks.start;
+    while cb < part.blocks.end {
+        // Panels of 3 blocks; a remainder of 1 becomes 2 + 2 rather than 3 + 1.
+        let nr = match part.blocks.end - cb {
+            1 => 1,
+            2 | 4 => 2,
+            _ => 3,
+        };
+        // SAFETY: blocks cb..cb + nr lie in the part (the caller's contract covers the rest).
         unsafe {
-            let xp = x.as_ptr().add(p);
-            let rows = |ci: usize| xp.add(ci * hw);
-            let res = residual.map(|r| r.as_ptr().add(p));
-            channel_tiles::<S, _>(&rows, w, bias, cin, act, res, out.as_mut_ptr().add(p), hw, n);
-        }
-        p += n;
-    }
-}
-
-/// Every channel tile for one block of `n ≤ LANES` pixels whose input rows start at
-/// `rows(ci)`; output row `co` starts at `out + co·stride` (and the residual likewise).
-///
-/// # Safety
-/// The CPU features of `S`; `rows(ci)` valid for `n` reads for every `ci < cin`; `out` and
-/// `res` valid for `n` values at every `co·stride`; `w` packed by [`pack_weights`].
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn channel_tiles<S: Simd, R: Fn(usize) -> *const f32>(
-    rows: &R,
-    w: &[f32],
-    bias: &[f32],
-    cin: usize,
-    act: Act,
-    res: Option<*const f32>,
-    out: *mut f32,
-    stride: usize,
-    n: usize,
-) {
-    let cout = bias.len();
-    let mut co = 0;
-    unsafe {
-        // 16 accumulators of the 32 AVX-512 registers; 8 of AVX2's 16.
-        if S::LANES >= 16 {
-            while co + 16 <= cout {
-                vec_tile::<S, 16, R>(rows, w, bias, cin, act, res, out, stride, n, co);
-                co += 16;
+            match nr {
+                3 => panel::<S, 3>(x, xp, w, bias, act, residual, out, op, cb, part),
+                2 => panel::<S, 2>(x, xp, w, bias, act, residual, out, op, cb, part),
+                _ => panel::<S, 1>(x, xp, w, bias, act, residual, out, op, cb, part),
             }
         }
-        while co + 8 <= cout {
-            vec_tile::<S, 8, R>(rows, w, bias, cin, act, res, out, stride, n, co);
-            co += 8;
-        }
-        while co < cout {
-            vec_tile::<S, 1, R>(rows, w, bias, cin, act, res, out, stride, n, co);
-            co += 1;
+        cb += nr;
+    }
+}
+
+/// Output blocks `cb..cb + NR` for the rows of `part`.
+///
+/// # Safety
+/// As [`pw_part`], with `cb + NR <= part.blocks.end`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn panel<S: Simd, const NR: usize>(
+    x: &[f32],
+    xp: &Planes,
+    w: &[f32],
+    bias: &[f32],
+    act: Act,
+    residual: Option<&[f32]>,
+    out: OutPtr,
+    op: &Planes,
+    cb: usize,
+    part: &Part,
+) {
+    let cin = xp.c;
+    let t = Tile { x_blocks: xp.plane_len(), x_bw: xp.bw, cin, w_blocks: cin * op.bw, o_blocks: op.plane_len(), act };
+    // SAFETY: every pointer below is an in-bounds pixel of its layout (checked lengths), and
+    // the tiles write only blocks cb..cb + NR of the part's rows.
+    unsafe {
+        let wp = w.as_ptr().add(cb * cin * op.bw);
+        let bp = bias.as_ptr().add(cb * op.bw);
+        for y in part.rows.clone() {
+            let mut x0 = 0;
+            while x0 < op.w {
+                let xr = x.as_ptr().add(xp.at(0, y, x0));
+                let at = op.at(cb, y, x0);
+                let res = residual.map(|r| r.as_ptr().add(at));
+                let o = out.ptr().add(at);
+                if x0 + MR <= op.w {
+                    tile::<S, MR, NR>(&t, xr, wp, bp, res, o);
+                    x0 += MR;
+                } else {
+                    tile::<S, 1, NR>(&t, xr, wp, bp, res, o);
+                    x0 += 1;
+                }
+            }
         }
     }
 }
 
-/// Channels `co..co+CO` × `n ≤ LANES` pixels.
+/// Strides and sizes a tile needs besides its pointers.
+struct Tile {
+    /// Floats between input channel blocks.
+    x_blocks: usize,
+    /// Input channels per block.
+    x_bw: usize,
+    /// Input channels.
+    cin: usize,
+    /// Floats between the packed weights of two output blocks.
+    w_blocks: usize,
+    /// Floats between output channel blocks.
+    o_blocks: usize,
+    act: Act,
+}
+
+/// `M` consecutive pixels × `NR` output blocks: input pixel m of block 0 at `xr + m·x_bw`,
+/// output (and residual) pixel m of the panel's first block at `o + m·LANES`.
 ///
 /// # Safety
-/// As [`channel_tiles`], and `co + CO <= bias.len()`, `co` a multiple of `min(CO, GROUP)`.
+/// The CPU features of `S`; all those pixels exist in their layouts for every channel block.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn vec_tile<S: Simd, const CO: usize, R: Fn(usize) -> *const f32>(
-    rows: &R,
-    w: &[f32],
-    bias: &[f32],
-    cin: usize,
-    act: Act,
+unsafe fn tile<S: Simd, const M: usize, const NR: usize>(
+    t: &Tile,
+    xr: *const f32,
+    wp: *const f32,
+    bp: *const f32,
     res: Option<*const f32>,
-    out: *mut f32,
-    stride: usize,
-    n: usize,
-    co: usize,
+    o: *mut f32,
 ) {
     let l = S::LANES;
+    // SAFETY: the caller guarantees every address below.
     unsafe {
-        let mut acc = [S::splat(0.0); CO];
-        for (j, a) in acc.iter_mut().enumerate() {
-            *a = S::splat(*bias.get_unchecked(co + j));
+        let mut acc = [[S::splat(0.0); NR]; M];
+        for n in 0..NR {
+            let b = S::load(bp.add(n * l));
+            for a in acc.iter_mut() {
+                a[n] = b;
+            }
         }
-        // Packed weights: (co + j, ci) is at base + (j / GROUP)·cin·GROUP + ci·GROUP + j % GROUP.
-        let wp = w.as_ptr().add(packed_at(co, 0, cin));
-        let group = cin * GROUP;
-        if n == l {
-            for ci in 0..cin {
-                let xv = S::load(rows(ci));
-                let wc = wp.add(ci * GROUP);
-                for (j, a) in acc.iter_mut().enumerate() {
-                    *a = S::fmadd(xv, S::splat(*wc.add((j / GROUP) * group + j % GROUP)), *a);
+        let mut ci = 0;
+        let mut xb = xr;
+        while ci < t.cin {
+            let lanes = (t.cin - ci).min(t.x_bw);
+            for j in 0..lanes {
+                let mut wv = [S::splat(0.0); NR];
+                for (n, v) in wv.iter_mut().enumerate() {
+                    *v = S::load(wp.add(n * t.w_blocks + (ci + j) * l));
+                }
+                for (m, a) in acc.iter_mut().enumerate() {
+                    let xv = S::splat(*xb.add(m * t.x_bw + j));
+                    for n in 0..NR {
+                        a[n] = S::fmadd(wv[n], xv, a[n]);
+                    }
                 }
             }
-        } else {
-            for ci in 0..cin {
-                let xv = S::load_n(rows(ci), n);
-                let wc = wp.add(ci * GROUP);
-                for (j, a) in acc.iter_mut().enumerate() {
-                    *a = S::fmadd(xv, S::splat(*wc.add((j / GROUP) * group + j % GROUP)), *a);
+            ci += lanes;
+            xb = xb.add(t.x_blocks);
+        }
+        for (m, a) in acc.iter().enumerate() {
+            for (n, v) in a.iter().enumerate() {
+                let at = n * t.o_blocks + m * l;
+                let mut v = S::act(t.act, *v);
+                if let Some(r) = res {
+                    v = S::add(v, S::load(r.add(at)));
                 }
+                S::store(o.add(at), v);
             }
-        }
-        for (j, a) in acc.iter().enumerate() {
-            let at = (co + j) * stride;
-            let mut v = S::act(act, *a);
-            if let Some(r) = res {
-                let rp = r.add(at);
-                v = S::add(v, if n == l { S::load(rp) } else { S::load_n(rp, n) });
-            }
-            let op = out.add(at);
-            if n == l { S::store(op, v) } else { S::store_n(op, v, n) }
-        }
-    }
-}
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn pw_impl<const LANES: usize, const FMA: bool>(
-    x: &[f32],
-    w: &[f32],
-    bias: &[f32],
-    cin: usize,
-    hw: usize,
-    act: Act,
-    residual: Option<&[f32]>,
-    out: &mut [f32],
-) {
-    // AVX-512 has 32 vector registers: 8 channels × 2 vectors of accumulators; AVX2 has 16: 4 × 2.
-    if LANES >= 16 {
-        pw_tiles::<LANES, FMA, 8>(x, w, bias, cin, hw, act, residual, out)
-    } else {
-        pw_tiles::<LANES, FMA, 4>(x, w, bias, cin, hw, act, residual, out)
-    }
-}
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn pw_tiles<const LANES: usize, const FMA: bool, const CO: usize>(
-    x: &[f32],
-    w: &[f32],
-    bias: &[f32],
-    cin: usize,
-    hw: usize,
-    act: Act,
-    residual: Option<&[f32]>,
-    out: &mut [f32],
-) {
-    let cout = bias.len();
-    let mut p = 0;
-    // Pixels outer, channels inner: the cin × 2·LANES slice of `x` stays in L1 while every
-    // channel tile reads it.
-    while p + 2 * LANES <= hw {
-        tile_row::<LANES, FMA, CO, 2>(x, w, bias, cin, hw, act, residual, out, p, cout);
-        p += 2 * LANES;
-    }
-    if p + LANES <= hw {
-        tile_row::<LANES, FMA, CO, 1>(x, w, bias, cin, hw, act, residual, out, p, cout);
-        p += LANES;
-    }
-    for q in p..hw {
-        for co in 0..cout {
-            let mut acc = bias[co];
-            for ci in 0..cin {
-                acc += w[packed_at(co, ci, cin)] * x[ci * hw + q];
-            }
-            out[co * hw + q] = act.apply(acc) + residual.map_or(0.0, |r| r[co * hw + q]);
-        }
-    }
-}
-
-/// All channel tiles for the `VECS`·LANES pixels starting at `p`.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn tile_row<const LANES: usize, const FMA: bool, const CO: usize, const VECS: usize>(
-    x: &[f32],
-    w: &[f32],
-    bias: &[f32],
-    cin: usize,
-    hw: usize,
-    act: Act,
-    residual: Option<&[f32]>,
-    out: &mut [f32],
-    p: usize,
-    cout: usize,
-) {
-    let mut co = 0;
-    while co + CO <= cout {
-        tile::<LANES, FMA, CO, VECS>(x, w, bias, cin, hw, act, residual, out, p, co);
-        co += CO;
-    }
-    while co < cout {
-        tile::<LANES, FMA, 1, VECS>(x, w, bias, cin, hw, act, residual, out, p, co);
-        co += 1;
-    }
-}
-
-/// One register tile: channels `co..co+CO` × pixels `p..p+VECS·LANES`.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn tile<const LANES: usize, const FMA: bool, const CO: usize, const VECS: usize>(
-    x: &[f32],
-    w: &[f32],
-    bias: &[f32],
-    cin: usize,
-    hw: usize,
-    act: Act,
-    residual: Option<&[f32]>,
-    out: &mut [f32],
-    p: usize,
-    co: usize,
-) {
-    let mut acc = [[[0.0f32; LANES]; VECS]; CO];
-    for (j, a) in acc.iter_mut().enumerate() {
-        *a = [[bias[co + j]; LANES]; VECS];
-    }
-    for ci in 0..cin {
-        let xs = &x[ci * hw + p..ci * hw + p + VECS * LANES];
-        for (j, a) in acc.iter_mut().enumerate() {
-            let wv = w[packed_at(co + j, ci, cin)];
-            for (v, av) in a.iter_mut().enumerate() {
-                let xv = &xs[v * LANES..(v + 1) * LANES];
-                for l in 0..LANES {
-                    av[l] = madd::<FMA>(xv[l], wv, av[l]);
-                }
-            }
-        }
-    }
-    for (j, a) in acc.iter_mut().enumerate() {
-        let row = (co + j) * hw + p;
-        for (v, av) in a.iter_mut().enumerate() {
-            act_lanes(act, av);
-            let at = row + v * LANES;
-            if let Some(r) = residual {
-                for l in 0..LANES {
-                    av[l] += r[at + l];
-                }
-            }
-            out[at..at + LANES].copy_from_slice(av);
         }
     }
 }

@@ -2,6 +2,8 @@
 //! keeps the accumulators of a register tile in memory (it vectorises after it decides what
 //! lives in registers), so the tiles that need many accumulators use these wrappers around
 //! `core::arch` intrinsics instead; each method compiles to one or two instructions.
+//! [`Portable`] implements the same operations on plain arrays, so one kernel source serves
+//! every level.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
@@ -22,15 +24,8 @@ pub(crate) unsafe trait Simd: Copy {
     unsafe fn splat(x: f32) -> Self::V;
     /// Loads `LANES` values.
     unsafe fn load(p: *const f32) -> Self::V;
-    /// Loads the first `n < LANES` values, zero elsewhere.
-    unsafe fn load_n(p: *const f32, n: usize) -> Self::V;
     /// Stores `LANES` values.
     unsafe fn store(p: *mut f32, v: Self::V);
-    /// Stores the first `n < LANES` lanes.
-    unsafe fn store_n(p: *mut f32, v: Self::V, n: usize);
-    /// The first `n < LANES` lanes of `v`, zero elsewhere (a register operation: a full store
-    /// of it is much cheaper than a masked store on AMD Zen).
-    unsafe fn keep_n(v: Self::V, n: usize) -> Self::V;
     /// a·b + c, fused.
     unsafe fn fmadd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// a + b.
@@ -41,8 +36,6 @@ pub(crate) unsafe trait Simd: Copy {
     unsafe fn max(a: Self::V, b: Self::V) -> Self::V;
     /// Lane-wise min.
     unsafe fn min(a: Self::V, b: Self::V) -> Self::V;
-    /// Loads `2·LANES` values and returns (even-indexed, odd-indexed) ones.
-    unsafe fn deinterleave(p: *const f32) -> (Self::V, Self::V);
 
     /// The activation on every lane, exactly as [`Act::apply`] computes it.
     #[inline(always)]
@@ -79,20 +72,8 @@ unsafe impl Simd for Avx512 {
         unsafe { _mm512_loadu_ps(p) }
     }
     #[inline(always)]
-    unsafe fn load_n(p: *const f32, n: usize) -> __m512 {
-        unsafe { _mm512_maskz_loadu_ps(((1u32 << n) - 1) as u16, p) }
-    }
-    #[inline(always)]
     unsafe fn store(p: *mut f32, v: __m512) {
         unsafe { _mm512_storeu_ps(p, v) }
-    }
-    #[inline(always)]
-    unsafe fn store_n(p: *mut f32, v: __m512, n: usize) {
-        unsafe { _mm512_mask_storeu_ps(p, ((1u32 << n) - 1) as u16, v) }
-    }
-    #[inline(always)]
-    unsafe fn keep_n(v: __m512, n: usize) -> __m512 {
-        unsafe { _mm512_maskz_mov_ps(((1u32 << n) - 1) as u16, v) }
     }
     #[inline(always)]
     unsafe fn fmadd(a: __m512, b: __m512, c: __m512) -> __m512 {
@@ -114,28 +95,12 @@ unsafe impl Simd for Avx512 {
     unsafe fn min(a: __m512, b: __m512) -> __m512 {
         unsafe { _mm512_min_ps(a, b) }
     }
-    #[inline(always)]
-    unsafe fn deinterleave(p: *const f32) -> (__m512, __m512) {
-        unsafe {
-            let (a, b) = (_mm512_loadu_ps(p), _mm512_loadu_ps(p.add(16)));
-            let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-            let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-            (_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b))
-        }
-    }
 }
 
 /// AVX2 + FMA, 8 lanes.
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy)]
 pub(crate) struct Avx2;
-
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn mask8(n: usize) -> __m256i {
-    // Lane i is enabled when i < n (the sign bit of each 32-bit lane is the mask).
-    unsafe { _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)) }
-}
 
 #[cfg(target_arch = "x86_64")]
 unsafe impl Simd for Avx2 {
@@ -150,20 +115,8 @@ unsafe impl Simd for Avx2 {
         unsafe { _mm256_loadu_ps(p) }
     }
     #[inline(always)]
-    unsafe fn load_n(p: *const f32, n: usize) -> __m256 {
-        unsafe { _mm256_maskload_ps(p, mask8(n)) }
-    }
-    #[inline(always)]
     unsafe fn store(p: *mut f32, v: __m256) {
         unsafe { _mm256_storeu_ps(p, v) }
-    }
-    #[inline(always)]
-    unsafe fn store_n(p: *mut f32, v: __m256, n: usize) {
-        unsafe { _mm256_maskstore_ps(p, mask8(n), v) }
-    }
-    #[inline(always)]
-    unsafe fn keep_n(v: __m256, n: usize) -> __m256 {
-        unsafe { _mm256_and_ps(v, _mm256_castsi256_ps(mask8(n))) }
     }
     #[inline(always)]
     unsafe fn fmadd(a: __m256, b: __m256, c: __m256) -> __m256 {
@@ -185,17 +138,50 @@ unsafe impl Simd for Avx2 {
     unsafe fn min(a: __m256, b: __m256) -> __m256 {
         unsafe { _mm256_min_ps(a, b) }
     }
+}
+
+/// No CPU feature needed: 8 lanes in a plain array, which the compiler maps to whatever the
+/// target guarantees (SSE2 on x86-64). Multiply and add stay separate (no FMA unit assumed).
+#[derive(Clone, Copy)]
+pub(crate) struct Portable;
+
+// SAFETY: no method needs a CPU feature; the pointer methods read or write exactly the lanes
+// the trait's contract makes the caller guarantee.
+unsafe impl Simd for Portable {
+    type V = [f32; 8];
+    const LANES: usize = 8;
     #[inline(always)]
-    unsafe fn deinterleave(p: *const f32) -> (__m256, __m256) {
-        unsafe {
-            let (a, b) = (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8)));
-            // Per 128-bit half: [a0 a2 b0 b2 | a4 a6 b4 b6], then reorder the 64-bit pairs.
-            let e = _mm256_castps_pd(_mm256_shuffle_ps::<0b10_00_10_00>(a, b));
-            let o = _mm256_castps_pd(_mm256_shuffle_ps::<0b11_01_11_01>(a, b));
-            (
-                _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(e)),
-                _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(o)),
-            )
-        }
+    unsafe fn splat(x: f32) -> [f32; 8] {
+        [x; 8]
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> [f32; 8] {
+        // SAFETY: the caller guarantees 8 readable lanes at `p`.
+        unsafe { p.cast::<[f32; 8]>().read_unaligned() }
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut f32, v: [f32; 8]) {
+        // SAFETY: the caller guarantees 8 writable lanes at `p`.
+        unsafe { p.cast::<[f32; 8]>().write_unaligned(v) }
+    }
+    #[inline(always)]
+    unsafe fn fmadd(a: [f32; 8], b: [f32; 8], c: [f32; 8]) -> [f32; 8] {
+        std::array::from_fn(|i| a[i] * b[i] + c[i])
+    }
+    #[inline(always)]
+    unsafe fn add(a: [f32; 8], b: [f32; 8]) -> [f32; 8] {
+        std::array::from_fn(|i| a[i] + b[i])
+    }
+    #[inline(always)]
+    unsafe fn mul(a: [f32; 8], b: [f32; 8]) -> [f32; 8] {
+        std::array::from_fn(|i| a[i] * b[i])
+    }
+    #[inline(always)]
+    unsafe fn max(a: [f32; 8], b: [f32; 8]) -> [f32; 8] {
+        std::array::from_fn(|i| a[i].max(b[i]))
+    }
+    #[inline(always)]
+    unsafe fn min(a: [f32; 8], b: [f32; 8]) -> [f32; 8] {
+        std::array::from_fn(|i| a[i].min(b[i]))
     }
 }
