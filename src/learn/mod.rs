@@ -24,12 +24,14 @@
 //!
 //! Errors are [`LearnError`]; every variant names the file, class, flag or value at fault.
 
+pub mod augment;
 pub mod bench;
 pub mod dataset;
 pub mod error;
 pub mod export;
 pub mod features;
 pub mod featurize;
+pub mod fit;
 pub mod head;
 pub mod hyper;
 pub mod metrics;
@@ -37,14 +39,16 @@ pub mod ops;
 pub mod project;
 pub mod split;
 pub mod train;
+pub mod views;
 
 pub use dataset::{Dataset, Example, FeatureSource, Thumbnail};
 pub use error::{LearnError, Result};
 pub use features::Features;
 pub use featurize::{Featurizer, FolderImport, Sample, Skipped, import_folder, refeaturize};
 pub use head::{Head, Prediction};
-pub use hyper::Hyper;
+pub use hyper::{Hyper, Normalize};
 pub use metrics::{ClassAccuracy, Confusion, EpochMetrics};
 pub use project::{Adoption, BackboneMismatch, Project, TrainingRecord};
-pub use split::Split;
-pub use train::{Plan, StopReason, TrainData, TrainEvent, TrainReport, Trained, Training, Waker, fit};
+pub use split::{Split, Validation};
+pub use train::{Mistake, Plan, StopReason, TrainData, TrainEvent, TrainReport, Trained, Training, Waker, fit};
+pub use views::ViewCache;
