@@ -71,6 +71,7 @@ pub struct BenchLearnArgs {
 
 /// One set after the backbone.
 struct Featurised {
+    shape: [usize; 3],
     scene: SceneKind,
     task: Task,
     seed: u64,
@@ -84,6 +85,7 @@ struct Featurised {
 pub fn run(args: &BenchLearnArgs) -> anyhow::Result<()> {
     let scenes = parse_list(&args.scenes, &SceneKind::ALL, SceneKind::name, "--scenes")?;
     let tasks = parse_list(&args.tasks, &Task::ALL, Task::name, "--tasks")?;
+    let recipes = args.recipes.iter().map(|r| Recipe::parse(r)).collect::<anyhow::Result<Vec<_>>>()?;
     let props = Props::new(load_photos(&args.photos)?)?;
     let backbone = super::load_backbone(super::train::model_arg(args.model.as_deref()).as_deref())?;
     let cut = backbone.default_cut();
@@ -123,24 +125,66 @@ pub fn run(args: &BenchLearnArgs) -> anyhow::Result<()> {
         export(dir, &featurizer, &sets, args.export_views)?;
         writeln!(out, "exported to {}", dir.display())?;
     }
-    let recipes = args.recipes.iter().map(|r| Recipe::parse(r)).collect::<anyhow::Result<Vec<_>>>()?;
     let started = Instant::now();
     let views = augment(&featurizer, &sets, &recipes)?;
     writeln!(out, "augmented views featurised in {:.1} s", started.elapsed().as_secs_f64())?;
     let mut rows = Vec::new();
     for recipe in &recipes {
         let started = Instant::now();
-        let scores = sets
-            .iter()
-            .zip(&views)
-            .map(|(s, v)| score(s, v, recipe))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let scores = sets.iter().zip(&views).map(|(s, v)| score(s, v, recipe)).collect::<anyhow::Result<Vec<_>>>()?;
         let secs = started.elapsed().as_secs_f64();
         rows.push((recipe.name.clone(), scores, secs));
         writeln!(out, "{} trained {} times in {secs:.1} s", recipe.name, sets.len())?;
     }
     writeln!(out)?;
     print_table(out, &sets, &rows)?;
+    if let Some(set) = sets.first() {
+        budget(out, &featurizer, set)?;
+    }
+    Ok(())
+}
+
+/// The time budget, measured: 4 classes × 50 examples with the default recipe (its
+/// augmented views computed, then the head and its validation head trained), at the
+/// process's thread count. The examples are `set`'s training frames, each used several
+/// times under new ids (so with other views).
+fn budget(out: &mut dyn Write, featurizer: &Featurizer<'_>, set: &Featurised) -> anyhow::Result<()> {
+    const PER_CLASS: usize = 50;
+    let hyper = Hyper::default();
+    let mut picked = Vec::new();
+    for class in 0..set.classes.len() {
+        let of_class: Vec<&(usize, Features, Thumbnail)> = set.train.iter().filter(|t| t.0 == class).collect();
+        picked.extend(of_class.iter().cycle().take(PER_CLASS).copied());
+    }
+    if picked.is_empty() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let views = picked
+        .par_iter()
+        .enumerate()
+        .map(|(i, (_, _, thumb))| Ok(view_features(featurizer, &thumb.decode()?, &hyper.jitter, hyper.views, i as u64)?))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let view_secs = started.elapsed().as_secs_f64();
+    let data = TrainData::new(
+        set.classes.clone(),
+        featurizer.source().shape,
+        picked.iter().map(|(_, f, _)| f.clone()).collect(),
+        picked.iter().map(|(l, _, _)| *l).collect(),
+    )?
+    .with_views(views)?;
+    let started = Instant::now();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    crate::learn::fit(&data, &hyper, &cancel, &mut |_| {}).map_err(|r| anyhow::anyhow!("{r}"))?;
+    let fit_secs = started.elapsed().as_secs_f64();
+    writeln!(
+        out,
+        "\nbudget: {} classes × {PER_CLASS} examples, default recipe ({} views each), {} threads: views {view_secs:.2} s + training {fit_secs:.2} s = {:.2} s",
+        set.classes.len(),
+        hyper.views,
+        rayon::current_num_threads(),
+        view_secs + fit_secs
+    )?;
     Ok(())
 }
 
@@ -278,7 +322,7 @@ fn print_table(out: &mut dyn Write, sets: &[Featurised], rows: &[(String, Vec<[f
 fn train_data(s: &Featurised) -> anyhow::Result<TrainData> {
     Ok(TrainData::new(
         s.classes.clone(),
-        [256, 7, 7],
+        s.shape,
         s.train.iter().map(|(_, f, _)| f.clone()).collect(),
         s.train.iter().map(|(l, _, _)| *l).collect(),
     )?)
@@ -329,12 +373,10 @@ fn featurise(
         })
         .collect::<anyhow::Result<_>>()?;
     let test = |shots: &[fewshot::Shot]| -> anyhow::Result<Vec<(usize, Features)>> {
-        shots
-            .par_iter()
-            .map(|s| Ok((s.label, Features::from_f32(&featurizer.frame(&s.frame)?.features)?)))
-            .collect()
+        shots.par_iter().map(|s| Ok((s.label, Features::from_f32(&featurizer.frame(&s.frame)?.features)?))).collect()
     };
     Ok(Featurised {
+        shape: featurizer.source().shape,
         scene,
         task,
         seed,
@@ -388,7 +430,9 @@ fn export(dir: &Path, featurizer: &Featurizer<'_>, sets: &[Featurised], views: u
             })
             .collect::<anyhow::Result<_>>()?;
         let d = featurizer.source().len();
-        let rows = |fs: Vec<&Features>| -> Vec<u8> { fs.iter().flat_map(|f| f.bits().iter().flat_map(|b| b.to_le_bytes())).collect() };
+        let rows = |fs: Vec<&Features>| -> Vec<u8> {
+            fs.iter().flat_map(|f| f.bits().iter().flat_map(|b| b.to_le_bytes())).collect()
+        };
         let train_x = rows(s.train.iter().map(|(_, f, _)| f).collect());
         let view_x: Vec<Vec<u8>> = view_rows.iter().map(|v| rows(v.iter().flatten().collect())).collect();
         let same_x = rows(s.same.iter().map(|(_, f)| f).collect());

@@ -142,17 +142,23 @@ pub fn train(
     let mut project = Project::new(import.dataset, hyper.clone());
     let augmenting = bar("augmenting {pos}/{len} views {bar:30}");
     let mut views = ViewCache::new();
-    views.fill(&project.dataset, &featurizer, &hyper, &mut |done, total| {
-        augmenting.set_length(total as u64);
-        augmenting.set_position(done as u64);
-    }, &AtomicBool::new(false))?;
+    views.fill(
+        &project.dataset,
+        &featurizer,
+        &hyper,
+        &mut |done, total| {
+            augmenting.set_length(total as u64);
+            augmenting.set_position(done as u64);
+        },
+        &AtomicBool::new(false),
+    )?;
     augmenting.finish_and_clear();
     let training = Training::start(views.train_data(&project.dataset, &hyper)?, hyper.clone(), None)?;
     let epochs = bar("training {bar:30} epoch {pos}/{len} {msg}");
     epochs.set_length(hyper.epochs as u64);
     let outcome = loop {
         match training.recv() {
-            Some(TrainEvent::Batch { .. }) => {}
+            Some(TrainEvent::Batch { .. } | TrainEvent::Augmenting { .. }) => {}
             Some(TrainEvent::Epoch { epoch, train_loss, train_acc, val_loss, val_acc }) => {
                 epochs.set_position(epoch as u64);
                 let val = match (val_loss, val_acc) {

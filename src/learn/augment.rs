@@ -302,7 +302,11 @@ impl Jitter {
         ];
         for (name, v, max) in fields {
             if !(v.is_finite() && (0.0..=max).contains(&v)) {
-                return Err(LearnError::Hyper { name, value: v.to_string(), rule: "a number in its range (see --help)" });
+                return Err(LearnError::Hyper {
+                    name,
+                    value: v.to_string(),
+                    rule: "a number in its range (see --help)",
+                });
             }
         }
         Ok(())
@@ -311,7 +315,12 @@ impl Jitter {
     /// Draws one view.
     pub fn sample(&self, rng: &mut impl Rng) -> View {
         let mut sym = |r: f32| if r > 0.0 { rng.random_range(-r..=r) } else { 0.0 };
-        let warp = Warp { dx: sym(self.shift), dy: sym(self.shift), scale: 1.0 + sym(self.scale), rotate_deg: sym(self.rotate_deg) };
+        let warp = Warp {
+            dx: sym(self.shift),
+            dy: sym(self.shift),
+            scale: 1.0 + sym(self.scale),
+            rotate_deg: sym(self.rotate_deg),
+        };
         let brightness = 1.0 + sym(self.brightness);
         let gain = [0; 3].map(|_| brightness * (1.0 + sym(self.colour)));
         let tone = Tone { gain, contrast: 1.0 + sym(self.contrast) };
@@ -320,7 +329,8 @@ impl Jitter {
         let patch = (self.patch > 0.0 && rng.random_bool(f64::from(self.patch.min(1.0)))).then(|| {
             let (w, h) = (rng.random_range(0.1..=0.33f32), rng.random_range(0.1..=0.33f32));
             let rect = [rng.random_range(0.0..=1.0 - w), rng.random_range(0.0..=1.0 - h), w, h];
-            let colours = [[0; 3].map(|_| rng.random_range(0.0..=255.0f32)), [0; 3].map(|_| rng.random_range(0.0..=255.0f32))];
+            let colours =
+                [[0; 3].map(|_| rng.random_range(0.0..=255.0f32)), [0; 3].map(|_| rng.random_range(0.0..=255.0f32))];
             (rect, colours)
         });
         View { warp, tone, blur, noise, patch }

@@ -67,7 +67,8 @@ impl Run {
         let [w1, b1, w2] = init.parameters().map(Var::from_tensor);
         let vars = [w1?, b1?, w2?];
         let [t1, t2, t3] = vars.each_ref().map(|v| v.as_tensor().clone());
-        let model = Head::from_parts(data.classes().to_vec(), data.shape(), t1, t2, t3)?.with_normalize(hyper.normalize);
+        let model =
+            Head::from_parts(data.classes().to_vec(), data.shape(), t1, t2, t3)?.with_normalize(hyper.normalize);
         let opt = Adam::new(vars.to_vec(), AdamParams { lr: hyper.lr, ..AdamParams::default() })?;
         let mut rng = ChaCha8Rng::seed_from_u64(hyper.seed);
         // Streams 0, 2 and 3 seed the weights, the hold-out split and the folds.
@@ -222,8 +223,7 @@ pub(crate) fn fit_planned(
         snapshot.head(&kept.model)?.ok_or_else(|| LearnError::Internal { message: "no epoch was trained".into() })?;
     let train = confusion(&head, data, &plan.split.train)?;
     let (val, mistakes) = if checks.is_empty() { (None, Vec::new()) } else { held_out(data, &checks)? };
-    let report =
-        TrainReport { hyper: hyper.clone(), plan, epochs, train, val, mistakes, elapsed: started.elapsed() };
+    let report = TrainReport { hyper: hyper.clone(), plan, epochs, train, val, mistakes, elapsed: started.elapsed() };
     Ok(Trained { head, report })
 }
 

@@ -72,13 +72,19 @@ pub struct Hyper {
     /// Share of each class held out when validation holds examples out (see
     /// [`super::split`]); 0 turns validation off.
     pub val_fraction: f64,
-    /// Feature scaling before the head.
+    /// Feature scaling before the head. Files written before it existed trained on raw
+    /// features, so a missing value reads as [`Normalize::None`] (as do the three below: no
+    /// views, no smoothing — the recipe those files were trained with).
+    #[serde(default = "unscaled")]
     pub normalize: Normalize,
     /// Augmented views per example (0: none); their features are computed once and cached.
+    #[serde(default)]
     pub views: usize,
     /// The ranges the views are drawn from.
+    #[serde(default)]
     pub jitter: Jitter,
     /// Label smoothing ε of the cross-entropy (0: plain one-hot targets).
+    #[serde(default)]
     pub label_smoothing: f64,
 }
 
@@ -154,6 +160,11 @@ impl Hyper {
     pub fn batch_size(&self, n: usize) -> usize {
         ((self.batch_fraction * n as f64).floor() as usize).clamp(1, n.max(1))
     }
+}
+
+/// What a file without `normalize` was trained with.
+pub(crate) fn unscaled() -> Normalize {
+    Normalize::None
 }
 
 /// Most augmented views per example.

@@ -453,13 +453,9 @@ struct HeadMeta {
     /// f32 little-endian `[classes, units]`.
     w2: Section,
     /// Feature scaling before the first layer; files from before it existed had none.
-    #[serde(default = "unscaled")]
+    #[serde(default = "super::hyper::unscaled")]
     normalize: Normalize,
     training: Option<TrainingRecord>,
-}
-
-fn unscaled() -> Normalize {
-    Normalize::None
 }
 
 impl Meta {

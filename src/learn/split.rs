@@ -86,7 +86,9 @@ impl Validation {
     pub fn describe(&self, examples: usize) -> String {
         match self {
             Self::Off { reason } => format!("not measured ({reason})"),
-            Self::KFold { k } => format!("{k}-fold cross-validation: every one of the {examples} examples held out once"),
+            Self::KFold { k } => {
+                format!("{k}-fold cross-validation: every one of the {examples} examples held out once")
+            }
             Self::HoldOut { held_out } => format!("{held_out} of {examples} examples held out"),
         }
     }
@@ -143,8 +145,9 @@ pub fn folds(labels: &[usize], classes: &[String], fraction: f64, seed: u64) -> 
     }
     let splits = (0..k)
         .map(|f| {
-            let (val, train): (Vec<usize>, Vec<usize>) =
-                (0..labels.len()).filter(|&i| fold_of.get(i).is_some_and(|&g| g != usize::MAX)).partition(|&i| fold_of.get(i) == Some(&f));
+            let (val, train): (Vec<usize>, Vec<usize>) = (0..labels.len())
+                .filter(|&i| fold_of.get(i).is_some_and(|&g| g != usize::MAX))
+                .partition(|&i| fold_of.get(i) == Some(&f));
             Split { train, val, no_validation: None }
         })
         .collect();

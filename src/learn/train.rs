@@ -12,9 +12,9 @@ use std::time::Duration;
 use candle_core::{Device, Tensor};
 use rayon::prelude::*;
 
-pub use super::fit::{confusion, evaluate, fit, predict};
 use super::error::{LearnError, Result};
 use super::features::{Features, decode_into};
+pub use super::fit::{confusion, evaluate, fit, predict};
 use super::head::Head;
 use super::hyper::Hyper;
 use super::metrics::{Confusion, EpochMetrics};
@@ -86,7 +86,11 @@ impl TrainData {
         }
         let d = self.dim();
         if let Some(v) = views.iter().flatten().find(|v| v.len() != d) {
-            return Err(LearnError::FeatureLength { expected: d, found: v.len(), what: "an augmented view's features".into() });
+            return Err(LearnError::FeatureLength {
+                expected: d,
+                found: v.len(),
+                what: "an augmented view's features".into(),
+            });
         }
         self.views = views;
         Ok(self)
@@ -372,10 +376,18 @@ impl From<candle_core::Error> for StopReason {
     }
 }
 
-/// What the trainer thread reports, in order: `Batch`es and `Epoch`s, then exactly one of
-/// `Done` or `Stopped`. Epochs and batches count from 1.
+/// What the trainer thread reports, in order: `Augmenting` (when views are computed first),
+/// `Batch`es and `Epoch`s, then exactly one of `Done` or `Stopped`. Epochs and batches count
+/// from 1.
 #[derive(Debug)]
 pub enum TrainEvent {
+    /// Augmented views computed so far, before training.
+    Augmenting {
+        /// Views done.
+        done: usize,
+        /// Views to compute (0 when all were cached).
+        total: usize,
+    },
     /// One optimiser step was taken.
     Batch {
         /// 1-based epoch.
@@ -421,6 +433,11 @@ impl From<&EpochMetrics> for TrainEvent {
     }
 }
 
+/// Computes the augmented views' features of the run's examples (one list per example, in
+/// example order) on the trainer thread before the first epoch; it reports
+/// `progress(done, total)` views and stops when the flag is set. See [`super::views::view_maker`].
+pub type ViewMaker = Box<dyn FnOnce(&AtomicBool, &mut dyn FnMut(usize, usize)) -> Result<Vec<Vec<Features>>> + Send>;
+
 /// Called after every event so a GUI can repaint (e.g. a clone of egui's `Context::request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
@@ -434,8 +451,21 @@ pub struct Training {
 }
 
 impl Training {
-    /// Checks `data` and `hyper` (errors come back here, synchronously) and starts training.
+    /// Checks `data` and `hyper` (errors come back here, synchronously) and starts training
+    /// on `data` as it is (with the views it already has, if any).
     pub fn start(data: TrainData, hyper: Hyper, waker: Option<Waker>) -> Result<Self> {
+        Self::start_with_views(data, hyper, None, waker)
+    }
+
+    /// As [`Training::start`], but `views` first computes the examples' augmented views on
+    /// the trainer thread (reported as [`TrainEvent::Augmenting`]); the app and `pacnet train`
+    /// both start this way, so they train with the same recipe.
+    pub fn start_with_views(
+        data: TrainData,
+        hyper: Hyper,
+        views: Option<ViewMaker>,
+        waker: Option<Waker>,
+    ) -> Result<Self> {
         let plan = Plan::new(&data, &hyper)?;
         let cancel = Arc::new(AtomicBool::new(false));
         let (tx, events) = std::sync::mpsc::channel();
@@ -456,9 +486,19 @@ impl Training {
                     }
                     wake();
                 };
-                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    super::fit::fit_planned(&data, &hyper, thread_plan, &flag, &mut progress)
-                }));
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                    || -> std::result::Result<Trained, StopReason> {
+                        let data = match views {
+                            Some(make) => {
+                                let mut report = |done, total| progress(TrainEvent::Augmenting { done, total });
+                                let views = make(&flag, &mut report)?;
+                                data.with_views(views)?
+                            }
+                            None => data,
+                        };
+                        super::fit::fit_planned(&data, &hyper, thread_plan, &flag, &mut progress)
+                    },
+                ));
                 let last = match run {
                     Ok(Ok(t)) => TrainEvent::Done { head: t.head, report: Box::new(t.report) },
                     Ok(Err(reason)) => TrainEvent::Stopped(reason),

@@ -9,17 +9,19 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use image::RgbImage;
 use rayon::prelude::*;
 
 use super::augment::Jitter;
-use super::dataset::{Dataset, FeatureSource};
+use super::dataset::{Dataset, FeatureSource, Thumbnail};
 use super::error::{LearnError, Result};
 use super::features::Features;
 use super::featurize::Featurizer;
 use super::hyper::Hyper;
-use super::train::TrainData;
+use super::train::{TrainData, ViewMaker};
+use crate::backbone::Backbone;
 
 /// Examples whose views are computed per parallel round (progress and cancellation are
 /// checked between rounds).
@@ -27,15 +29,23 @@ const ROUND: usize = 8;
 
 /// The features of `n` views of `input` (a thumbnail: the network's input image), seeded by
 /// `seed` (the example's id).
-pub fn view_features(featurizer: &Featurizer<'_>, input: &RgbImage, jitter: &Jitter, n: usize, seed: u64) -> Result<Vec<Features>> {
+pub fn view_features(
+    featurizer: &Featurizer<'_>,
+    input: &RgbImage,
+    jitter: &Jitter,
+    n: usize,
+    seed: u64,
+) -> Result<Vec<Features>> {
     jitter.views(input, n, seed).iter().map(|v| Features::from_f32(&featurizer.input(v)?)).collect()
 }
 
 /// Augmented views' features per example id, for one feature source and one set of ranges.
+/// Each entry keeps the thumbnail it was made from: an id of another project (or an example
+/// replaced under the same id) does not match and is computed again.
 #[derive(Clone, Debug, Default)]
 pub struct ViewCache {
     key: Option<(FeatureSource, Jitter)>,
-    views: HashMap<u64, Vec<Features>>,
+    views: HashMap<u64, (Thumbnail, Vec<Features>)>,
 }
 
 impl ViewCache {
@@ -46,7 +56,7 @@ impl ViewCache {
 
     /// Views held, over all examples.
     pub fn len(&self) -> usize {
-        self.views.values().map(Vec::len).sum()
+        self.views.values().map(|(_, v)| v.len()).sum()
     }
 
     /// Whether nothing is cached.
@@ -62,7 +72,16 @@ impl ViewCache {
         if self.key.as_ref() != Some(&(dataset.source().clone(), hyper.jitter.clone())) {
             return dataset.len() * hyper.views;
         }
-        dataset.examples().iter().map(|e| hyper.views.saturating_sub(self.views.get(&e.id).map_or(0, Vec::len))).sum()
+        dataset
+            .examples()
+            .iter()
+            .map(|e| hyper.views.saturating_sub(self.cached(e.id, &e.thumbnail).map_or(0, <[_]>::len)))
+            .sum()
+    }
+
+    /// The views cached for example `id` if they were made from `thumbnail`.
+    fn cached(&self, id: u64, thumbnail: &Thumbnail) -> Option<&[Features]> {
+        self.views.get(&id).filter(|(t, _)| t.jpeg() == thumbnail.jpeg()).map(|(_, v)| v.as_slice())
     }
 
     /// Computes the views `dataset` lacks for `hyper` (none when `hyper.views` is 0) and
@@ -83,7 +102,9 @@ impl ViewCache {
         // The featurizer must produce the dataset's features (the crop aside: thumbnails are
         // already cropped), or the views would not match the examples.
         let source = featurizer.source();
-        if (source.backbone.as_str(), source.cut.as_str(), source.shape) != (dataset.source().backbone.as_str(), dataset.source().cut.as_str(), dataset.source().shape) {
+        if (source.backbone.as_str(), source.cut.as_str(), source.shape)
+            != (dataset.source().backbone.as_str(), dataset.source().cut.as_str(), dataset.source().shape)
+        {
             return Err(LearnError::Internal {
                 message: format!("views from {} for examples of {}", source.describe(), dataset.source().describe()),
             });
@@ -98,7 +119,7 @@ impl ViewCache {
         let todo: Vec<_> = dataset
             .examples()
             .iter()
-            .filter(|e| self.views.get(&e.id).is_none_or(|v| v.len() < hyper.views))
+            .filter(|e| self.cached(e.id, &e.thumbnail).is_none_or(|v| v.len() < hyper.views))
             .collect();
         let total = todo.len() * hyper.views;
         let mut done = 0;
@@ -107,7 +128,7 @@ impl ViewCache {
             if cancel.load(Ordering::Relaxed) {
                 return Err(LearnError::Cancelled);
             }
-            let computed: Vec<(u64, Vec<Features>)> = round
+            let computed: Vec<(u64, (Thumbnail, Vec<Features>))> = round
                 .par_iter()
                 .map(|e| {
                     let img = e.thumbnail.decode().map_err(|err| match err {
@@ -116,7 +137,8 @@ impl ViewCache {
                         }
                         other => other,
                     })?;
-                    Ok((e.id, view_features(featurizer, &img, &hyper.jitter, hyper.views, e.id)?))
+                    let views = view_features(featurizer, &img, &hyper.jitter, hyper.views, e.id)?;
+                    Ok((e.id, (e.thumbnail.clone(), views)))
                 })
                 .collect::<Result<_>>()?;
             for (id, v) in computed {
@@ -138,8 +160,40 @@ impl ViewCache {
         let views = dataset
             .examples()
             .iter()
-            .map(|e| self.views.get(&e.id).map(|v| v.iter().take(hyper.views).cloned().collect()).unwrap_or_default())
+            .map(|e| {
+                self.cached(e.id, &e.thumbnail)
+                    .map(|v| v.iter().take(hyper.views).cloned().collect())
+                    .unwrap_or_default()
+            })
             .collect();
         data.with_views(views)
     }
+
+    /// The first `n` cached views of each example `ids` (none for an id not cached).
+    pub fn views_of(&self, ids: &[u64], n: usize) -> Vec<Vec<Features>> {
+        ids.iter()
+            .map(|id| self.views.get(id).map(|(_, v)| v.iter().take(n).cloned().collect()).unwrap_or_default())
+            .collect()
+    }
+}
+
+/// The augmentation step of a run, for [`super::Training::start_with_views`]: on the trainer
+/// thread it fills `cache` with the views of `dataset`'s examples (at `cut` of `backbone`,
+/// for `hyper`), then hands back those of the examples `ids`, in that order. The cache is
+/// shared, so the next run only computes the views of new examples.
+pub fn view_maker(
+    backbone: Arc<Backbone>,
+    cut: usize,
+    dataset: Dataset,
+    hyper: Hyper,
+    cache: Arc<Mutex<ViewCache>>,
+    ids: Vec<u64>,
+) -> ViewMaker {
+    Box::new(move |cancel, progress| {
+        let featurizer = Featurizer::new(&backbone, cut, dataset.source().crop)?;
+        // Only this trainer thread fills the cache; a poisoned lock still holds whole entries.
+        let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.fill(&dataset, &featurizer, &hyper, progress, cancel)?;
+        Ok(cache.views_of(&ids, hyper.views))
+    })
 }

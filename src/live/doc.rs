@@ -274,14 +274,17 @@ impl Document {
         }
         let classes: Vec<String> = used.iter().map(|&c| self.class_name(c).to_owned()).collect();
         let relabel = |l: usize| used.iter().position(|&c| c == l);
-        let (mut rows, mut labels) = (Vec::new(), Vec::new());
+        let (mut rows, mut labels, mut ids) = (Vec::new(), Vec::new(), Vec::new());
         for e in self.examples() {
             if let Some(l) = relabel(e.label) {
                 rows.push(e.features.clone());
                 labels.push(l);
+                ids.push(e.id);
             }
         }
-        let data = TrainData::new(classes, self.project.dataset.source().shape, rows, labels).map_err(line)?;
+        let data = TrainData::new(classes, self.project.dataset.source().shape, rows, labels)
+            .and_then(|d| d.with_ids(ids))
+            .map_err(line)?;
         data.check_trainable().map_err(line)?;
         Ok(data)
     }

@@ -356,7 +356,8 @@ impl Nudge {
         let mut within = |r: f32| rng.random_range(-r..=r);
         // Shifts are fractions of the frame; the warp runs on the canvas.
         let (fx, fy) = (FRAME.0 as f32 / CANVAS.0 as f32, FRAME.1 as f32 / CANVAS.1 as f32);
-        let warp = Warp { dx: within(0.08) * fx, dy: within(0.08) * fy, scale: 1.0 + within(0.10), rotate_deg: within(5.0) };
+        let warp =
+            Warp { dx: within(0.08) * fx, dy: within(0.08) * fy, scale: 1.0 + within(0.10), rotate_deg: within(5.0) };
         let brightness = 1.0 + within(0.2);
         let (r, b) = (1.0 + within(0.2), 1.0 + within(0.2));
         let tone = Tone { gain: [brightness * r, brightness, brightness * b], contrast: 1.0 };
