@@ -125,9 +125,10 @@ fn l2_normalised_heads_ignore_the_feature_scale_and_survive_a_save() {
     assert!(util::max_abs_diff(&a.probs, &b.probs) < 1e-5, "{:?} vs {:?}", a.probs, b.probs);
 
     // The raw-feature head of the TF.js recipe does change with the scale.
-    let raw_head = fit(&data, &Hyper { normalize: Normalize::None, ..hyper.clone() }, &AtomicBool::new(false), &mut |_| {})
-        .unwrap_or_else(|r| panic!("{r}"))
-        .head;
+    let raw_head =
+        fit(&data, &Hyper { normalize: Normalize::None, ..hyper.clone() }, &AtomicBool::new(false), &mut |_| {})
+            .unwrap_or_else(|r| panic!("{r}"))
+            .head;
     let (c, d) = (raw_head.predict(&x).unwrap(), raw_head.predict(&brighter).unwrap());
     assert!(util::max_abs_diff(&c.probs, &d.probs) > 1e-4);
 
@@ -135,7 +136,9 @@ fn l2_normalised_heads_ignore_the_feature_scale_and_survive_a_save() {
     let dir = util::tempdir();
     let mut ds = Dataset::new(data.classes().to_vec(), source([48, 1, 1])).unwrap();
     let burst = ds.new_burst();
-    for (row, &l) in data.gather(&(0..data.len()).collect::<Vec<_>>()).unwrap().to_vec2::<f32>().unwrap().iter().zip(data.labels()) {
+    for (row, &l) in
+        data.gather(&(0..data.len()).collect::<Vec<_>>()).unwrap().to_vec2::<f32>().unwrap().iter().zip(data.labels())
+    {
         ds.add(l, burst, row, &RgbImage::new(8, 8)).unwrap();
     }
     let mut project = Project::new(ds, hyper.clone());

@@ -163,7 +163,9 @@ fn budget(out: &mut dyn Write, featurizer: &Featurizer<'_>, set: &Featurised) ->
     let views = picked
         .par_iter()
         .enumerate()
-        .map(|(i, (_, _, thumb))| Ok(view_features(featurizer, &thumb.decode()?, &hyper.jitter, hyper.views, i as u64)?))
+        .map(|(i, (_, _, thumb))| {
+            Ok(view_features(featurizer, &thumb.decode()?, &hyper.jitter, hyper.views, i as u64)?)
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let view_secs = started.elapsed().as_secs_f64();
     let data = TrainData::new(

@@ -147,6 +147,12 @@ impl Document {
         self.examples().rev().find(|e| e.label == class).map(|e| e.id)
     }
 
+    /// Whether example `id` is still in the project.
+    #[must_use]
+    pub fn has(&self, id: u64) -> bool {
+        self.project.dataset.get(id).is_some()
+    }
+
     /// An example's thumbnail (the network's input image), decoded.
     #[must_use]
     pub fn thumbnail(&self, id: u64) -> Option<RgbImage> {
