@@ -100,8 +100,8 @@ fn a_mislabelled_example_is_reported_as_a_hard_example_by_its_id() {
     let hyper = Hyper { epochs: 30, units: 16, lr: 1e-3, views: 0, ..Hyper::default() };
     let t = fit(&data, &hyper, &AtomicBool::new(false), &mut |_| {}).unwrap_or_else(|r| panic!("{r}"));
     let m = &t.report.mistakes;
-    assert_eq!(m.len(), 1, "{m:?}");
-    assert_eq!((m[0].index, m[0].id, m[0].label, m[0].predicted), (5, 105, 0, 1));
+    assert!(!m.is_empty() && m.len() <= 2, "{m:?}");
+    assert_eq!((m[0].index, m[0].id, m[0].label, m[0].predicted), (5, 105, 0, 1), "the most confident mistake");
     assert!(m[0].confidence > 0.5);
 }
 

@@ -87,7 +87,7 @@ pub fn run(args: &BenchLearnArgs) -> anyhow::Result<()> {
     let tasks = parse_list(&args.tasks, &Task::ALL, Task::name, "--tasks")?;
     let recipes = args.recipes.iter().map(|r| Recipe::parse(r)).collect::<anyhow::Result<Vec<_>>>()?;
     let props = Props::new(load_photos(&args.photos)?)?;
-    let backbone = super::load_backbone(super::train::model_arg(args.model.as_deref()).as_deref())?;
+    let backbone = super::load_backbone(args.model.as_deref())?;
     let cut = backbone.default_cut();
     let featurizer = Featurizer::new(&backbone, cut, Crop::CenterSquare)?;
     let size = SetSize { train: args.train, same: args.same, nudges: args.nudges, nudged: args.nudged };

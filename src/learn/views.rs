@@ -189,7 +189,7 @@ pub fn view_maker(
     cache: Arc<Mutex<ViewCache>>,
     ids: Vec<u64>,
 ) -> ViewMaker {
-    Box::new(move |cancel, progress| {
+    Box::new(move |cancel: &AtomicBool, progress: &mut dyn FnMut(usize, usize)| {
         let featurizer = Featurizer::new(&backbone, cut, dataset.source().crop)?;
         // Only this trainer thread fills the cache; a poisoned lock still holds whole entries.
         let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
