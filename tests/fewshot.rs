@@ -155,6 +155,7 @@ fn l2_normalised_heads_ignore_the_feature_scale_and_survive_a_save() {
 fn source(shape: [usize; 3]) -> pacnet::learn::FeatureSource {
     pacnet::learn::FeatureSource {
         backbone: "test-backbone".into(),
+        weights_sha256: Some("0".repeat(64)),
         architecture: "none".into(),
         cut: "blocks.0".into(),
         cut_alias: None,

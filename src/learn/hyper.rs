@@ -2,7 +2,7 @@
 //! units) with its menus, and the recipe around them (feature normalisation, augmented
 //! views, label smoothing, validation). [`Hyper::default`] is pacnet's recipe,
 //! [`Hyper::tfjs_demo`] the demo's own; `pacnet bench-learn` measures both (see
-//! [`super::train`] for the table that chose the defaults).
+//! the README's "Training recipe" for the table that chose the defaults).
 
 use serde::{Deserialize, Serialize};
 
