@@ -294,7 +294,7 @@ fn print_table(out: &mut dyn Write, sets: &[Featurised], rows: &[(String, Vec<[f
             groups.push((s.scene, s.task));
         }
     }
-    let seeds = sets.iter().filter(|s| (s.scene, s.task) == groups[0]).count();
+    let seeds = groups.first().map_or(0, |g| sets.iter().filter(|s| (s.scene, s.task) == *g).count());
     write!(out, "| recipe ({seeds} seeds: mean / worst) |")?;
     for (scene, task) in &groups {
         write!(out, " {} {} same | nudged |", scene.name(), task.name())?;
@@ -392,7 +392,7 @@ fn featurise(
 fn save_frames(dir: &Path, scene: SceneKind, task: Task, set: &FewShotSet) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("--frames {}", dir.display()))?;
     let save = |split: &str, i: usize, label: usize, img: &RgbImage| -> anyhow::Result<()> {
-        let p = dir.join(format!("{}-{}-{split}-{i:03}-{}.png", scene.name(), task.name(), set.classes[label]));
+        let p = dir.join(format!("{}-{}-{split}-{i:03}-{}.png", scene.name(), task.name(), set.classes.get(label).map_or("?", String::as_str)));
         img.save(&p).with_context(|| p.display().to_string())
     };
     for (i, s) in set.train.iter().enumerate() {
