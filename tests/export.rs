@@ -143,7 +143,7 @@ fn golden_photos() -> Vec<PathBuf> {
 }
 
 /// A folder of three classes of golden photos, trained with the real CLI on MobileNet v1 0.25.
-fn train_v1_project(dir: &Path) -> PathBuf {
+fn train_v1_project(dir: &Path, recipe: &str) -> PathBuf {
     let data = dir.join("data");
     for (class, names) in [
         ("animal", &["cat.jpg", "dogs.jpg", "cats_and_dogs.jpg"][..]),
@@ -157,7 +157,7 @@ fn train_v1_project(dir: &Path) -> PathBuf {
     }
     let project = dir.join("golden.pacnet");
     let (code, _, stderr) = run(pacnet()
-        .args(["train", "--epochs", "1", "--seed", "3", "--data"])
+        .args(["train", "--recipe", recipe, "--epochs", "1", "--seed", "3", "--data"])
         .arg(&data)
         .arg("--out")
         .arg(&project)
@@ -190,8 +190,10 @@ fn v1_reference(project: &Project, backbone: &Backbone) -> Reference {
 #[test]
 fn v1_project_exports_to_onnx_and_tfjs_that_agree_with_predict() {
     let (dir, _keep) = case_dir("v1");
-    let project_file = train_v1_project(&dir);
+    // pacnet's recipe (L2-normalised features, which the ONNX graph scales too).
+    let project_file = train_v1_project(&dir, "pacnet");
     let project = Project::load(&project_file).unwrap();
+    assert_eq!(project.head.as_ref().map(Head::normalize), Some(pacnet::learn::Normalize::L2));
     let head = project.head.clone().expect("trained");
     let backbone = Backbone::load_dir(&util::v1_dir()).unwrap();
     let reference = v1_reference(&project, &backbone);
@@ -230,7 +232,20 @@ fn v1_project_exports_to_onnx_and_tfjs_that_agree_with_predict() {
     assert_eq!(prop("cut_alias"), "conv_pw_13_relu");
     assert_eq!(prop("pacnet_version"), env!("CARGO_PKG_VERSION"));
 
-    // TF.js: the head alone, checked by TF.js itself in Node on the NHWC features.
+    // TF.js cannot scale its input: such a head is refused in one line, nothing written.
+    let refused = dir.join("tfjs-refused");
+    let (code, _, stderr) =
+        run(pacnet().args(["export", "--format", "tfjs", "--project"]).arg(&project_file).arg("--out").arg(&refused));
+    util::assert_one_line_error(code, &stderr, &["L2-normalised", "--recipe tfjs"]);
+    assert!(!refused.exists());
+
+    // TF.js: the head alone (trained with the TF.js demo's recipe), checked by TF.js itself
+    // in Node on the NHWC features.
+    let (dir, _keep_tfjs) = case_dir("v1-tfjs");
+    let project_file = train_v1_project(&dir, "tfjs");
+    let project = Project::load(&project_file).unwrap();
+    let head = project.head.clone().expect("trained");
+    v1_reference(&project, &backbone).write(&dir, &head, 224);
     let tfjs_dir = dir.join("tfjs");
     let (code, stdout, stderr) =
         run(pacnet().args(["export", "--format", "tfjs", "--project"]).arg(&project_file).arg("--out").arg(&tfjs_dir));

@@ -12,6 +12,7 @@ mod backbone;
 mod camera;
 mod cli;
 mod export;
+mod fewshot;
 mod game;
 mod learn;
 mod live;

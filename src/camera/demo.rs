@@ -189,6 +189,30 @@ impl DemoCamera {
         self
     }
 
+    /// Same camera in front of `background` instead of the built-in wall and desk (the
+    /// few-shot benchmark films the toy in other rooms).
+    ///
+    /// # Errors
+    /// [`CameraError::InvalidSetting`] when `background` is not the camera's resolution.
+    pub fn with_background(mut self, background: RgbImage) -> Result<Self, CameraError> {
+        if background.dimensions() != self.background.dimensions() {
+            return Err(CameraError::InvalidSetting(format!(
+                "demo camera background is {}×{}, the camera {}",
+                background.width(),
+                background.height(),
+                Resolution::of(&self.background)
+            )));
+        }
+        self.background = background;
+        Ok(self)
+    }
+
+    /// The built-in wall and desk at `resolution` (what the camera films unless told otherwise).
+    #[must_use]
+    pub fn default_background(resolution: Resolution) -> RgbImage {
+        render_background(resolution)
+    }
+
     /// The handle steering this camera.
     #[must_use]
     pub fn control(&self) -> &DemoControl {

@@ -2,6 +2,7 @@
 //! printed once as `pacnet: …` (the cause chain on one line) with exit code 2, as ripgrep does.
 
 mod bench;
+mod bench_learn;
 mod cameras;
 mod classify;
 mod eval;
@@ -56,6 +57,8 @@ pub enum Command {
     Classify(classify::ClassifyArgs),
     /// Time the backbone (and the whole per-frame pipeline) at batch 1.
     Bench(bench::BenchArgs),
+    /// Few-shot accuracy of the training recipes on webcam-like sets (12 frames per class).
+    BenchLearn(bench_learn::BenchLearnArgs),
     /// Train a head on a folder of class folders and save the project (.pacnet).
     Train(train::TrainArgs),
     /// Accuracy, per-class accuracy and confusion matrix of a project on a folder of class folders.
@@ -107,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::App(args)) => crate::ui::run_app(offline(args.options()?)),
         Some(Command::Classify(args)) => classify::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::BenchLearn(args)) => bench_learn::run(&args),
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Predict(args)) => predict::run(&args),

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use clap::Args;
@@ -10,7 +11,7 @@ use clap::Args;
 use crate::backbone::{Backbone, Crop};
 use crate::learn::featurize::{Featurizer, import_folder, scan_folder};
 use crate::learn::train::MIN_PER_CLASS;
-use crate::learn::{Hyper, LearnError, Project, StopReason, TrainEvent, Training};
+use crate::learn::{Hyper, LearnError, Project, StopReason, TrainEvent, Training, ViewCache};
 
 /// Arguments of `pacnet train`.
 #[derive(Debug, Args)]
@@ -28,18 +29,25 @@ pub struct TrainArgs {
     /// default: the model's default cut.
     #[arg(long)]
     pub cut: Option<String>,
-    /// Passes over the training examples [default: 20].
+    /// The recipe the other flags change: `pacnet` (normalised features, augmented views; see
+    /// the README's "Training") or `tfjs` (the TF.js demo's).
+    #[arg(long, default_value = "pacnet")]
+    pub recipe: String,
+    /// Passes over the training examples [default: the recipe's].
     #[arg(long)]
     pub epochs: Option<usize>,
-    /// Adam's learning rate [default: 0.0001].
+    /// Adam's learning rate [default: the recipe's].
     #[arg(long, allow_negative_numbers = true)]
     pub lr: Option<f64>,
-    /// Batch size as a fraction of the training examples, in (0, 1] [default: 0.4].
+    /// Batch size as a fraction of the training examples, in (0, 1] [default: the recipe's].
     #[arg(long, allow_negative_numbers = true)]
     pub batch_fraction: Option<f64>,
-    /// Hidden units of the head [default: 100].
+    /// Hidden units of the head [default: the recipe's].
     #[arg(long)]
     pub units: Option<usize>,
+    /// Augmented views per example, 0 to 64 [default: the recipe's].
+    #[arg(long)]
+    pub views: Option<usize>,
     /// Seed of the initial weights, the validation split and the shuffles [default: 0].
     #[arg(long)]
     pub seed: Option<u64>,
@@ -51,17 +59,27 @@ pub struct TrainArgs {
 impl TrainArgs {
     /// The hyperparameters asked for, checked; a bad value's error names its flag.
     pub fn hyper(&self) -> anyhow::Result<Hyper> {
-        let d = Hyper::default();
+        let d = recipe(&self.recipe)?;
         let hyper = Hyper {
             lr: self.lr.unwrap_or(d.lr),
             batch_fraction: self.batch_fraction.unwrap_or(d.batch_fraction),
             epochs: self.epochs.unwrap_or(d.epochs),
             units: self.units.unwrap_or(d.units),
             seed: self.seed.unwrap_or(d.seed),
+            views: self.views.unwrap_or(d.views),
             ..d
         };
         hyper.validate().map_err(flag_error)?;
         Ok(hyper)
+    }
+}
+
+/// The hyperparameters of a named recipe: `pacnet` or `tfjs`.
+pub fn recipe(name: &str) -> anyhow::Result<Hyper> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "pacnet" | "default" => Ok(Hyper::default()),
+        "tfjs" | "tf.js" | "tfjs-demo" => Ok(Hyper::tfjs_demo()),
+        other => anyhow::bail!("--recipe {other}: expected pacnet or tfjs"),
     }
 }
 
@@ -122,12 +140,25 @@ pub fn train(
         }
     }
     let mut project = Project::new(import.dataset, hyper.clone());
-    let training = Training::start(project.dataset.train_data()?, hyper.clone(), None)?;
+    let augmenting = bar("augmenting {pos}/{len} views {bar:30}");
+    let mut views = ViewCache::new();
+    views.fill(
+        &project.dataset,
+        &featurizer,
+        &hyper,
+        &mut |done, total| {
+            augmenting.set_length(total as u64);
+            augmenting.set_position(done as u64);
+        },
+        &AtomicBool::new(false),
+    )?;
+    augmenting.finish_and_clear();
+    let training = Training::start(views.train_data(&project.dataset, &hyper)?, hyper.clone(), None)?;
     let epochs = bar("training {bar:30} epoch {pos}/{len} {msg}");
     epochs.set_length(hyper.epochs as u64);
     let outcome = loop {
         match training.recv() {
-            Some(TrainEvent::Batch { .. }) => {}
+            Some(TrainEvent::Batch { .. } | TrainEvent::Augmenting { .. }) => {}
             Some(TrainEvent::Epoch { epoch, train_loss, train_acc, val_loss, val_acc }) => {
                 epochs.set_position(epoch as u64);
                 let val = match (val_loss, val_acc) {
@@ -182,7 +213,14 @@ fn report(project: &Project, out_path: &Path, out: &mut dyn Write) -> anyhow::Re
     writeln!(out, "saved {}", out_path.display())?;
     match record.val.as_ref().and_then(|v| v.accuracy().map(|a| (v, a))) {
         Some((val, acc)) => {
+            if let Some(how) = &record.validation {
+                writeln!(out, "validation: {}", how.describe(ds.len()))?;
+            }
             writeln!(out, "validation examples: {}", val.total())?;
+            if !record.mistakes.is_empty() {
+                let ids: Vec<String> = record.mistakes.iter().map(|m| m.id.to_string()).collect();
+                writeln!(out, "validation mistakes (example ids): {}", ids.join(", "))?;
+            }
             writeln!(out, "validation accuracy: {acc:.3}")?;
         }
         None => {

@@ -26,10 +26,10 @@ pub fn recipe_data(n: usize, seed: u64) -> Result<TrainData> {
     TrainData::from_f32(classes, shape, &flat, labels)
 }
 
-/// The recipe's hyperparameters: the demo's defaults, and no validation split (the anchor
-/// trains on all 400 examples).
+/// The recipe's hyperparameters: the demo's, and no validation (the anchor trains one head
+/// on all 400 examples).
 pub fn recipe_hyper(seed: u64) -> Hyper {
-    Hyper { lr: 1e-4, batch_fraction: 0.4, epochs: 20, units: 100, seed, val_fraction: 0.0 }
+    Hyper { seed, val_fraction: 0.0, ..Hyper::tfjs_demo() }
 }
 
 /// Wall times of whole fits, in milliseconds.

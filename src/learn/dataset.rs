@@ -396,7 +396,8 @@ impl Dataset {
             self.source.shape,
             self.examples.iter().map(|e| e.features.clone()).collect(),
             self.examples.iter().map(|e| e.label).collect(),
-        )
+        )?
+        .with_ids(self.examples.iter().map(|e| e.id).collect())
     }
 
     /// The same examples with features from another source, in example order (what

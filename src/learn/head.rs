@@ -15,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::error::{LearnError, Result};
+use super::hyper::Normalize;
 use super::ops::input_dense;
 
 /// A head's weights plus what it needs to be used: class names and the feature shape it reads.
@@ -23,6 +24,9 @@ pub struct Head {
     classes: Vec<String>,
     input_shape: [usize; 3],
     units: usize,
+    /// How the features are scaled before the first layer (part of the head: it was trained
+    /// on scaled features).
+    normalize: Normalize,
     /// Hidden kernel `[units, input]`.
     w1: Tensor,
     /// Hidden bias `[units]`.
@@ -125,7 +129,19 @@ impl Head {
                 });
             }
         }
-        Ok(Self { classes, input_shape, units, w1, b1, w2, plain: OnceLock::new() })
+        Ok(Self { classes, input_shape, units, normalize: Normalize::None, w1, b1, w2, plain: OnceLock::new() })
+    }
+
+    /// The same head reading features scaled by `normalize` (see [`Normalize`]).
+    #[must_use]
+    pub fn with_normalize(mut self, normalize: Normalize) -> Self {
+        self.normalize = normalize;
+        self
+    }
+
+    /// How it scales the features before its first layer.
+    pub fn normalize(&self) -> Normalize {
+        self.normalize
     }
 
     /// Class names, in output order.
@@ -156,17 +172,29 @@ impl Head {
     /// The same head with its tensors in another float type (tests check gradients in f64).
     pub fn to_dtype(&self, dtype: DType) -> Result<Self> {
         let [w1, b1, w2] = self.parameters();
-        Self::from_parts(
+        Ok(Self::from_parts(
             self.classes.clone(),
             self.input_shape,
             w1.to_dtype(dtype)?,
             b1.to_dtype(dtype)?,
             w2.to_dtype(dtype)?,
-        )
+        )?
+        .with_normalize(self.normalize))
     }
 
     /// Logits `[N, classes]` of a batch of flattened features `[N, input]`.
     pub fn logits(&self, x: &Tensor) -> Result<Tensor> {
+        let scaled;
+        let x = match self.normalize {
+            Normalize::None => x,
+            Normalize::L2 => {
+                // √d / ‖x‖ per row; the features are data, so no gradient flows through this.
+                let d = x.dim(1)? as f64;
+                let norm = x.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+                scaled = x.broadcast_div(&(norm / d.sqrt())?)?;
+                &scaled
+            }
+        };
         // The first layer is `input_dense` (gradients for the kernel, none for the features);
         // the second is candle-nn's `Linear` (it only clones the tensor's `Arc`).
         let h = input_dense(x, &self.w1)?.broadcast_add(&self.b1)?.relu()?;
@@ -193,7 +221,13 @@ impl Head {
         self.check_len(features.len())?;
         let p = self.plain()?;
         let mut hidden = vec![0.0; self.units];
-        kernels::linear(features, &p.w1, &p.b1, Act::Relu, &mut hidden);
+        if self.normalize == Normalize::None {
+            kernels::linear(features, &p.w1, &p.b1, Act::Relu, &mut hidden);
+        } else {
+            let mut scaled = features.to_vec();
+            self.normalize.apply(&mut scaled);
+            kernels::linear(&scaled, &p.w1, &p.b1, Act::Relu, &mut hidden);
+        }
         Ok(hidden)
     }
 
@@ -250,13 +284,14 @@ impl Head {
     /// (the trainer snapshots its variables this way).
     pub fn detached_copy(&self) -> Result<Self> {
         let [w1, b1, w2] = self.parameters();
-        Self::from_parts(
+        Ok(Self::from_parts(
             self.classes.clone(),
             self.input_shape,
             w1.detach().copy()?,
             b1.detach().copy()?,
             w2.detach().copy()?,
-        )
+        )?
+        .with_normalize(self.normalize))
     }
 
     /// Whether every weight is finite.

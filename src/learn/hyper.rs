@@ -1,7 +1,12 @@
-//! Training hyperparameters, with the TF.js demo's choices as defaults and menus.
+//! Training hyperparameters: the TF.js demo's four (learning rate, batch size, epochs, hidden
+//! units) with its menus, and the recipe around them (feature normalisation, augmented
+//! views, label smoothing, validation). [`Hyper::default`] is pacnet's recipe,
+//! [`Hyper::tfjs_demo`] the demo's own; `pacnet bench-learn` measures both (see
+//! the README's "Training recipe" for the table that chose the defaults).
 
 use serde::{Deserialize, Serialize};
 
+use super::augment::Jitter;
 use super::error::{LearnError, Result};
 
 /// The demo's learning-rate menu (0.0001 is its default).
@@ -13,6 +18,41 @@ pub const EPOCHS: [usize; 3] = [10, 20, 40];
 /// The demo's hidden-unit menu (100 is its default).
 pub const UNITS: [usize; 3] = [10, 100, 200];
 
+/// How feature vectors are scaled before the head reads them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Normalize {
+    /// As the backbone gives them (the TF.js demo).
+    None,
+    /// Each vector scaled to length √d (d values), so every value is about 1 in size: a
+    /// brighter or darker frame gives the same direction, and the initial weights keep their
+    /// intended scale.
+    #[default]
+    L2,
+}
+
+impl Normalize {
+    /// The factor that scales a vector with `sum_sq` = Σx² over `d` values.
+    pub fn factor(self, sum_sq: f64, d: usize) -> f32 {
+        match self {
+            Self::None => 1.0,
+            Self::L2 => ((d as f64).sqrt() / sum_sq.sqrt().max(1e-12)) as f32,
+        }
+    }
+
+    /// Scales `x` in place.
+    pub fn apply(self, x: &mut [f32]) {
+        if self == Self::None {
+            return;
+        }
+        let sum_sq: f64 = x.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+        let f = self.factor(sum_sq, x.len());
+        for v in x {
+            *v *= f;
+        }
+    }
+}
+
 /// Everything that decides a training run besides the data. Same values and same data give
 /// bit-identical weights (on the same thread count: the matrix products split work by threads).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,23 +62,72 @@ pub struct Hyper {
     pub lr: f64,
     /// Batch size as a fraction of the training examples (rounded down, never below 1).
     pub batch_fraction: f64,
-    /// Passes over the training examples.
+    /// Passes over the training examples (each pass sees every example once, as itself or as
+    /// one of its augmented views).
     pub epochs: usize,
     /// Units of the hidden Dense layer.
     pub units: usize,
-    /// Seeds the initial weights, the validation split and the per-epoch shuffles.
+    /// Seeds the initial weights, the validation folds and the per-epoch shuffles.
     pub seed: u64,
-    /// Share of each class held out for validation (see [`super::split`] for when it applies).
+    /// Share of each class held out when validation holds examples out (see
+    /// [`super::split`]); 0 turns validation off.
     pub val_fraction: f64,
+    /// Feature scaling before the head. Files written before it existed trained on raw
+    /// features, so a missing value reads as [`Normalize::None`] (as do the three below: no
+    /// views, no smoothing — the recipe those files were trained with).
+    #[serde(default = "unscaled")]
+    pub normalize: Normalize,
+    /// Augmented views per example (0: none); their features are computed once and cached.
+    #[serde(default)]
+    pub views: usize,
+    /// The ranges the views are drawn from.
+    #[serde(default)]
+    pub jitter: Jitter,
+    /// Label smoothing ε of the cross-entropy (0: plain one-hot targets).
+    #[serde(default)]
+    pub label_smoothing: f64,
 }
 
 impl Default for Hyper {
     fn default() -> Self {
-        Self { lr: 1e-4, batch_fraction: 0.4, epochs: 20, units: 100, seed: 0, val_fraction: 0.15 }
+        Self {
+            lr: 1e-4,
+            batch_fraction: 0.4,
+            epochs: 20,
+            units: 100,
+            seed: 0,
+            val_fraction: 0.15,
+            normalize: Normalize::L2,
+            views: 16,
+            jitter: Jitter::default(),
+            label_smoothing: 0.0,
+        }
     }
 }
 
 impl Hyper {
+    /// The TF.js webcam-transfer-learning demo's recipe: its four defaults, raw features, no
+    /// augmentation, plain cross-entropy (validation still measures, without changing the head).
+    pub fn tfjs_demo() -> Self {
+        Self {
+            lr: 1e-4,
+            batch_fraction: 0.4,
+            epochs: 20,
+            units: 100,
+            normalize: Normalize::None,
+            views: 0,
+            jitter: Jitter::NONE,
+            label_smoothing: 0.0,
+            ..Self::default()
+        }
+    }
+
+    /// Whether the recipe (everything but the seed and validation) is the TF.js demo's.
+    pub fn is_tfjs_demo(&self) -> bool {
+        let demo = Self::tfjs_demo();
+        Self { seed: demo.seed, val_fraction: demo.val_fraction, ..self.clone() } == demo
+    }
+
     /// Checks every value's range; the error names the parameter by its CLI flag's spelling.
     pub fn validate(&self) -> Result<()> {
         let bad = |name, value: String, rule| Err(LearnError::Hyper { name, value, rule });
@@ -57,7 +146,13 @@ impl Hyper {
         if !(0.0..=0.5).contains(&self.val_fraction) {
             return bad("val-fraction", self.val_fraction.to_string(), "in [0, 0.5]");
         }
-        Ok(())
+        if self.views > MAX_VIEWS {
+            return bad("views", self.views.to_string(), "at most 64");
+        }
+        if !(0.0..0.5).contains(&self.label_smoothing) {
+            return bad("label-smoothing", self.label_smoothing.to_string(), "in [0, 0.5)");
+        }
+        self.jitter.validate()
     }
 
     /// Examples per batch for `n` training examples: ⌊fraction · n⌋, at least 1 (as the demo
@@ -66,3 +161,11 @@ impl Hyper {
         ((self.batch_fraction * n as f64).floor() as usize).clamp(1, n.max(1))
     }
 }
+
+/// What a file without `normalize` was trained with.
+pub(crate) fn unscaled() -> Normalize {
+    Normalize::None
+}
+
+/// Most augmented views per example.
+pub const MAX_VIEWS: usize = 64;

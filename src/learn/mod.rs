@@ -11,10 +11,14 @@
 //! - [`Dataset`] holds the [`Example`]s: f16 [`Features`], a JPEG [`Thumbnail`], label, id,
 //!   burst (for "undo last burst"), time. About 45 KB per example at the default 7×7×256 cut
 //!   and a 256 MiB default limit; see [`dataset`] for the arithmetic.
-//! - [`Training::start`] trains a fresh [`Head`] (Flatten → Dense+ReLU → Dense → softmax,
-//!   Adam, cross-entropy; [`Hyper`] has the demo's defaults) on the `pacnet-train` thread and
-//!   streams [`TrainEvent`]s; [`fit`] is the same on the calling thread. A stratified 15 %
-//!   validation split ([`split`]) and a [`Confusion`] matrix come with every run.
+//! - [`Training::start_with_views`] trains a fresh [`Head`] (Flatten → Dense+ReLU → Dense →
+//!   softmax, Adam, cross-entropy) on the `pacnet-train` thread and streams [`TrainEvent`]s;
+//!   [`fit`] is the same on the calling thread. [`Hyper`] keeps the demo's four
+//!   hyperparameters and adds pacnet's recipe around them: L2-normalised features and
+//!   camera-like augmented views ([`augment`]) whose features [`ViewCache`] computes once.
+//!   The kept head trains on every example; validation heads (k-fold for small classes, a
+//!   stratified hold-out for large ones, [`split::folds`]) only measure, and report the
+//!   examples they get wrong ([`Mistake`]) with a [`Confusion`] matrix.
 //! - [`Head::predict`] is the per-frame call (a plain forward pass, ~0.1 ms).
 //! - [`Project`] saves and loads all of it atomically ([`project`] documents the format),
 //!   and [`Project::check_backbone`] / [`Project::refeaturize`] handle a project recorded with
@@ -24,6 +28,7 @@
 //!
 //! Errors are [`LearnError`]; every variant names the file, class, flag or value at fault.
 
+pub mod augment;
 pub mod bench;
 pub mod dataset;
 pub mod descent;
@@ -31,6 +36,7 @@ pub mod error;
 pub mod export;
 pub mod features;
 pub mod featurize;
+pub mod fit;
 pub mod head;
 pub mod hyper;
 pub mod map;
@@ -39,15 +45,17 @@ pub mod ops;
 pub mod project;
 pub mod split;
 pub mod train;
+pub mod views;
 
 pub use dataset::{Dataset, Example, FeatureSource, Thumbnail};
 pub use error::{LearnError, Result};
 pub use features::Features;
 pub use featurize::{Featurizer, FolderImport, Sample, Skipped, import_folder, refeaturize};
 pub use head::{Head, Prediction};
-pub use hyper::Hyper;
+pub use hyper::{Hyper, Normalize};
 pub use map::{FeatureMap, MapPoint};
 pub use metrics::{ClassAccuracy, Confusion, EpochMetrics};
 pub use project::{Adoption, BackboneMismatch, Project, TrainingRecord};
-pub use split::Split;
-pub use train::{Plan, StopReason, TrainData, TrainEvent, TrainReport, Trained, Training, Waker, fit};
+pub use split::{Split, Validation};
+pub use train::{Mistake, Plan, StopReason, TrainData, TrainEvent, TrainReport, Trained, Training, Waker, fit};
+pub use views::ViewCache;

@@ -33,9 +33,10 @@ use super::error::{LearnError, Result};
 use super::features::Features;
 use super::featurize::{Featurizer, refeaturize};
 use super::head::Head;
-use super::hyper::Hyper;
+use super::hyper::{Hyper, Normalize};
 use super::metrics::{Confusion, EpochMetrics};
-use super::train::TrainReport;
+use super::split::Validation;
+use super::train::{Mistake, TrainReport};
 use crate::backbone::Backbone;
 
 /// The first 8 bytes of every project file.
@@ -72,6 +73,12 @@ pub struct TrainingRecord {
     /// Why nothing was held out for validation, when nothing was.
     #[serde(default)]
     pub no_validation: Option<String>,
+    /// How the validation estimate was made (files from before k-fold: `None`).
+    #[serde(default)]
+    pub validation: Option<Validation>,
+    /// The held-out examples the validation heads got wrong.
+    #[serde(default)]
+    pub mistakes: Vec<Mistake>,
 }
 
 impl From<&TrainReport> for TrainingRecord {
@@ -81,6 +88,8 @@ impl From<&TrainReport> for TrainingRecord {
             train: r.train.clone(),
             val: r.val.clone(),
             no_validation: r.plan.split.no_validation.clone(),
+            validation: Some(r.plan.validation.clone()),
+            mistakes: r.mistakes.clone(),
         }
     }
 }
@@ -443,6 +452,9 @@ struct HeadMeta {
     b1: Section,
     /// f32 little-endian `[classes, units]`.
     w2: Section,
+    /// Feature scaling before the first layer; files from before it existed had none.
+    #[serde(default = "super::hyper::unscaled")]
+    normalize: Normalize,
     training: Option<TrainingRecord>,
 }
 
@@ -483,6 +495,7 @@ impl Meta {
                     w1: s1,
                     b1: s2,
                     w2: s3,
+                    normalize: h.normalize(),
                     training: p.training.clone(),
                 };
                 (Some(meta), tensors)
@@ -565,8 +578,9 @@ impl Meta {
                 let w1 = tensor(h.w1, (h.units, input), "the head's hidden kernel")?;
                 let b1 = tensor(h.b1, (1, h.units), "the head's hidden bias")?.flatten_all()?;
                 let w2 = tensor(h.w2, (h.classes.len(), h.units), "the head's output kernel")?;
-                let head =
-                    Head::from_parts(h.classes, h.input_shape, w1, b1, w2).map_err(|e| bad(format!("head: {e}")))?;
+                let head = Head::from_parts(h.classes, h.input_shape, w1, b1, w2)
+                    .map_err(|e| bad(format!("head: {e}")))?
+                    .with_normalize(h.normalize);
                 (Some(head), h.training)
             }
         };

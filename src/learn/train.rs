@@ -1,33 +1,24 @@
-//! Training the head: [`fit`] runs Adam on categorical cross-entropy with candle's autograd on
-//! the calling thread; [`Training::start`] runs it on a named `pacnet-train` thread and streams
-//! [`TrainEvent`]s over a channel, so the UI never waits for it.
-//!
-//! Recipe (the TF.js demo's `model.fit`): fresh weights ([`Head::init`]), Adam with
-//! β₁ 0.9, β₂ 0.999, ε 1e-7 (TF.js' defaults; [`Adam`] is candle-nn's `AdamW` update at weight
-//! decay 0, fused into one pass), batches of ⌊fraction · n⌋ examples reshuffled every epoch, the loss read back
-//! after every batch. A NaN or infinite loss stops the run before the step that would spread
-//! it, and the head of the last finished epoch is handed back.
+//! Training the head: [`fit`] (in [`super::fit`]) runs the recipe on the calling thread;
+//! [`Training::start`] runs it on a named `pacnet-train` thread and streams [`TrainEvent`]s
+//! over a channel, so the UI never waits for it. [`TrainData`] is what both read: the
+//! examples' features, their augmented views' features, labels and ids.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use candle_core::{CpuStorage, DType, Device, Storage, Tensor, Var};
-use candle_nn::Optimizer;
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
+use candle_core::{Device, Tensor};
 use rayon::prelude::*;
 
 use super::error::{LearnError, Result};
 use super::features::{Features, decode_into};
-use super::head::{Head, Prediction};
+pub use super::fit::{confusion, evaluate, fit, predict};
+use super::head::Head;
 use super::hyper::Hyper;
 use super::metrics::{Confusion, EpochMetrics};
-use super::ops::{Adam, AdamParams};
-use super::split::{self, Split};
+use super::split::{self, Split, Validation};
 
 /// Examples every class needs before training starts.
 pub const MIN_PER_CLASS: usize = 2;
@@ -39,6 +30,10 @@ pub struct TrainData {
     shape: [usize; 3],
     rows: Vec<Features>,
     labels: Vec<usize>,
+    /// Example ids (the dataset's; 0, 1, 2… when made from bare vectors).
+    ids: Vec<u64>,
+    /// Augmented views' features per example (empty without augmentation).
+    views: Vec<Vec<Features>>,
 }
 
 impl TrainData {
@@ -62,7 +57,58 @@ impl TrainData {
         if let Some(&l) = labels.iter().find(|&&l| l >= classes.len()) {
             return Err(LearnError::UnknownClass { name: format!("#{l}"), known: classes.join(", ") });
         }
-        Ok(Self { classes, shape, rows, labels })
+        let ids = (0..labels.len() as u64).collect();
+        Ok(Self { classes, shape, rows, labels, ids, views: Vec::new() })
+    }
+
+    /// The same data with the examples' ids (one per example).
+    pub fn with_ids(mut self, ids: Vec<u64>) -> Result<Self> {
+        if ids.len() != self.labels.len() {
+            return Err(LearnError::FeatureLength {
+                expected: self.labels.len(),
+                found: ids.len(),
+                what: "one id per example".into(),
+            });
+        }
+        self.ids = ids;
+        Ok(self)
+    }
+
+    /// The same data with augmented views: `views[i]` are the features of example `i`'s views
+    /// (any number, each as long as the examples' features).
+    pub fn with_views(mut self, views: Vec<Vec<Features>>) -> Result<Self> {
+        if views.len() != self.labels.len() {
+            return Err(LearnError::FeatureLength {
+                expected: self.labels.len(),
+                found: views.len(),
+                what: "one list of views per example".into(),
+            });
+        }
+        let d = self.dim();
+        if let Some(v) = views.iter().flatten().find(|v| v.len() != d) {
+            return Err(LearnError::FeatureLength {
+                expected: d,
+                found: v.len(),
+                what: "an augmented view's features".into(),
+            });
+        }
+        self.views = views;
+        Ok(self)
+    }
+
+    /// Example ids, in example order.
+    pub fn ids(&self) -> &[u64] {
+        &self.ids
+    }
+
+    /// How many augmented views example `i` has.
+    pub fn views_of(&self, i: usize) -> usize {
+        self.views.get(i).map_or(0, Vec::len)
+    }
+
+    /// Augmented views over all examples.
+    pub fn view_count(&self) -> usize {
+        self.views.iter().map(Vec::len).sum()
     }
 
     /// From f32 feature vectors laid end to end (packed to f16 as the dataset stores them).
@@ -120,24 +166,33 @@ impl TrainData {
         counts
     }
 
-    /// The rows `indices` as one `[n, dim]` f32 tensor.
+    /// The examples `indices` as one `[n, dim]` f32 tensor.
     pub fn gather(&self, indices: &[usize]) -> Result<Tensor> {
+        let rows: Vec<(usize, usize)> = indices.iter().map(|&i| (i, 0)).collect();
+        self.gather_rows(&rows)
+    }
+
+    /// `(example, variant)` pairs as one `[n, dim]` f32 tensor: variant 0 is the example as
+    /// recorded, variant v ≥ 1 its augmented view v − 1.
+    pub fn gather_rows(&self, pairs: &[(usize, usize)]) -> Result<Tensor> {
         let d = self.dim();
-        let rows = indices
+        let missing = |i: usize, v: usize| LearnError::Internal {
+            message: format!("example {i} view {v} of {} examples asked for", self.len()),
+        };
+        let rows = pairs
             .iter()
-            .map(|&i| {
-                self.rows
-                    .get(i)
-                    .ok_or_else(|| LearnError::Internal { message: format!("example {i} of {} asked for", self.len()) })
+            .map(|&(i, v)| match v {
+                0 => self.rows.get(i).ok_or_else(|| missing(i, v)),
+                _ => self.views.get(i).and_then(|vs| vs.get(v - 1)).ok_or_else(|| missing(i, v)),
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut data = vec![0.0f32; indices.len() * d];
+        let mut data = vec![0.0f32; pairs.len() * d];
         data.par_chunks_mut(d).zip(rows).for_each(|(out, row)| decode_into(row.bits(), out));
-        Ok(Tensor::from_vec(data, (indices.len(), d), &Device::Cpu)?)
+        Ok(Tensor::from_vec(data, (pairs.len(), d), &Device::Cpu)?)
     }
 
     /// The labels of `indices` as a u32 tensor.
-    fn gather_labels(&self, indices: &[usize]) -> Result<Tensor> {
+    pub(crate) fn gather_labels(&self, indices: &[usize]) -> Result<Tensor> {
         let y: Vec<u32> = indices.iter().map(|&i| self.labels.get(i).map_or(u32::MAX, |&l| l as u32)).collect();
         Ok(Tensor::from_vec(y, indices.len(), &Device::Cpu)?)
     }
@@ -169,26 +224,55 @@ impl TrainData {
 /// The shape of a run, known before it starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
-    /// The split used.
+    /// `train`: the examples the kept head trains on (all of them); `val`: the examples whose
+    /// held-out predictions are measured (all of them with k folds, a share with a hold-out,
+    /// none without validation, and then `no_validation` says why).
     pub split: Split,
-    /// Examples per batch.
+    /// The validation heads' splits (none without validation).
+    pub folds: Vec<Split>,
+    /// How the validation estimate is made.
+    pub validation: Validation,
+    /// Examples per batch of the kept head.
     pub batch_size: usize,
-    /// Batches per epoch.
+    /// Batches per epoch of the kept head.
     pub batches_per_epoch: usize,
     /// Epochs.
     pub epochs: usize,
 }
 
 impl Plan {
-    /// Checks the hyperparameters and the data, and splits it.
+    /// Checks the hyperparameters and the data, and plans the validation folds.
     pub fn new(data: &TrainData, hyper: &Hyper) -> Result<Self> {
         hyper.validate()?;
         data.check_trainable()?;
-        let split = split::stratified(data.labels(), data.classes(), hyper.val_fraction, hyper.seed);
-        let batch_size = hyper.batch_size(split.train.len());
-        let batches_per_epoch = split.train.len().div_ceil(batch_size);
-        Ok(Self { split, batch_size, batches_per_epoch, epochs: hyper.epochs })
+        let (folds, validation) = split::folds(data.labels(), data.classes(), hyper.val_fraction, hyper.seed);
+        let all: Vec<usize> = (0..data.len()).collect();
+        let mut val: Vec<usize> = folds.iter().flat_map(|f| f.val.iter().copied()).collect();
+        val.sort_unstable();
+        let no_validation = match &validation {
+            Validation::Off { reason } => Some(reason.clone()),
+            _ => None,
+        };
+        let batch_size = hyper.batch_size(all.len());
+        let batches_per_epoch = all.len().div_ceil(batch_size);
+        let split = Split { train: all, val, no_validation };
+        Ok(Self { split, folds, validation, batch_size, batches_per_epoch, epochs: hyper.epochs })
     }
+}
+
+/// A validation example the recipe got wrong: a head trained without it predicted another class.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Mistake {
+    /// Its index in the training data.
+    pub index: usize,
+    /// Its example id.
+    pub id: u64,
+    /// Its class.
+    pub label: usize,
+    /// The class predicted.
+    pub predicted: usize,
+    /// The probability of the predicted class.
+    pub confidence: f32,
 }
 
 /// Everything measured during and after a run.
@@ -202,8 +286,10 @@ pub struct TrainReport {
     pub epochs: Vec<EpochMetrics>,
     /// The final head on the training examples.
     pub train: Confusion,
-    /// The final head on the validation examples (`None` without a split).
+    /// The validation heads on their held-out examples (`None` without validation).
     pub val: Option<Confusion>,
+    /// The held-out examples the validation heads got wrong, most confident first.
+    pub mistakes: Vec<Mistake>,
     /// Wall time of the run.
     pub elapsed: Duration,
 }
@@ -290,10 +376,18 @@ impl From<candle_core::Error> for StopReason {
     }
 }
 
-/// What the trainer thread reports, in order: `Batch`es and `Epoch`s, then exactly one of
-/// `Done` or `Stopped`. Epochs and batches count from 1.
+/// What the trainer thread reports, in order: `Augmenting` (when views are computed first),
+/// `Batch`es and `Epoch`s, then exactly one of `Done` or `Stopped`. Epochs and batches count
+/// from 1.
 #[derive(Debug)]
 pub enum TrainEvent {
+    /// Augmented views computed so far, before training.
+    Augmenting {
+        /// Views done.
+        done: usize,
+        /// Views to compute (0 when all were cached).
+        total: usize,
+    },
     /// One optimiser step was taken.
     Batch {
         /// 1-based epoch.
@@ -339,204 +433,10 @@ impl From<&EpochMetrics> for TrainEvent {
     }
 }
 
-/// Trains a fresh head on `data` on the calling thread. `progress` sees every `Batch` and
-/// `Epoch` event; `cancel` is checked before every batch.
-pub fn fit(
-    data: &TrainData,
-    hyper: &Hyper,
-    cancel: &AtomicBool,
-    progress: &mut dyn FnMut(TrainEvent),
-) -> std::result::Result<Trained, StopReason> {
-    let plan = Plan::new(data, hyper)?;
-    fit_planned(data, hyper, plan, cancel, progress)
-}
-
-fn fit_planned(
-    data: &TrainData,
-    hyper: &Hyper,
-    plan: Plan,
-    cancel: &AtomicBool,
-    progress: &mut dyn FnMut(TrainEvent),
-) -> std::result::Result<Trained, StopReason> {
-    let started = Instant::now();
-    let init = Head::init(data.classes().to_vec(), data.shape(), hyper.units, hyper.seed)?;
-    let [w1, b1, w2] = init.parameters().map(Var::from_tensor);
-    let vars = [w1?, b1?, w2?];
-    let [t1, t2, t3] = vars.each_ref().map(|v| v.as_tensor().clone());
-    let model = Head::from_parts(data.classes().to_vec(), data.shape(), t1, t2, t3)?;
-    let mut opt = Adam::new(vars.to_vec(), AdamParams { lr: hyper.lr, ..AdamParams::default() })?;
-
-    let mut rng = ChaCha8Rng::seed_from_u64(hyper.seed);
-    // Streams 0 and 2 seed the weights and the split; the shuffles get their own.
-    rng.set_stream(1);
-    let mut order = plan.split.train.clone();
-    let mut epochs = Vec::with_capacity(plan.epochs);
-    let mut snapshot = Snapshot::default();
-    let last_good = |s: &Snapshot| s.head(&model).ok().flatten().map(Box::new);
-    for epoch in 1..=plan.epochs {
-        order.shuffle(&mut rng);
-        let (mut loss_sum, mut correct) = (0.0f64, 0usize);
-        for (b, batch) in order.chunks(plan.batch_size).enumerate() {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(StopReason::Cancelled);
-            }
-            let x = data.gather(batch)?;
-            let y = data.gather_labels(batch)?;
-            let logits = model.logits(&x)?;
-            let loss = candle_nn::loss::cross_entropy(&logits, &y)?;
-            let value = loss.to_dtype(DType::F32)?.to_scalar::<f32>()?;
-            if !value.is_finite() {
-                return Err(StopReason::NonFinite {
-                    epoch,
-                    batch: b + 1,
-                    loss: value,
-                    lr: hyper.lr,
-                    last_good: last_good(&snapshot),
-                });
-            }
-            let predicted = logits.argmax(1)?.to_vec1::<u32>()?;
-            correct += predicted
-                .iter()
-                .zip(batch)
-                .filter(|&(&p, &i)| data.labels().get(i).is_some_and(|&l| l as u32 == p))
-                .count();
-            loss_sum += f64::from(value) * batch.len() as f64;
-            opt.backward_step(&loss)?;
-            progress(TrainEvent::Batch { epoch, batch: b + 1, loss: value });
-        }
-        let n = order.len().max(1) as f64;
-        let mut metrics = EpochMetrics {
-            epoch,
-            train_loss: (loss_sum / n) as f32,
-            train_acc: (correct as f64 / n) as f32,
-            val_loss: None,
-            val_acc: None,
-        };
-        if !plan.split.val.is_empty() {
-            let (loss, acc) = evaluate(&model, data, &plan.split.val)?;
-            metrics.val_loss = Some(loss);
-            metrics.val_acc = Some(acc);
-        }
-        let val_bad = metrics.val_loss.is_some_and(|l| !l.is_finite());
-        if val_bad || !snapshot.capture(&vars)? {
-            return Err(StopReason::NonFinite {
-                epoch,
-                batch: 0,
-                loss: metrics.val_loss.unwrap_or(f32::NAN),
-                lr: hyper.lr,
-                last_good: last_good(&snapshot),
-            });
-        }
-        progress(TrainEvent::from(&metrics));
-        epochs.push(metrics);
-    }
-    let head = snapshot.head(&model)?.ok_or_else(|| LearnError::Internal { message: "no epoch was trained".into() })?;
-    let train = confusion(&head, data, &plan.split.train)?;
-    let val = if plan.split.val.is_empty() { None } else { Some(confusion(&head, data, &plan.split.val)?) };
-    let report = TrainReport { hyper: hyper.clone(), plan, epochs, train, val, elapsed: started.elapsed() };
-    Ok(Trained { head, report })
-}
-
-/// The weights at the end of the last epoch whose weights were all finite, in buffers reused
-/// from epoch to epoch.
-///
-/// Why not `Head::detached_copy` + `Head::is_finite` per epoch: those allocate fresh 5 MB
-/// tensors each time, and with the page faults of new memory that cost ~5 ms per epoch, a
-/// quarter of the whole fit. Here the check reads the variables in place and the copy goes
-/// into memory that is already mapped.
-#[derive(Default)]
-struct Snapshot {
-    buffers: [Vec<f32>; 3],
-    valid: bool,
-}
-
-impl Snapshot {
-    /// Copies `vars` in if every value is finite (and returns true); otherwise leaves the
-    /// previous snapshot as it was and returns false.
-    fn capture(&mut self, vars: &[Var; 3]) -> Result<bool> {
-        for v in vars {
-            if !with_f32(v.as_tensor(), |values| values.iter().all(|x| x.is_finite()))? {
-                return Ok(false);
-            }
-        }
-        for (v, buf) in vars.iter().zip(&mut self.buffers) {
-            with_f32(v.as_tensor(), |values| {
-                buf.clear();
-                buf.extend_from_slice(values);
-            })?;
-        }
-        self.valid = true;
-        Ok(true)
-    }
-
-    /// The snapshot as a head shaped like `like` (`None` before the first capture).
-    fn head(&self, like: &Head) -> Result<Option<Head>> {
-        if !self.valid {
-            return Ok(None);
-        }
-        let [p1, p2, p3] = like.parameters();
-        let [b1, b2, b3] = &self.buffers;
-        let t = |b: &Vec<f32>, p: &Tensor| Tensor::from_slice(b, p.shape(), &Device::Cpu);
-        Ok(Some(Head::from_parts(like.classes().to_vec(), like.input_shape(), t(b1, p1)?, t(b2, p2)?, t(b3, p3)?)?))
-    }
-}
-
-/// Runs `f` on the values of a contiguous f32 CPU tensor, read in place.
-fn with_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
-    let (storage, layout) = t.storage_and_layout();
-    let n = layout.shape().elem_count();
-    let values = match (&*storage, layout.contiguous_offsets()) {
-        (Storage::Cpu(CpuStorage::F32(v)), Some((start, end))) if end - start == n => v.get(start..end),
-        _ => None,
-    };
-    let values = values.ok_or_else(|| LearnError::Internal {
-        message: format!("expected a contiguous f32 CPU tensor, got {:?} {:?}", t.dtype(), t.dims()),
-    })?;
-    Ok(f(values))
-}
-
-/// Rows per forward pass when evaluating, to bound the f32 copy (512 × 50 KB = 25 MB).
-const EVAL_CHUNK: usize = 512;
-
-/// Mean cross-entropy and accuracy of `head` on the examples `indices`.
-pub fn evaluate(head: &Head, data: &TrainData, indices: &[usize]) -> Result<(f32, f32)> {
-    let (mut loss_sum, mut correct) = (0.0f64, 0usize);
-    for chunk in indices.chunks(EVAL_CHUNK) {
-        let x = data.gather(chunk)?;
-        let y = data.gather_labels(chunk)?;
-        let logits = head.logits(&x)?;
-        let loss = candle_nn::loss::cross_entropy(&logits, &y)?.to_dtype(DType::F64)?.to_scalar::<f64>()?;
-        loss_sum += loss * chunk.len() as f64;
-        let predicted = logits.argmax(1)?.to_vec1::<u32>()?;
-        correct += predicted
-            .iter()
-            .zip(chunk)
-            .filter(|&(&p, &i)| data.labels().get(i).is_some_and(|&l| l as u32 == p))
-            .count();
-    }
-    let n = indices.len().max(1) as f64;
-    Ok(((loss_sum / n) as f32, (correct as f64 / n) as f32))
-}
-
-/// The confusion matrix of `head` on the examples `indices`.
-pub fn confusion(head: &Head, data: &TrainData, indices: &[usize]) -> Result<Confusion> {
-    let mut c = Confusion::new(head.classes().to_vec());
-    for (p, &i) in predict(head, data, indices)?.iter().zip(indices) {
-        if let Some(&l) = data.labels().get(i) {
-            c.add(l, p.best);
-        }
-    }
-    Ok(c)
-}
-
-/// `head`'s predictions for the examples `indices`, in that order (a bounded batch at a time).
-pub fn predict(head: &Head, data: &TrainData, indices: &[usize]) -> Result<Vec<Prediction>> {
-    let mut out = Vec::with_capacity(indices.len());
-    for chunk in indices.chunks(EVAL_CHUNK) {
-        out.extend(head.predict_tensor(&data.gather(chunk)?)?);
-    }
-    Ok(out)
-}
+/// Computes the augmented views' features of the run's examples (one list per example, in
+/// example order) on the trainer thread before the first epoch; it reports
+/// `progress(done, total)` views and stops when the flag is set. See [`super::views::view_maker`].
+pub type ViewMaker = Box<dyn FnOnce(&AtomicBool, &mut dyn FnMut(usize, usize)) -> Result<Vec<Vec<Features>>> + Send>;
 
 /// Called after every event so a GUI can repaint (e.g. a clone of egui's `Context::request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -551,8 +451,21 @@ pub struct Training {
 }
 
 impl Training {
-    /// Checks `data` and `hyper` (errors come back here, synchronously) and starts training.
+    /// Checks `data` and `hyper` (errors come back here, synchronously) and starts training
+    /// on `data` as it is (with the views it already has, if any).
     pub fn start(data: TrainData, hyper: Hyper, waker: Option<Waker>) -> Result<Self> {
+        Self::start_with_views(data, hyper, None, waker)
+    }
+
+    /// As [`Training::start`], but `views` first computes the examples' augmented views on
+    /// the trainer thread (reported as [`TrainEvent::Augmenting`]); the app and `pacnet train`
+    /// both start this way, so they train with the same recipe.
+    pub fn start_with_views(
+        data: TrainData,
+        hyper: Hyper,
+        views: Option<ViewMaker>,
+        waker: Option<Waker>,
+    ) -> Result<Self> {
         let plan = Plan::new(&data, &hyper)?;
         let cancel = Arc::new(AtomicBool::new(false));
         let (tx, events) = std::sync::mpsc::channel();
@@ -573,9 +486,19 @@ impl Training {
                     }
                     wake();
                 };
-                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    fit_planned(&data, &hyper, thread_plan, &flag, &mut progress)
-                }));
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                    || -> std::result::Result<Trained, StopReason> {
+                        let data = match views {
+                            Some(make) => {
+                                let mut report = |done, total| progress(TrainEvent::Augmenting { done, total });
+                                let views = make(&*flag, &mut report)?;
+                                data.with_views(views)?
+                            }
+                            None => data,
+                        };
+                        super::fit::fit_planned(&data, &hyper, thread_plan, &flag, &mut progress)
+                    },
+                ));
                 let last = match run {
                     Ok(Ok(t)) => TrainEvent::Done { head: t.head, report: Box::new(t.report) },
                     Ok(Err(reason)) => TrainEvent::Stopped(reason),

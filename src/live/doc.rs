@@ -154,6 +154,12 @@ impl Document {
         self.examples().rev().find(|e| e.label == class).map(|e| e.id)
     }
 
+    /// Whether example `id` is still in the project.
+    #[must_use]
+    pub fn has(&self, id: u64) -> bool {
+        self.project.dataset.get(id).is_some()
+    }
+
     /// An example's thumbnail (the network's input image), decoded.
     #[must_use]
     pub fn thumbnail(&self, id: u64) -> Option<RgbImage> {
@@ -281,14 +287,17 @@ impl Document {
         }
         let classes: Vec<String> = used.iter().map(|&c| self.class_name(c).to_owned()).collect();
         let relabel = |l: usize| used.iter().position(|&c| c == l);
-        let (mut rows, mut labels) = (Vec::new(), Vec::new());
+        let (mut rows, mut labels, mut ids) = (Vec::new(), Vec::new(), Vec::new());
         for e in self.examples() {
             if let Some(l) = relabel(e.label) {
                 rows.push(e.features.clone());
                 labels.push(l);
+                ids.push(e.id);
             }
         }
-        let data = TrainData::new(classes, self.project.dataset.source().shape, rows, labels).map_err(line)?;
+        let data = TrainData::new(classes, self.project.dataset.source().shape, rows, labels)
+            .and_then(|d| d.with_ids(ids))
+            .map_err(line)?;
         data.check_trainable().map_err(line)?;
         Ok(data)
     }

@@ -5,7 +5,8 @@
 //! the [`steer`]ing logic and the [`sink`]s a decision goes to (the built-in game, key
 //! presses for another window, stdout), the [`game`] thread, the backbone [`loader`], the
 //! open project ([`doc`]) and its save/load [`jobs`], the [`meters`] and activation [`maps`]
-//! the teaching views show, and the [`runtime`] that owns all of those threads.
+//! the teaching views show, and the [`runtime`] that owns all of those threads; also
+//! [`fewshot`], the webcam-like few-shot sets `pacnet bench-learn` measures the recipes on.
 //!
 //! **May import:** `backbone`, `camera`, `learn`, `game`. Never egui, eframe, clap or `ui`
 //! (`tests/architecture.rs` checks): the app and the CLI both drive this module, so it must
@@ -13,6 +14,7 @@
 
 pub mod doc;
 pub mod features;
+pub mod fewshot;
 pub mod game;
 pub mod jobs;
 pub mod keys;

@@ -210,6 +210,8 @@ pub struct PacnetApp {
     pub(crate) notices: Notices,
     pub(crate) modal: Option<Modal>,
     pub(crate) views: panels::Views,
+    /// Augmented views' features of the examples, kept across training runs.
+    pub(crate) view_cache: Arc<std::sync::Mutex<crate::learn::ViewCache>>,
     /// The tab the workers were last told about.
     shown_tab: Option<Tab>,
     /// The learn request the feature worker was last sent.
@@ -301,6 +303,7 @@ impl PacnetApp {
             notices,
             modal: None,
             views: panels::Views::default(),
+            view_cache: Arc::default(),
             shown_tab: None,
             sent_view: None,
             sent_keys: None,

@@ -434,7 +434,21 @@ impl PacnetApp {
             }
         };
         let repaint = self.rt.repaint();
-        match Training::start(data, self.settings.hyper.clone(), Some(repaint)) {
+        let hyper = self.settings.hyper.clone();
+        // The augmented views are computed on the trainer thread (cached across runs), so
+        // the window never waits for them.
+        let views = match self.rt.backbone() {
+            Some(bb) if hyper.views > 0 => Some(crate::learn::views::view_maker(
+                std::sync::Arc::clone(bb),
+                doc.cut(),
+                doc.snapshot().dataset,
+                hyper.clone(),
+                std::sync::Arc::clone(&self.view_cache),
+                data.ids().to_vec(),
+            )),
+            _ => None,
+        };
+        match Training::start_with_views(data, hyper, views, Some(repaint)) {
             Ok(t) => {
                 let plan = t.plan().clone();
                 self.run = RunProgress {
@@ -535,7 +549,13 @@ impl PacnetApp {
     fn on_train(&mut self, e: TrainEvent) {
         let per = self.run.batches_per_epoch.max(1) as f64;
         match e {
+            TrainEvent::Augmenting { done, total } => {
+                self.run.outcome = Some(format!("computing augmented views: {done} of {total}"));
+            }
             TrainEvent::Batch { epoch, batch, loss } => {
+                if (epoch, batch) == (1, 1) {
+                    self.run.outcome = None;
+                }
                 self.run.batch_loss.push([(epoch - 1) as f64 + batch as f64 / per, f64::from(loss)]);
             }
             TrainEvent::Epoch { epoch, train_loss, train_acc, val_loss, val_acc } => {

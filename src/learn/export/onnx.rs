@@ -301,7 +301,22 @@ impl Builder {
     fn head(&mut self, features: String, head: &Head) -> Result<String, ExportError> {
         let [w1, b1, w2] = head_weights(head)?;
         let (input, units, classes) = (head.input_len(), head.units(), head.classes().len());
-        let flat = self.node("Flatten", "head.flatten".into(), vec![features], vec![int("axis", 1)]);
+        let mut flat = self.node("Flatten", "head.flatten".into(), vec![features], vec![int("axis", 1)]);
+        if head.normalize() == crate::learn::Normalize::L2 {
+            // x · √d / max(‖x‖, 1e-12), as `Head::logits` scales the features (ReduceL2 keeps
+            // its axes as an attribute up to opset 17).
+            let norm = self.node(
+                "ReduceL2",
+                "head.l2.norm".into(),
+                vec![flat.clone()],
+                vec![ints("axes", &[1]), int("keepdims", 1)],
+            );
+            let tiny = self.constant("head.l2.eps".into(), &[1], &[1e-12]);
+            let norm = self.node("Max", "head.l2.clamped".into(), vec![norm, tiny], Vec::new());
+            let unit = self.node("Div", "head.l2.unit".into(), vec![flat, norm], Vec::new());
+            let scale = self.constant("head.l2.scale".into(), &[1], &[(input as f32).sqrt()]);
+            flat = self.node("Mul", "head.l2".into(), vec![unit, scale], Vec::new());
+        }
         let w1 = self.constant("head.hidden.weight".into(), &[units, input], &w1);
         let b1 = self.constant("head.hidden.bias".into(), &[units], &b1);
         let hidden = self.node("Gemm", "head.hidden".into(), vec![flat, w1, b1], vec![int("transB", 1)]);

@@ -70,6 +70,13 @@ pub fn files(backbone: &Backbone, head: &Head, source: &FeatureSource) -> Result
             reason,
         });
     }
+    if head.normalize() != crate::learn::Normalize::None {
+        return Err(ExportError::NotApplicable {
+            format: "TF.js",
+            architecture: format!("a head trained on L2-normalised features ({})", backbone.architecture()),
+            reason: "a TF.js layers model cannot scale its input that way; train with the TF.js demo recipe (`pacnet train --recipe tfjs`, or Train → recipe → TF.js demo) to export for TF.js, or export ONNX".into(),
+        });
+    }
     let [c, h, w] = head.input_shape();
     let (units, classes) = (head.units(), head.classes().len());
     let [w1, b1, w2] = head_weights(head)?;

@@ -260,6 +260,7 @@ impl RecordView {
         });
         let ids = doc.ids_of(self.selected);
         egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+            hard_examples(ui, cx);
             if ids.is_empty() {
                 hint(ui, "No examples of this class yet.");
             }
@@ -296,6 +297,43 @@ impl RecordView {
         });
     }
 }
+
+/// The examples validation got wrong in the last training run (a head trained without them
+/// said another class), most confident mistake first: what to record more of.
+fn hard_examples(ui: &mut Ui, cx: &mut Ctx<'_>) {
+    let Some(doc) = cx.doc else { return };
+    let Some(record) = doc.training() else { return };
+    let names = record.train.classes();
+    let shown: Vec<_> = record.mistakes.iter().filter(|m| doc.has(m.id)).take(HARD_MAX).collect();
+    if shown.is_empty() {
+        return;
+    }
+    ui.label(RichText::new(format!("Hard examples ({} validation mistakes)", record.mistakes.len())).strong());
+    ui.horizontal_wrapped(|ui| {
+        for m in shown {
+            let said = names.get(m.predicted).map_or("?", String::as_str);
+            let was = names.get(m.label).map_or("?", String::as_str);
+            let thumb = cx.tex.thumb(ui.ctx(), m.id, || doc.thumbnail(m.id));
+            ui.vertical(|ui| {
+                let tip =
+                    format!("example {}: recorded as `{was}`, read as `{said}` ({:.0} %)", m.id, m.confidence * 100.0);
+                match thumb {
+                    Some(t) => ui.image((t.id(), Vec2::splat(64.0))).on_hover_text(tip),
+                    None => ui.allocate_exact_size(Vec2::splat(64.0), Sense::hover()).1,
+                };
+                ui.small(format!("{was} → {said}"));
+            });
+        }
+    });
+    hint(
+        ui,
+        "Heads trained without these examples read them as another class: record more like them, or delete them if they were recorded by mistake.",
+    );
+    ui.separator();
+}
+
+/// Most hard examples shown.
+const HARD_MAX: usize = 12;
 
 #[cfg(test)]
 mod tests {

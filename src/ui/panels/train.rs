@@ -49,7 +49,7 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
     }
     hint(
         ui,
-        "Training fits a small network (the head) to the features MobileNet computed for your examples. The loss should fall; validation accuracy is measured on 15 % of the examples kept aside, so it shows how well the head does on pictures it never trained on.",
+        "Training fits a small network (the head) to the features MobileNet computed for your examples, and to slightly moved, lit and blurred copies of them. The head you keep trains on every example; validation trains extra heads with some examples kept aside and measures them on those, so it shows how well the recipe does on pictures it never trained on.",
     );
     if ui.link("what is happening here? (gradient descent, step by step)").clicked() {
         cx.cmds.push(Command::ShowDescent);
@@ -66,6 +66,23 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
             });
             menu(ui, "epochs", &mut h.epochs, &EPOCHS, |v| v.to_string());
             menu(ui, "hidden units", &mut h.units, &UNITS, |v| v.to_string());
+            let demo = h.is_tfjs_demo();
+            let mut pick = demo;
+            egui::ComboBox::from_label("recipe").selected_text(if demo { "TF.js demo" } else { "pacnet" }).show_ui(
+                ui,
+                |ui| {
+                    ui.selectable_value(&mut pick, false, "pacnet").on_hover_text(
+                        "Normalised features and 16 augmented views per example (see the README's benchmark).",
+                    );
+                    ui.selectable_value(&mut pick, true, "TF.js demo")
+                        .on_hover_text("The original demo: raw features, no augmentation.");
+                },
+            );
+            if pick != demo {
+                let (seed, val) = (h.seed, h.val_fraction);
+                let base = if pick { crate::learn::Hyper::tfjs_demo() } else { crate::learn::Hyper::default() };
+                *h = crate::learn::Hyper { seed, val_fraction: val, ..base };
+            }
             let label = ui.label("seed");
             ui.add(egui::DragValue::new(&mut h.seed).range(0..=u32::MAX as u64))
                 .labelled_by(label.id)
@@ -87,7 +104,7 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
         }
         ui.label(RichText::new(status_line(cx.run)).size(16.0).color(ACCENT));
         if let Some((train, val)) = cx.run.split {
-            ui.label(format!("({train} to train on, {val} kept aside)"));
+            ui.label(format!("(the head trains on all {train}; validation measures {val} of them, kept aside)"));
         }
     });
     // A project just opened has no live run: chart what its last run recorded.
@@ -188,6 +205,17 @@ fn results(ui: &mut Ui, report: &TrainingRecord) {
         None => ("training examples (too few examples to keep some aside)", &report.train),
     };
     ui.label(RichText::new(format!("How the trained head does on the {which}")).strong());
+    if let (Some(how), Some(v)) = (&report.validation, &report.val) {
+        hint(
+            ui,
+            &format!(
+                "Validation: {}. The estimate rests on {} examples, so one mistake moves it by {:.1} points.",
+                how.describe(report.train.total()),
+                v.total(),
+                100.0 / v.total().max(1) as f64
+            ),
+        );
+    }
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| per_class(ui, confusion));
         ui.add_space(30.0);

@@ -1,0 +1,467 @@
+//! `pacnet bench-learn`: how well each training recipe learns from 12 frames per class, on
+//! webcam-like sets ([`crate::live::fewshot`]): the demo toy and golden-photo objects at four
+//! positions or four tilts, tested on more frames of the same recording and on frames after a
+//! camera nudge. Every recipe sees the same frames; the table gives the mean and the worst
+//! accuracy over the seeds.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use image::RgbImage;
+use rayon::prelude::*;
+
+use crate::backbone::Crop;
+use crate::learn::augment::Jitter;
+use crate::learn::featurize::Featurizer;
+use crate::learn::views::view_features;
+use crate::learn::{Features, Hyper, Normalize, Thumbnail, TrainData};
+use crate::live::fewshot::{self, FewShotSet, Photo, Props, SceneKind, SetSize, Task};
+
+/// Arguments of `pacnet bench-learn`.
+#[derive(Debug, Args)]
+pub struct BenchLearnArgs {
+    /// Model directory or Hugging Face repo id (default: $PACNET_MODEL, else the built-in model).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Folder of photos to cut objects and rooms from (the golden images).
+    #[arg(long, default_value = "../shared/models/golden/images")]
+    pub photos: PathBuf,
+    /// Seeds per scene and task (each seed: a new recording, object, room and nudges).
+    #[arg(long, default_value_t = 5)]
+    pub seeds: u64,
+    /// First seed.
+    #[arg(long, default_value_t = 0)]
+    pub first_seed: u64,
+    /// Scenes: `demo`, `photo` or both (comma-separated).
+    #[arg(long, default_value = "demo,photo", value_delimiter = ',')]
+    pub scenes: Vec<String>,
+    /// Tasks: `position`, `tilt` or both (comma-separated).
+    #[arg(long, default_value = "position,tilt", value_delimiter = ',')]
+    pub tasks: Vec<String>,
+    /// Training frames per class.
+    #[arg(long, default_value_t = 12)]
+    pub train: usize,
+    /// Same-recording test frames per class.
+    #[arg(long, default_value_t = 24)]
+    pub same: usize,
+    /// Nudge sessions per set.
+    #[arg(long, default_value_t = 4)]
+    pub nudges: usize,
+    /// Test frames per class and nudge session.
+    #[arg(long, default_value_t = 6)]
+    pub nudged: usize,
+    /// Write every set's features (and `--export-views` augmented views of each training frame)
+    /// to this folder as safetensors, for prototyping recipes elsewhere.
+    #[arg(long)]
+    pub export: Option<PathBuf>,
+    /// Augmented views per training frame in the export.
+    #[arg(long, default_value_t = 16)]
+    pub export_views: usize,
+    /// Recipes to compare: `tfjs`, `pacnet`, or either changed by `:key=value;…` (keys: lr, bf,
+    /// epochs, units, views, norm, ls, patch), e.g. `pacnet:views=0`.
+    #[arg(long, default_value = "tfjs,pacnet", value_delimiter = ',')]
+    pub recipes: Vec<String>,
+    /// Save the first seed's frames as PNGs in this folder, to look at.
+    #[arg(long)]
+    pub frames: Option<PathBuf>,
+}
+
+/// One set after the backbone.
+struct Featurised {
+    shape: [usize; 3],
+    scene: SceneKind,
+    task: Task,
+    seed: u64,
+    classes: Vec<String>,
+    train: Vec<(usize, Features, Thumbnail)>,
+    same: Vec<(usize, Features)>,
+    nudged: Vec<(usize, Features)>,
+}
+
+/// Runs `pacnet bench-learn`.
+pub fn run(args: &BenchLearnArgs) -> anyhow::Result<()> {
+    let scenes = parse_list(&args.scenes, &SceneKind::ALL, SceneKind::name, "--scenes")?;
+    let tasks = parse_list(&args.tasks, &Task::ALL, Task::name, "--tasks")?;
+    let recipes = args.recipes.iter().map(|r| Recipe::parse(r)).collect::<anyhow::Result<Vec<_>>>()?;
+    let props = Props::new(load_photos(&args.photos)?)?;
+    let backbone = super::load_backbone(args.model.as_deref())?;
+    let cut = backbone.default_cut();
+    let featurizer = Featurizer::new(&backbone, cut, Crop::CenterSquare)?;
+    let size = SetSize { train: args.train, same: args.same, nudges: args.nudges, nudged: args.nudged };
+    let out = &mut std::io::stdout().lock();
+    writeln!(
+        out,
+        "backbone {} at {}; objects: {}",
+        backbone.id(),
+        featurizer.source().describe(),
+        props.object_names().join(", ")
+    )?;
+    let started = Instant::now();
+    let mut jobs = Vec::new();
+    for &scene in &scenes {
+        for &task in &tasks {
+            for seed in args.first_seed..args.first_seed + args.seeds {
+                jobs.push((scene, task, seed));
+            }
+        }
+    }
+    let sets: Vec<Featurised> = jobs
+        .par_iter()
+        .map(|&(scene, task, seed)| -> anyhow::Result<Featurised> {
+            let set = fewshot::build(scene, task, seed, size, &props)?;
+            if seed == args.first_seed
+                && let Some(dir) = &args.frames
+            {
+                save_frames(dir, scene, task, &set)?;
+            }
+            featurise(&featurizer, scene, task, seed, set)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    writeln!(out, "{} sets rendered and featurised in {:.1} s", sets.len(), started.elapsed().as_secs_f64())?;
+    if let Some(dir) = &args.export {
+        export(dir, &featurizer, &sets, args.export_views)?;
+        writeln!(out, "exported to {}", dir.display())?;
+    }
+    let started = Instant::now();
+    let views = augment(&featurizer, &sets, &recipes)?;
+    writeln!(out, "augmented views featurised in {:.1} s", started.elapsed().as_secs_f64())?;
+    let mut rows = Vec::new();
+    for recipe in &recipes {
+        let started = Instant::now();
+        let scores = sets.iter().zip(&views).map(|(s, v)| score(s, v, recipe)).collect::<anyhow::Result<Vec<_>>>()?;
+        let secs = started.elapsed().as_secs_f64();
+        rows.push((recipe.name.clone(), scores, secs));
+        writeln!(out, "{} trained {} times in {secs:.1} s", recipe.name, sets.len())?;
+    }
+    writeln!(out)?;
+    print_table(out, &sets, &rows)?;
+    if let Some(set) = sets.first() {
+        budget(out, &featurizer, set)?;
+    }
+    Ok(())
+}
+
+/// The time budget, measured: 4 classes × 50 examples with the default recipe (its
+/// augmented views computed, then the head and its validation head trained), at the
+/// process's thread count. The examples are `set`'s training frames, each used several
+/// times under new ids (so with other views).
+fn budget(out: &mut dyn Write, featurizer: &Featurizer<'_>, set: &Featurised) -> anyhow::Result<()> {
+    const PER_CLASS: usize = 50;
+    let hyper = Hyper::default();
+    let mut picked = Vec::new();
+    for class in 0..set.classes.len() {
+        let of_class: Vec<&(usize, Features, Thumbnail)> = set.train.iter().filter(|t| t.0 == class).collect();
+        picked.extend(of_class.iter().cycle().take(PER_CLASS).copied());
+    }
+    if picked.is_empty() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let views = picked
+        .par_iter()
+        .enumerate()
+        .map(|(i, (_, _, thumb))| {
+            Ok(view_features(featurizer, &thumb.decode()?, &hyper.jitter, hyper.views, i as u64)?)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let view_secs = started.elapsed().as_secs_f64();
+    let data = TrainData::new(
+        set.classes.clone(),
+        featurizer.source().shape,
+        picked.iter().map(|(_, f, _)| f.clone()).collect(),
+        picked.iter().map(|(l, _, _)| *l).collect(),
+    )?
+    .with_views(views)?;
+    let started = Instant::now();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    crate::learn::fit(&data, &hyper, &cancel, &mut |_| {}).map_err(|r| anyhow::anyhow!("{r}"))?;
+    let fit_secs = started.elapsed().as_secs_f64();
+    writeln!(
+        out,
+        "\nbudget: {} classes × {PER_CLASS} examples, default recipe ({} views each), {} threads: views {view_secs:.2} s + training {fit_secs:.2} s = {:.2} s",
+        set.classes.len(),
+        hyper.views,
+        rayon::current_num_threads(),
+        view_secs + fit_secs
+    )?;
+    Ok(())
+}
+
+/// A named recipe: `tfjs` or `pacnet`, optionally changed by `:key=value,…` (keys: lr, bf,
+/// epochs, units, views, norm, ls, patch).
+struct Recipe {
+    name: String,
+    hyper: Hyper,
+}
+
+impl Recipe {
+    fn parse(text: &str) -> anyhow::Result<Self> {
+        let (base, changes) = text.split_once(':').unwrap_or((text, ""));
+        let mut hyper = super::train::recipe(base)?;
+        for change in changes.split(';').filter(|c| !c.trim().is_empty()) {
+            let (key, value) =
+                change.split_once('=').with_context(|| format!("--recipes {text}: `{change}` is not key=value"))?;
+            let num = || value.trim().parse::<f64>().with_context(|| format!("--recipes {text}: {key}={value}"));
+            match key.trim() {
+                "lr" => hyper.lr = num()?,
+                "bf" => hyper.batch_fraction = num()?,
+                "epochs" => hyper.epochs = num()? as usize,
+                "units" => hyper.units = num()? as usize,
+                "views" => hyper.views = num()? as usize,
+                "ls" => hyper.label_smoothing = num()?,
+                "patch" => hyper.jitter.patch = num()? as f32,
+                "norm" => {
+                    hyper.normalize = match value.trim() {
+                        "none" => Normalize::None,
+                        "l2" => Normalize::L2,
+                        other => anyhow::bail!("--recipes {text}: norm={other}, expected none or l2"),
+                    }
+                }
+                other => anyhow::bail!("--recipes {text}: unknown key {other}"),
+            }
+        }
+        if hyper.views > 0 && hyper.jitter == Jitter::NONE {
+            hyper.jitter = Jitter::default();
+        }
+        // The benchmark measures on its own test frames; validation would only cost time.
+        hyper.val_fraction = 0.0;
+        hyper.validate().map_err(super::train::flag_error)?;
+        Ok(Self { name: text.to_owned(), hyper })
+    }
+}
+
+/// Per set, per jitter: the views' features of every training frame (as many as the recipes
+/// with that jitter ask for at most).
+type SetViews = Vec<(Jitter, Vec<Vec<Features>>)>;
+
+fn augment(featurizer: &Featurizer<'_>, sets: &[Featurised], recipes: &[Recipe]) -> anyhow::Result<Vec<SetViews>> {
+    let mut wanted: Vec<(Jitter, usize)> = Vec::new();
+    for r in recipes.iter().filter(|r| r.hyper.views > 0) {
+        match wanted.iter_mut().find(|(j, _)| *j == r.hyper.jitter) {
+            Some((_, n)) => *n = (*n).max(r.hyper.views),
+            None => wanted.push((r.hyper.jitter.clone(), r.hyper.views)),
+        }
+    }
+    sets.iter()
+        .map(|s| {
+            wanted
+                .iter()
+                .map(|(jitter, n)| {
+                    let views = s
+                        .train
+                        .par_iter()
+                        .enumerate()
+                        .map(|(i, (_, _, thumb))| {
+                            Ok(view_features(featurizer, &thumb.decode()?, jitter, *n, s.seed * 1000 + i as u64)?)
+                        })
+                        .collect::<anyhow::Result<Vec<_>>>()?;
+                    Ok((jitter.clone(), views))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Same-recording and nudged accuracy of `recipe` trained on `set` (seeded by the set's seed).
+fn score(set: &Featurised, views: &SetViews, recipe: &Recipe) -> anyhow::Result<[f64; 2]> {
+    let hyper = Hyper { seed: set.seed, ..recipe.hyper.clone() };
+    let mut data = train_data(set)?;
+    if hyper.views > 0
+        && let Some((_, v)) = views.iter().find(|(j, _)| *j == hyper.jitter)
+    {
+        data = data.with_views(v.iter().map(|vs| vs.iter().take(hyper.views).cloned().collect()).collect())?;
+    }
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let trained = crate::learn::fit(&data, &hyper, &cancel, &mut |_| {}).map_err(|r| anyhow::anyhow!("{r}"))?;
+    let acc = |rows: &[(usize, Features)]| -> anyhow::Result<f64> {
+        let mut right = 0;
+        for (l, f) in rows {
+            right += usize::from(trained.head.predict(&f.to_f32())?.best == *l);
+        }
+        Ok(right as f64 / rows.len().max(1) as f64)
+    };
+    Ok([acc(&set.same)?, acc(&set.nudged)?])
+}
+
+/// One row per recipe, one column per scene × task × split: mean / worst over the seeds.
+fn print_table(out: &mut dyn Write, sets: &[Featurised], rows: &[(String, Vec<[f64; 2]>, f64)]) -> anyhow::Result<()> {
+    let mut groups: Vec<(SceneKind, Task)> = Vec::new();
+    for s in sets {
+        if !groups.contains(&(s.scene, s.task)) {
+            groups.push((s.scene, s.task));
+        }
+    }
+    let seeds = groups.first().map_or(0, |g| sets.iter().filter(|s| (s.scene, s.task) == *g).count());
+    write!(out, "| recipe ({seeds} seeds: mean / worst) |")?;
+    for (scene, task) in &groups {
+        write!(out, " {} {} same | nudged |", scene.name(), task.name())?;
+    }
+    writeln!(out, " mean same | mean nudged | train s |")?;
+    writeln!(out, "|---|{}---|---|---|", "---|---|".repeat(groups.len()))?;
+    for (name, scores, secs) in rows {
+        write!(out, "| {name} |")?;
+        let (mut all_same, mut all_nudged) = (Vec::new(), Vec::new());
+        for g in &groups {
+            let cell: Vec<[f64; 2]> =
+                sets.iter().zip(scores).filter(|(s, _)| (s.scene, s.task) == *g).map(|(_, a)| *a).collect();
+            for split in 0..2 {
+                let values: Vec<f64> = cell.iter().map(|a| a[split]).collect();
+                let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+                let worst = values.iter().copied().fold(f64::INFINITY, f64::min);
+                write!(out, " {mean:.3} / {worst:.3} |")?;
+                if split == 0 { all_same.push(mean) } else { all_nudged.push(mean) }
+            }
+        }
+        let avg = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        writeln!(out, " {:.3} | {:.3} | {secs:.1} |", avg(&all_same), avg(&all_nudged))?;
+    }
+    Ok(())
+}
+
+fn train_data(s: &Featurised) -> anyhow::Result<TrainData> {
+    Ok(TrainData::new(
+        s.classes.clone(),
+        s.shape,
+        s.train.iter().map(|(_, f, _)| f.clone()).collect(),
+        s.train.iter().map(|(l, _, _)| *l).collect(),
+    )?)
+}
+
+fn parse_list<T: Copy>(given: &[String], all: &[T], name: fn(T) -> &'static str, flag: &str) -> anyhow::Result<Vec<T>> {
+    given
+        .iter()
+        .map(|g| {
+            all.iter().copied().find(|&t| name(t).eq_ignore_ascii_case(g.trim())).with_context(|| {
+                format!("{flag} {g}: expected {}", all.iter().map(|&t| name(t)).collect::<Vec<_>>().join(" or "))
+            })
+        })
+        .collect()
+}
+
+/// The images of `dir` (sorted by name), with their alpha channels.
+fn load_photos(dir: &Path) -> anyhow::Result<Vec<Photo>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("--photos {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| ["jpg", "jpeg", "png"].contains(&e.to_string_lossy().as_ref())))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let image = image::open(p).with_context(|| format!("--photos: {}", p.display()))?.to_rgba8();
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Ok(Photo { name, image })
+        })
+        .collect()
+}
+
+fn featurise(
+    featurizer: &Featurizer<'_>,
+    scene: SceneKind,
+    task: Task,
+    seed: u64,
+    set: FewShotSet,
+) -> anyhow::Result<Featurised> {
+    let train = set
+        .train
+        .par_iter()
+        .map(|s| -> anyhow::Result<_> {
+            let sample = featurizer.frame(&s.frame)?;
+            Ok((s.label, Features::from_f32(&sample.features)?, Thumbnail::encode(&sample.input)?))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let test = |shots: &[fewshot::Shot]| -> anyhow::Result<Vec<(usize, Features)>> {
+        shots.par_iter().map(|s| Ok((s.label, Features::from_f32(&featurizer.frame(&s.frame)?.features)?))).collect()
+    };
+    Ok(Featurised {
+        shape: featurizer.source().shape,
+        scene,
+        task,
+        seed,
+        classes: set.classes,
+        train,
+        same: test(&set.same)?,
+        nudged: test(&set.nudged)?,
+    })
+}
+
+fn save_frames(dir: &Path, scene: SceneKind, task: Task, set: &FewShotSet) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("--frames {}", dir.display()))?;
+    let save = |split: &str, i: usize, label: usize, img: &RgbImage| -> anyhow::Result<()> {
+        let p = dir.join(format!("{}-{}-{split}-{i:03}-{}.png", scene.name(), task.name(), set.classes.get(label).map_or("?", String::as_str)));
+        img.save(&p).with_context(|| p.display().to_string())
+    };
+    for (i, s) in set.train.iter().enumerate() {
+        save("train", i, s.label, &s.frame)?;
+    }
+    for (i, s) in set.same.iter().enumerate().step_by(4) {
+        save("same", i, s.label, &s.frame)?;
+    }
+    for (i, s) in set.nudged.iter().enumerate().step_by(2) {
+        save("nudged", i, s.label, &s.frame)?;
+    }
+    Ok(())
+}
+
+/// One safetensors file per set: `train` [n, d] f16 with `train_labels` (u8), `views`
+/// [n·k, d] (view j of example i at row i·k + j), `same`, `nudged` and their labels.
+fn export(dir: &Path, featurizer: &Featurizer<'_>, sets: &[Featurised], views: usize) -> anyhow::Result<()> {
+    use safetensors::tensor::{Dtype, TensorView};
+    std::fs::create_dir_all(dir).with_context(|| format!("--export {}", dir.display()))?;
+    let jitters = [("views", Jitter::default()), ("views_bg", Jitter { patch: 0.5, ..Jitter::default() })];
+    for s in sets {
+        let view_rows: Vec<Vec<Vec<Features>>> = jitters
+            .iter()
+            .map(|(_, jitter)| {
+                s.train
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, (_, _, thumb))| -> anyhow::Result<Vec<Features>> {
+                        let img = thumb.decode()?;
+                        jitter
+                            .views(&img, views, s.seed * 1000 + i as u64)
+                            .iter()
+                            .map(|v| Ok(Features::from_f32(&featurizer.input(v)?)?))
+                            .collect()
+                    })
+                    .collect::<anyhow::Result<_>>()
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let d = featurizer.source().len();
+        let rows = |fs: Vec<&Features>| -> Vec<u8> {
+            fs.iter().flat_map(|f| f.bits().iter().flat_map(|b| b.to_le_bytes())).collect()
+        };
+        let train_x = rows(s.train.iter().map(|(_, f, _)| f).collect());
+        let view_x: Vec<Vec<u8>> = view_rows.iter().map(|v| rows(v.iter().flatten().collect())).collect();
+        let same_x = rows(s.same.iter().map(|(_, f)| f).collect());
+        let nudged_x = rows(s.nudged.iter().map(|(_, f)| f).collect());
+        let labels = |ls: Vec<usize>| -> Vec<u8> { ls.iter().map(|&l| l as u8).collect() };
+        let train_y = labels(s.train.iter().map(|(l, _, _)| *l).collect());
+        let same_y = labels(s.same.iter().map(|(l, _)| *l).collect());
+        let nudged_y = labels(s.nudged.iter().map(|(l, _)| *l).collect());
+        fn f16(data: &[u8], n: usize, d: usize) -> Result<TensorView<'_>, safetensors::SafeTensorError> {
+            TensorView::new(Dtype::F16, vec![n, d], data)
+        }
+        fn u8t(data: &[u8]) -> Result<TensorView<'_>, safetensors::SafeTensorError> {
+            TensorView::new(Dtype::U8, vec![data.len()], data)
+        }
+        let mut tensors = vec![
+            ("train", f16(&train_x, s.train.len(), d)?),
+            ("train_labels", u8t(&train_y)?),
+            ("same", f16(&same_x, s.same.len(), d)?),
+            ("same_labels", u8t(&same_y)?),
+            ("nudged", f16(&nudged_x, s.nudged.len(), d)?),
+            ("nudged_labels", u8t(&nudged_y)?),
+        ];
+        for ((name, _), x) in jitters.iter().zip(&view_x) {
+            tensors.push((name, f16(x, s.train.len() * views, d)?));
+        }
+        let path = dir.join(format!("{}-{}-{}.safetensors", s.scene.name(), s.task.name(), s.seed));
+        safetensors::serialize_to_file(tensors, None, &path).with_context(|| path.display().to_string())?;
+    }
+    Ok(())
+}

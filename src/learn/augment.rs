@@ -1,0 +1,351 @@
+//! Camera-like augmentation: new views of a recorded example that a webcam could also have
+//! produced — the camera moved a little (shift, scale, rotation), the light changed
+//! (brightness, contrast, white balance), the focus or the sensor was a little worse (blur,
+//! noise). Never a horizontal flip: left and right are classes.
+//!
+//! Views are made from the example's thumbnail (the network's input image), so a view's
+//! features need one forward pass and no frame; [`Jitter::views`] is seeded by the example's
+//! id, so the same example always gets the same views (the feature cache in
+//! [`super::views`] relies on that).
+//!
+//! The pixel operations are written here rather than taken from `imageproc`: they are a
+//! bilinear similarity warp and a few per-pixel formulas (about a hundred lines), and the crate
+//! would add its own dependency tree to every build on these 2-core machines.
+
+use image::RgbImage;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::error::{LearnError, Result};
+
+/// A similarity transform of the picture about its centre: what a small camera move does to
+/// the image (for a scene far enough away that parallax does not matter).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Warp {
+    /// Content shift right, as a fraction of the image width.
+    pub dx: f32,
+    /// Content shift down, as a fraction of the image height.
+    pub dy: f32,
+    /// Content magnification (above 1: the camera came closer).
+    pub scale: f32,
+    /// Content rotation, clockwise on screen, in degrees.
+    pub rotate_deg: f32,
+}
+
+impl Warp {
+    /// No change.
+    pub const IDENTITY: Self = Self { dx: 0.0, dy: 0.0, scale: 1.0, rotate_deg: 0.0 };
+
+    /// `img` as the moved camera sees it, same size. Pixels that the original did not show are
+    /// mirrored in from its edge (a camera would show more of the room there; a mirror keeps
+    /// the texture, where a constant colour would paint a frame the head could learn).
+    pub fn apply(&self, img: &RgbImage) -> RgbImage {
+        let (w, h) = img.dimensions();
+        let (wf, hf) = (w as f32, h as f32);
+        let (cx, cy) = (wf * 0.5, hf * 0.5);
+        let (sin, cos) = self.rotate_deg.to_radians().sin_cos();
+        let inv = 1.0 / self.scale.max(1e-3);
+        let (tx, ty) = (self.dx * wf, self.dy * hf);
+        let src = img.as_raw();
+        let mut out = RgbImage::new(w, h);
+        let row_len = 3 * w as usize;
+        for (y, row) in out.chunks_exact_mut(row_len.max(1)).enumerate() {
+            for (x, px) in row.chunks_exact_mut(3).enumerate() {
+                // Output pixel → source point: undo the shift, the rotation and the scale.
+                let (ox, oy) = (x as f32 + 0.5 - cx - tx, y as f32 + 0.5 - cy - ty);
+                let sx = (ox * cos + oy * sin) * inv + cx - 0.5;
+                let sy = (-ox * sin + oy * cos) * inv + cy - 0.5;
+                sample_bilinear(src, w, h, sx, sy, px);
+            }
+        }
+        out
+    }
+}
+
+/// Bilinear sample at (`x`, `y`) in pixel-centre coordinates, mirrored at the borders.
+fn sample_bilinear(src: &[u8], w: u32, h: u32, x: f32, y: f32, out: &mut [u8]) {
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = (x - x0, y - y0);
+    let (x0, y0) = (x0 as i64, y0 as i64);
+    let xs = [mirror(x0, w), mirror(x0 + 1, w)];
+    let ys = [mirror(y0, h), mirror(y0 + 1, h)];
+    let at = |xi: usize, yi: usize, c: usize| -> f32 {
+        src.get((yi * w as usize + xi) * 3 + c).map_or(0.0, |&v| f32::from(v))
+    };
+    for (c, o) in out.iter_mut().enumerate().take(3) {
+        let top = at(xs[0], ys[0], c) * (1.0 - fx) + at(xs[1], ys[0], c) * fx;
+        let bottom = at(xs[0], ys[1], c) * (1.0 - fx) + at(xs[1], ys[1], c) * fx;
+        *o = (top + (bottom - top) * fy + 0.5).clamp(0.0, 255.0) as u8;
+    }
+}
+
+/// Index `i` reflected into `0..n` (… 2 1 0 | 0 1 2 … n−1 | n−1 n−2 …).
+fn mirror(i: i64, n: u32) -> usize {
+    let n = i64::from(n.max(1));
+    let period = 2 * n;
+    let m = i.rem_euclid(period);
+    (if m < n { m } else { period - 1 - m }) as usize
+}
+
+/// A change of light: per-channel gain (brightness times white balance) and contrast about the
+/// picture's mean grey.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tone {
+    /// Gain per channel (R, G, B); 1 is unchanged.
+    pub gain: [f32; 3],
+    /// Contrast about the mean; 1 is unchanged.
+    pub contrast: f32,
+}
+
+impl Tone {
+    /// No change.
+    pub const IDENTITY: Self = Self { gain: [1.0; 3], contrast: 1.0 };
+
+    /// Applies the change in place.
+    pub fn apply(&self, img: &mut RgbImage) {
+        let raw: &mut [u8] = img;
+        let n = (raw.len() / 3).max(1) as f32;
+        let mean = raw.iter().map(|&v| f32::from(v)).sum::<f32>() / (3.0 * n);
+        let mut lut = [[0u8; 256]; 3];
+        for (table, gain) in lut.iter_mut().zip(self.gain) {
+            for (v, o) in table.iter_mut().enumerate() {
+                let c = (v as f32 - mean) * self.contrast + mean;
+                *o = (c * gain + 0.5).clamp(0.0, 255.0) as u8;
+            }
+        }
+        for px in raw.chunks_exact_mut(3) {
+            for (v, table) in px.iter_mut().zip(&lut) {
+                *v = table.get(usize::from(*v)).copied().unwrap_or(*v);
+            }
+        }
+    }
+}
+
+/// Fills the rectangle `rect` (left, top, width, height as fractions of the sides) with a
+/// vertical gradient from `colours[0]` to `colours[1]`.
+fn paint_patch(img: &mut RgbImage, rect: [f32; 4], colours: [[f32; 3]; 2]) {
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    let [l, t, rw, rh] = rect;
+    let (x0, y0) = ((l * w) as u32, (t * h) as u32);
+    let (x1, y1) = (((l + rw) * w) as u32, ((t + rh) * h) as u32);
+    let span = (y1.saturating_sub(y0)).max(1) as f32;
+    for y in y0..y1.min(img.height()) {
+        let k = (y - y0) as f32 / span;
+        let c: [f32; 3] = [0, 1, 2].map(|i| colours[0][i] + (colours[1][i] - colours[0][i]) * k);
+        for x in x0..x1.min(img.width()) {
+            img.put_pixel(x, y, image::Rgb(c.map(|v| v.clamp(0.0, 255.0) as u8)));
+        }
+    }
+}
+
+/// A Gaussian blur of standard deviation `sigma` pixels (separable, radius ⌈2σ⌉, mirrored
+/// borders); `sigma` below 0.1 leaves the image as it is.
+pub fn blur(img: &RgbImage, sigma: f32) -> RgbImage {
+    if sigma < 0.1 {
+        return img.clone();
+    }
+    let radius = (2.0 * sigma).ceil() as i64;
+    let weights: Vec<f32> = (-radius..=radius).map(|i| (-((i * i) as f32) / (2.0 * sigma * sigma)).exp()).collect();
+    let total: f32 = weights.iter().sum();
+    let weights: Vec<f32> = weights.iter().map(|w| w / total).collect();
+    let (w, h) = img.dimensions();
+    let pass = |src: &[u8], horizontal: bool| -> Vec<u8> {
+        let mut out = vec![0u8; src.len()];
+        for y in 0..h as i64 {
+            for x in 0..w as i64 {
+                let mut acc = [0.0f32; 3];
+                for (k, wt) in (-radius..=radius).zip(&weights) {
+                    let (sx, sy) =
+                        if horizontal { (mirror(x + k, w), y as usize) } else { (x as usize, mirror(y + k, h)) };
+                    let at = (sy * w as usize + sx) * 3;
+                    for (c, a) in acc.iter_mut().enumerate() {
+                        *a += wt * src.get(at + c).map_or(0.0, |&v| f32::from(v));
+                    }
+                }
+                let at = (y as usize * w as usize + x as usize) * 3;
+                if let Some(px) = out.get_mut(at..at + 3) {
+                    for (o, a) in px.iter_mut().zip(acc) {
+                        *o = (a + 0.5).clamp(0.0, 255.0) as u8;
+                    }
+                }
+            }
+        }
+        out
+    };
+    let once = pass(img.as_raw(), true);
+    let twice = pass(&once, false);
+    RgbImage::from_raw(w, h, twice).unwrap_or_else(|| img.clone())
+}
+
+/// Adds Gaussian noise of standard deviation `sigma` grey levels to every value (sensor noise).
+pub fn add_noise(img: &mut RgbImage, sigma: f32, rng: &mut impl Rng) {
+    if sigma <= 0.0 {
+        return;
+    }
+    let raw: &mut [u8] = img;
+    for v in raw.iter_mut() {
+        let z = normal(rng);
+        *v = (f32::from(*v) + sigma * z + 0.5).clamp(0.0, 255.0) as u8;
+    }
+}
+
+/// A standard normal number (Box–Muller).
+fn normal(rng: &mut impl Rng) -> f32 {
+    let u: f32 = rng.random::<f32>().max(1e-7);
+    let v: f32 = rng.random();
+    (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
+}
+
+/// The ranges views are drawn from; every range is symmetric around "unchanged" and sampled
+/// uniformly. The defaults cover a small camera nudge: shift ±8 %, scale ±10 %, rotation ±5°,
+/// brightness and white balance ±20 %, plus a little contrast, blur and noise.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Jitter {
+    /// Largest shift, as a fraction of the side.
+    pub shift: f32,
+    /// Largest relative change of scale.
+    pub scale: f32,
+    /// Largest rotation, in degrees.
+    pub rotate_deg: f32,
+    /// Largest relative change of brightness.
+    pub brightness: f32,
+    /// Largest relative change of each colour channel's gain (white balance).
+    pub colour: f32,
+    /// Largest relative change of contrast.
+    pub contrast: f32,
+    /// Largest blur, as a Gaussian σ in pixels of the network input (chosen in half the views).
+    pub blur: f32,
+    /// Largest sensor noise, in grey levels (σ).
+    pub noise: f32,
+    /// Chance that a view gets a patch of new background: a rectangle of a tenth to a third
+    /// of each side, somewhere in the picture, filled with a colour gradient (something behind
+    /// the object changed).
+    pub patch: f32,
+}
+
+impl Default for Jitter {
+    fn default() -> Self {
+        Self {
+            shift: 0.08,
+            scale: 0.10,
+            rotate_deg: 5.0,
+            brightness: 0.2,
+            colour: 0.2,
+            contrast: 0.2,
+            blur: 1.0,
+            noise: 4.0,
+            patch: 0.0,
+        }
+    }
+}
+
+/// One drawn view: the camera move, the light change, the blur and the noise.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct View {
+    /// Geometry.
+    pub warp: Warp,
+    /// Light.
+    pub tone: Tone,
+    /// Blur σ in pixels (0: none).
+    pub blur: f32,
+    /// Noise σ in grey levels (0: none).
+    pub noise: f32,
+    /// A new-background rectangle: left, top, width, height as fractions of the sides, and
+    /// the gradient's top and bottom colours.
+    pub patch: Option<([f32; 4], [[f32; 3]; 2])>,
+}
+
+impl View {
+    /// Renders the view of `img`; `rng` draws the noise.
+    pub fn apply(&self, img: &RgbImage, rng: &mut impl Rng) -> RgbImage {
+        let mut out = if self.warp == Warp::IDENTITY { img.clone() } else { self.warp.apply(img) };
+        if self.tone != Tone::IDENTITY {
+            self.tone.apply(&mut out);
+        }
+        if let Some((rect, colours)) = self.patch {
+            paint_patch(&mut out, rect, colours);
+        }
+        let mut out = blur(&out, self.blur);
+        add_noise(&mut out, self.noise, rng);
+        out
+    }
+}
+
+impl Jitter {
+    /// No change at all (every range 0).
+    pub const NONE: Self = Self {
+        shift: 0.0,
+        scale: 0.0,
+        rotate_deg: 0.0,
+        brightness: 0.0,
+        colour: 0.0,
+        contrast: 0.0,
+        blur: 0.0,
+        noise: 0.0,
+        patch: 0.0,
+    };
+
+    /// Checks every range (finite, ≥ 0, and shifts and scale changes below 1/2).
+    pub fn validate(&self) -> Result<()> {
+        let fields = [
+            ("augment-shift", self.shift, 0.5),
+            ("augment-scale", self.scale, 0.5),
+            ("augment-rotate", self.rotate_deg, 45.0),
+            ("augment-brightness", self.brightness, 0.9),
+            ("augment-colour", self.colour, 0.9),
+            ("augment-contrast", self.contrast, 0.9),
+            ("augment-blur", self.blur, 5.0),
+            ("augment-noise", self.noise, 50.0),
+            ("augment-patch", self.patch, 1.0),
+        ];
+        for (name, v, max) in fields {
+            if !(v.is_finite() && (0.0..=max).contains(&v)) {
+                return Err(LearnError::Hyper {
+                    name,
+                    value: v.to_string(),
+                    rule: "a number in its range (see --help)",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Draws one view.
+    pub fn sample(&self, rng: &mut impl Rng) -> View {
+        let mut sym = |r: f32| if r > 0.0 { rng.random_range(-r..=r) } else { 0.0 };
+        let warp = Warp {
+            dx: sym(self.shift),
+            dy: sym(self.shift),
+            scale: 1.0 + sym(self.scale),
+            rotate_deg: sym(self.rotate_deg),
+        };
+        let brightness = 1.0 + sym(self.brightness);
+        let gain = [0; 3].map(|_| brightness * (1.0 + sym(self.colour)));
+        let tone = Tone { gain, contrast: 1.0 + sym(self.contrast) };
+        let blur = if self.blur > 0.0 && rng.random_bool(0.5) { rng.random_range(0.0..=self.blur) } else { 0.0 };
+        let noise = if self.noise > 0.0 { rng.random_range(0.0..=self.noise) } else { 0.0 };
+        let patch = (self.patch > 0.0 && rng.random_bool(f64::from(self.patch.min(1.0)))).then(|| {
+            let (w, h) = (rng.random_range(0.1..=0.33f32), rng.random_range(0.1..=0.33f32));
+            let rect = [rng.random_range(0.0..=1.0 - w), rng.random_range(0.0..=1.0 - h), w, h];
+            let colours =
+                [[0; 3].map(|_| rng.random_range(0.0..=255.0f32)), [0; 3].map(|_| rng.random_range(0.0..=255.0f32))];
+            (rect, colours)
+        });
+        View { warp, tone, blur, noise, patch }
+    }
+
+    /// `n` views of `img`, drawn from a generator seeded by `seed` (an example's id): the same
+    /// image, seed and ranges always give the same views.
+    pub fn views(&self, img: &RgbImage, n: usize, seed: u64) -> Vec<RgbImage> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(7);
+        (0..n)
+            .map(|_| {
+                let view = self.sample(&mut rng);
+                view.apply(img, &mut rng)
+            })
+            .collect()
+    }
+}
