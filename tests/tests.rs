@@ -12,6 +12,8 @@ mod camera;
 mod cli;
 mod export;
 mod game;
+mod game_arcade;
 mod learn;
 mod live;
+mod sound;
 mod ui;

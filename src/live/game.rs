@@ -251,7 +251,7 @@ impl State {
             self.latency.push(now.saturating_sub(s.picked).as_secs_f32() * 1000.0);
         }
         for _ in 0..ticks {
-            let input = Input { dir, pause: self.paused, restart: std::mem::take(&mut self.restart) };
+            let input = Input { dir, pause: self.paused, restart: std::mem::take(&mut self.restart), skip: false };
             for e in self.game.step(input) {
                 let _ = self.events.try_send(e);
             }
