@@ -112,7 +112,7 @@ pub fn paint(painter: &Painter, rect: Rect, game: &Game, time: f64) {
     let (flash_walls, emptied) = match phase {
         Phase::LevelComplete { tick } if tick >= LEVEL_FREEZE_TICKS => {
             let flash = (tick - LEVEL_FREEZE_TICKS) / LEVEL_FLASH_TICKS;
-            (flash % 2 == 0, flash >= LEVEL_FLASHES)
+            (flash.is_multiple_of(2), flash >= LEVEL_FLASHES)
         }
         _ => (false, false),
     };
@@ -178,7 +178,7 @@ fn paint_split_screen(painter: &Painter, l: &Layout, maze: &Maze) {
         for c in SPLIT_COLUMN..COLS {
             // A fixed scramble of the tile's coordinates, so the garbage stays still.
             let h = ((c * 7919 + r * 104_729) as u32).wrapping_mul(2_654_435_761) >> 7;
-            if h % 5 == 0 {
+            if h.is_multiple_of(5) {
                 continue;
             }
             let ch = GLYPHS.get(h as usize % GLYPHS.len()).copied().unwrap_or(b'?') as char;
@@ -206,7 +206,7 @@ fn paint_intermission(painter: &Painter, l: &Layout, act: Act, tick: u32) {
 fn paint_scene_sprite(painter: &Painter, l: &Layout, s: &Sprite, tick: u32) {
     let c = l.pos(s.pos);
     let r = l.tile * 0.85;
-    let wiggle = s.moving && (tick / 8) % 2 == 0;
+    let wiggle = s.moving && (tick / 8).is_multiple_of(2);
     let white = Color32::from_rgb(222, 222, 255);
     match s.figure {
         Figure::Pacman { big } => {

@@ -71,7 +71,7 @@ pub fn waves() -> [Wave; WAVE_COUNT] {
         shape(&|x| {
             let s = (tau * x).sin();
             let k = (x * WAVE_LEN as f32) as usize;
-            if k % 3 == 0 { -s * 0.5 } else { s }
+            if k.is_multiple_of(3) { -s * 0.5 } else { s }
         }),
     ]
 }
