@@ -31,6 +31,7 @@ fn app(tab: Tab, dir: &std::path::Path) -> Harness<'static, PacnetApp> {
         recovery_file: Some(dir.join("recovery.pacnet")),
         tab: Some(Tab::Record),
         clock: None,
+        sound: false,
     };
     let app = PacnetApp::new(&egui::Context::default(), Settings::default(), options);
     let mut h = Harness::builder()

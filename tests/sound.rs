@@ -299,3 +299,56 @@ fn stream_follows_the_device_clock_and_falls_silent_when_starved() {
     }
     assert_eq!(stream.queued(), MAX_LAG_TICKS);
 }
+
+const DOCS_WAV: &str = "docs/sound/level1-first-20s.wav";
+const DOCS_REPLAY: &str = "docs/sound/level1-first-20s.replay.json";
+
+/// (Re)writes the replay in docs/sound (the nearest-dot autopilot on level 1, seed 1, 20 s)
+/// and its sound: `cargo test --release --test tests -- --ignored regenerate_docs_sound`.
+#[test]
+#[ignore = "writes docs/sound; run by hand after changing the sound"]
+fn regenerate_docs_sound() -> TestResult {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut rec = Recorder::new(1, Options::default())?;
+    for _ in 0..20 * 60 {
+        let dir = super::game::nearest_dot_dir(rec.game());
+        rec.step(Input { dir, ..Input::NONE });
+    }
+    std::fs::create_dir_all(root.join("docs/sound"))?;
+    std::fs::write(root.join(DOCS_REPLAY), serde_json::to_string(rec.log())? + "\n")?;
+    let samples = render_replay(rec.log(), 20 * 60, RATE)?;
+    pacnet::live::audio::write_wav(&root.join(DOCS_WAV), RATE, &samples)?;
+    Ok(())
+}
+
+#[test]
+fn docs_sound_is_the_replay_rendered_as_20_s_of_mono_16_bit_pcm() -> TestResult {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reader = hound::WavReader::open(root.join(DOCS_WAV))?;
+    let spec = reader.spec();
+    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (1, RATE, 16));
+    assert_eq!(reader.duration(), 20 * RATE);
+    let log: pacnet::game::ReplayLog = serde_json::from_str(&std::fs::read_to_string(root.join(DOCS_REPLAY))?)?;
+    assert_eq!(log.len(), 20 * 60);
+    // Same rules, same synthesiser: the file matches a fresh rendering of its replay (allowing
+    // for last-bit differences of the maths library between machines).
+    let fresh = render_replay(&log, 20 * 60, RATE)?;
+    let file: Vec<i16> = reader.into_samples::<i16>().collect::<Result<_, _>>()?;
+    let close = file.iter().zip(&fresh).filter(|(a, b)| (i32::from(**a) - i32::from(**b)).abs() <= 64).count();
+    assert!(close as f64 > 0.99 * file.len() as f64, "{close} of {} samples match", file.len());
+    Ok(())
+}
+
+#[test]
+fn wav_files_are_written_whole_or_not_at_all() -> TestResult {
+    let dir = super::util::tempdir();
+    let path = dir.path().join("out.wav");
+    pacnet::live::audio::write_wav(&path, RATE, &[0, 1000, -1000, i16::MAX])?;
+    let samples: Vec<i16> = hound::WavReader::open(&path)?.into_samples::<i16>().collect::<Result<_, _>>()?;
+    assert_eq!(samples, vec![0, 1000, -1000, i16::MAX]);
+    let err = pacnet::live::audio::write_wav(&dir.path().join("no/such/dir/out.wav"), RATE, &[0]).err();
+    let text = err.map(|e| e.to_string()).unwrap_or_default();
+    assert!(text.contains("no/such/dir/out.wav"), "{text}");
+    assert_eq!(std::fs::read_dir(dir.path())?.count(), 1, "no temporary file left behind");
+    Ok(())
+}

@@ -33,6 +33,7 @@ fn options(dir: &std::path::Path) -> AppOptions {
         recovery_file: Some(dir.join("recovery.pacnet")),
         tab: Some(Tab::Record),
         clock: None,
+        sound: false,
     }
 }
 

@@ -119,6 +119,7 @@ impl AppArgs {
             recovery_file: None,
             tab,
             clock: None,
+            sound: true,
         })
     }
 }

@@ -101,6 +101,10 @@ pub struct Settings {
     pub learn_first_channel: usize,
     /// How predictions become key presses when steering another window.
     pub key_mode: KeyMode,
+    /// Game sound silenced (M on the play panel).
+    pub muted: bool,
+    /// Game sound volume, 0 to 1.
+    pub volume: f32,
 }
 
 impl Default for Settings {
@@ -123,6 +127,8 @@ impl Default for Settings {
             learn_layer: None,
             learn_first_channel: 0,
             key_mode: KeyMode::Hold,
+            muted: false,
+            volume: 0.8,
         }
     }
 }
@@ -234,6 +240,9 @@ impl PacnetApp {
                     high_score: settings.high_score,
                     options: Options::default(),
                     clock: Arc::clone(&clock),
+                    sound: options.sound,
+                    volume: settings.volume,
+                    muted: settings.muted,
                 },
                 clock: Arc::clone(&clock),
             },
@@ -436,6 +445,13 @@ impl PacnetApp {
                 let paused = self.rt.game().and_then(|g| g.snapshot()).is_some_and(|s| s.paused);
                 cmds.push(Command::Game(GameCmd::Paused(!paused)));
             }
+            if ctx.input(|i| i.key_pressed(egui::Key::M)) {
+                self.settings.muted = !self.settings.muted;
+            }
+            let cut_scene = self.rt.game().and_then(|g| g.snapshot()).is_some_and(|s| s.game.intermission().is_some());
+            if cut_scene && ctx.input(|i| i.key_pressed(egui::Key::Space) || i.key_pressed(egui::Key::Enter)) {
+                cmds.push(Command::Game(GameCmd::Skip));
+            }
         } else if self.sent_keys.take().is_some() {
             cmds.push(Command::ArrowKeys(None));
         }
@@ -487,6 +503,12 @@ impl PacnetApp {
         }
         if s.use_model != before.use_model {
             self.rt.send_game(GameCmd::UseModel(s.use_model));
+        }
+        if s.muted != before.muted {
+            self.rt.send_game(GameCmd::Mute(s.muted));
+        }
+        if (s.volume - before.volume).abs() > f32::EPSILON {
+            self.rt.send_game(GameCmd::Volume(s.volume));
         }
         if (s.camera != before.camera || s.mirror != before.mirror)
             && let Some(c) = self.rt.capture()

@@ -43,6 +43,8 @@ pub struct AppOptions {
     /// The clock the workers and the autosave run by; `None`: the system clock. Tests pass a
     /// stepped clock so that time moves only when they say.
     pub clock: Option<std::sync::Arc<dyn crate::camera::Clock>>,
+    /// Play the game's sound on the default output device (the app does; tests do not).
+    pub sound: bool,
 }
 
 impl AppOptions {

@@ -130,6 +130,10 @@ fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&crate::live::GameSnapsh
             cx.cmds.push(Command::Game(GameCmd::Restart));
         }
     });
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut cx.settings.muted, "Mute (M)");
+        ui.add_enabled(!cx.settings.muted, egui::Slider::new(&mut cx.settings.volume, 0.0..=1.0).text("volume"));
+    });
     ui.checkbox(&mut cx.settings.show_targets, "Show where each ghost is heading");
     if matches!(cx.settings.camera, crate::camera::SourceSpec::Demo) {
         hint(ui, "Demo camera: move the toy with W A S D, tilt it with Q E, nearer/farther with R F, C centres it.");
