@@ -352,3 +352,31 @@ fn wav_files_are_written_whole_or_not_at_all() -> TestResult {
     assert_eq!(std::fs::read_dir(dir.path())?.count(), 1, "no temporary file left behind");
     Ok(())
 }
+
+#[test]
+fn sound_output_never_blocks_and_is_silent_without_a_device() {
+    use pacnet::live::audio::{AudioOut, AudioStatus};
+    let out = AudioOut::start(0.5, false);
+    // The game hands over far more ticks than the queue holds: none of them waits.
+    for _ in 0..1000 {
+        out.push(&[], Cues::default());
+    }
+    out.set_volume(3.0);
+    assert_eq!(out.volume(), 1.0);
+    out.set_volume(f32::NAN);
+    assert_eq!(out.volume(), 0.0);
+    out.set_muted(true);
+    assert!(out.muted());
+    // The sound thread tries the device at its own pace (real time, not a timed assertion).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while out.status() == AudioStatus::Opening {
+        assert!(std::time::Instant::now() < deadline, "the sound thread never tried the device");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    if !std::path::Path::new("/dev/snd").exists() {
+        assert_eq!(out.status(), AudioStatus::Silent, "no sound card here");
+    }
+    drop(out); // joins the sound thread
+    let quiet = AudioOut::silent(0.3, true);
+    assert_eq!((quiet.status(), quiet.volume(), quiet.muted()), (AudioStatus::Silent, 0.3, true));
+}

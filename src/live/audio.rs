@@ -13,7 +13,7 @@ use cpal::{FromSample, SizedSample};
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -28,6 +28,27 @@ struct Controls {
     muted: AtomicBool,
 }
 
+/// Whether sound reaches a device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AudioStatus {
+    /// The sound thread is still opening the device.
+    Opening,
+    /// A device is open and playing.
+    Playing,
+    /// No device (or sound was not asked for): the game is silent.
+    Silent,
+}
+
+impl AudioStatus {
+    fn from_u8(v: u8) -> AudioStatus {
+        match v {
+            0 => AudioStatus::Opening,
+            1 => AudioStatus::Playing,
+            _ => AudioStatus::Silent,
+        }
+    }
+}
+
 /// One game tick for the sound thread.
 type Tick = (Vec<Event>, Cues);
 
@@ -37,7 +58,8 @@ pub struct AudioOut {
     controls: Arc<Controls>,
     stop: Option<SyncSender<()>>,
     thread: Option<JoinHandle<()>>,
-    playing: Arc<AtomicBool>,
+    /// An [`AudioStatus`] as a byte, set by the sound thread.
+    status: Arc<AtomicU8>,
 }
 
 impl AudioOut {
@@ -47,11 +69,11 @@ impl AudioOut {
     /// Opens the default output device on its own thread, at `volume` (0 to 1) and `muted`.
     /// Never fails: without a device, or if the thread cannot start, the handle is silent.
     pub fn start(volume: f32, muted: bool) -> AudioOut {
-        let controls = Arc::new(Controls { volume: AtomicU32::new(volume.to_bits()), muted: AtomicBool::new(muted) });
+        let controls = Controls::new(volume, muted);
         let (tx, rx) = sync_channel::<Tick>(QUEUE_TICKS);
         let (stop_tx, stop_rx) = sync_channel::<()>(1);
-        let playing = Arc::new(AtomicBool::new(false));
-        let (c, p) = (controls.clone(), playing.clone());
+        let status = Arc::new(AtomicU8::new(AudioStatus::Opening as u8));
+        let (c, p) = (controls.clone(), status.clone());
         let thread = std::thread::Builder::new().name(Self::THREAD_NAME.into()).spawn(move || {
             // alsa-lib prints its probing failures (no card, no "default" device) to stderr;
             // this thread's handler collects them instead, for the one log line below.
@@ -59,12 +81,13 @@ impl AudioOut {
             let alsa_messages = alsa::Output::local_error_handler().ok();
             match open(rx, c) {
                 Ok(stream) => {
-                    p.store(true, Ordering::Relaxed);
+                    p.store(AudioStatus::Playing as u8, Ordering::Relaxed);
                     // Keep the stream alive until the handle is dropped.
                     let _ = stop_rx.recv();
                     drop(stream);
                 }
                 Err(why) => {
+                    p.store(AudioStatus::Silent as u8, Ordering::Relaxed);
                     #[cfg(target_os = "linux")]
                     if let Some(m) = alsa_messages {
                         tracing::debug!("alsa-lib said: {}", m.borrow());
@@ -76,17 +99,19 @@ impl AudioOut {
         let thread = match thread {
             Ok(t) => Some(t),
             Err(e) => {
+                status.store(AudioStatus::Silent as u8, Ordering::Relaxed);
                 tracing::info!("no sound: could not start the audio thread ({e})");
                 None
             }
         };
-        AudioOut { tx: Some(tx), controls, stop: Some(stop_tx), thread, playing }
+        AudioOut { tx: Some(tx), controls, stop: Some(stop_tx), thread, status }
     }
 
-    /// A handle that never makes a sound (tests, `--mute`).
-    pub fn silent() -> AudioOut {
-        let controls = Arc::new(Controls { volume: AtomicU32::new(0f32.to_bits()), muted: AtomicBool::new(true) });
-        AudioOut { tx: None, controls, stop: None, thread: None, playing: Arc::new(AtomicBool::new(false)) }
+    /// A handle that never makes a sound (tests), but keeps `volume` and `muted` like one that
+    /// does, so the settings round-trip the same way.
+    pub fn silent(volume: f32, muted: bool) -> AudioOut {
+        let status = Arc::new(AtomicU8::new(AudioStatus::Silent as u8));
+        AudioOut { tx: None, controls: Controls::new(volume, muted), stop: None, thread: None, status }
     }
 
     /// Hands over one game tick; never blocks (a full queue drops it).
@@ -96,10 +121,19 @@ impl AudioOut {
         }
     }
 
-    /// Sets the volume, 0 to 1.
+    /// Sets the volume, 0 to 1 (clamped; not a number counts as 0).
     pub fn set_volume(&self, volume: f32) {
-        let v = if volume.is_finite() { volume.clamp(0.0, 1.0) } else { 0.0 };
-        self.controls.volume.store(v.to_bits(), Ordering::Relaxed);
+        self.controls.volume.store(clamp_volume(volume).to_bits(), Ordering::Relaxed);
+    }
+
+    /// The volume, 0 to 1.
+    pub fn volume(&self) -> f32 {
+        f32::from_bits(self.controls.volume.load(Ordering::Relaxed))
+    }
+
+    /// Muted.
+    pub fn muted(&self) -> bool {
+        self.controls.muted.load(Ordering::Relaxed)
     }
 
     /// Mutes or unmutes.
@@ -107,9 +141,9 @@ impl AudioOut {
         self.controls.muted.store(muted, Ordering::Relaxed);
     }
 
-    /// A device is open and playing.
-    pub fn playing(&self) -> bool {
-        self.playing.load(Ordering::Relaxed)
+    /// Whether sound reaches a device (set by the sound thread once it has tried).
+    pub fn status(&self) -> AudioStatus {
+        AudioStatus::from_u8(self.status.load(Ordering::Relaxed))
     }
 }
 
@@ -125,6 +159,16 @@ impl Drop for AudioOut {
             tracing::error!("the audio thread panicked");
         }
     }
+}
+
+impl Controls {
+    fn new(volume: f32, muted: bool) -> Arc<Controls> {
+        Arc::new(Controls { volume: AtomicU32::new(clamp_volume(volume).to_bits()), muted: AtomicBool::new(muted) })
+    }
+}
+
+fn clamp_volume(volume: f32) -> f32 {
+    if volume.is_finite() { volume.clamp(0.0, 1.0) } else { 0.0 }
 }
 
 /// Opens the default device and starts a stream fed from `rx`.
@@ -210,6 +254,12 @@ pub fn write_wav(path: &Path, rate: u32, samples: &[i16]) -> Result<(), WavError
     }
     w.finalize().map_err(enc)?;
     tmp.as_file().sync_all().map_err(io_err)?;
+    // A temporary file is private (0600); a sound file is for sharing.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io_err)?;
+    }
     tmp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
 }

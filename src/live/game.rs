@@ -15,7 +15,7 @@ use crate::camera::Clock;
 use crate::game::sound::Cues;
 use crate::game::{Dir, Event, Game, Input, Options, Pacer};
 
-use super::audio::AudioOut;
+use super::audio::{AudioOut, AudioStatus};
 use super::features::Steer;
 use super::meters::Ema;
 use super::{Repaint, Slot};
@@ -70,6 +70,12 @@ pub struct GameSnapshot {
     pub latency_ms: Option<f32>,
     /// Held still by the player.
     pub paused: bool,
+    /// The sound is muted.
+    pub muted: bool,
+    /// The sound volume, 0 to 1.
+    pub volume: f32,
+    /// Whether the sound reaches a device.
+    pub audio: AudioStatus,
 }
 
 /// How the game starts.
@@ -111,6 +117,11 @@ impl GameWorker {
     /// A bad option, or the operating system refusing a thread.
     pub fn start(setup: GameSetup, steer: Slot<Steer>, repaint: Repaint) -> anyhow::Result<Self> {
         let game = Game::new(setup.seed, setup.options)?.with_high_score(setup.high_score);
+        let audio = if setup.sound {
+            AudioOut::start(setup.volume, setup.muted)
+        } else {
+            AudioOut::silent(setup.volume, setup.muted)
+        };
         let snapshot = Slot::default();
         snapshot.put(GameSnapshot {
             game: game.clone(),
@@ -118,11 +129,13 @@ impl GameWorker {
             asked: None,
             latency_ms: None,
             paused: false,
+            muted: audio.muted(),
+            volume: audio.volume(),
+            audio: audio.status(),
         });
         let (tx, rx) = channel();
         // Bounded: a UI that stops draining (window hidden) must not make the game hoard events.
         let (etx, events) = sync_channel(4096);
-        let audio = if setup.sound { AudioOut::start(setup.volume, setup.muted) } else { AudioOut::silent() };
         let mut state = State {
             game,
             audio,
@@ -251,8 +264,18 @@ impl State {
             }
             GameCmd::UseModel(u) => self.use_model = u,
             GameCmd::Skip => self.skip = true,
-            GameCmd::Mute(m) => self.audio.set_muted(m),
-            GameCmd::Volume(v) => self.audio.set_volume(v),
+            GameCmd::Mute(m) => {
+                self.audio.set_muted(m);
+                if !self.running {
+                    self.publish(None, None); // show the muted sign even while not ticking
+                }
+            }
+            GameCmd::Volume(v) => {
+                self.audio.set_volume(v);
+                if !self.running {
+                    self.publish(None, None);
+                }
+            }
         }
     }
 
@@ -292,6 +315,9 @@ impl State {
             asked,
             latency_ms: self.latency.get(),
             paused: self.paused,
+            muted: self.audio.muted(),
+            volume: self.audio.volume(),
+            audio: self.audio.status(),
         });
         (self.repaint)();
     }

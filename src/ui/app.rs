@@ -316,7 +316,9 @@ impl PacnetApp {
 
     /// Does what `cmd` asks, as if a panel had asked for it (for scripts and tests).
     pub fn command(&mut self, cmd: Command) {
+        let before = self.settings.clone();
         self.apply(cmd);
+        self.sync_workers(&before);
     }
 
     /// The class being recorded, if a record button is held.
@@ -383,8 +385,9 @@ impl PacnetApp {
     }
 
     /// Keys that work anywhere: the demo toy (W A S D move, Q E tilt, R F nearer/farther,
-    /// C centre) while the demo camera is on, the arrow keys and P on the play panel. They only
-    /// record commands, applied with the panels' after the frame.
+    /// C centre) while the demo camera is on; the arrow keys, P (pause), M (mute) and Space
+    /// (skip a cut-scene) on the play panel. They only record commands, applied with the
+    /// panels' after the frame.
     fn keyboard(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) {
         if ctx.egui_wants_keyboard_input() || self.modal.is_some() {
             return;
@@ -446,8 +449,9 @@ impl PacnetApp {
                 cmds.push(Command::Game(GameCmd::Paused(!paused)));
             }
             if ctx.input(|i| i.key_pressed(egui::Key::M)) {
-                self.settings.muted = !self.settings.muted;
+                cmds.push(Command::Mute(!self.settings.muted));
             }
+            // Space or Enter skips a cut-scene (and does nothing else on this panel).
             let cut_scene = self.rt.game().and_then(|g| g.snapshot()).is_some_and(|s| s.game.intermission().is_some());
             if cut_scene && ctx.input(|i| i.key_pressed(egui::Key::Space) || i.key_pressed(egui::Key::Enter)) {
                 cmds.push(Command::Game(GameCmd::Skip));
