@@ -32,6 +32,7 @@ fn app(tab: Tab, dir: &std::path::Path) -> Harness<'static, PacnetApp> {
         tab: Some(Tab::Record),
         clock: None,
         offline: true,
+        sound: false,
     };
     let app = PacnetApp::new(&egui::Context::default(), Settings::default(), options);
     let mut h = Harness::builder()

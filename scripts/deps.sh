@@ -8,7 +8,8 @@
 # check); building needs only the base set).
 set -euo pipefail
 
-base=(build-essential pkg-config libclang-dev curl ca-certificates)
+# libasound2-dev: the sound output (cpal's ALSA backend) links against alsa-lib.
+base=(build-essential pkg-config libclang-dev libasound2-dev curl ca-certificates)
 app=(libxkbcommon-x11-0 libgl1-mesa-dri libegl1 libx11-6 libxcursor1 libxrandr2 libxi6)
 
 test=(xvfb)

@@ -10,7 +10,7 @@
 //! | [`camera`] | frame sources and the capture thread | — |
 //! | [`game`] | Pac-Man rules, no GUI types | — |
 //! | [`learn`] | dataset, head, training, project file | `backbone` |
-//! | [`live`] | the per-frame pipeline, its worker threads, steering sinks | `backbone`, `camera`, `learn`, `game` |
+//! | [`live`] | the per-frame pipeline, its worker threads, steering sinks, sound output | `backbone`, `camera`, `learn`, `game` |
 //! | [`ui`] | egui panels | everything below |
 //! | [`cli`] | clap commands | everything below |
 //!

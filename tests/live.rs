@@ -145,19 +145,28 @@ fn steer_prints_decisions_and_play_is_deterministic() {
     assert!(ups * 3 >= lines.len() * 2, "held-out `up` frames mostly steer up: {stdout}");
 
     // play: the same folder, project and flags give the same game, twice.
-    let play = || {
-        let (code, stdout, stderr) = run(pacnet()
-            .arg("play")
-            .arg("--project")
-            .arg(&project)
-            .arg("--camera")
-            .arg(up.parent().unwrap().join("left"))
-            .args(["--ticks", "600"]));
+    let wav = dir.path().join("game.wav");
+    let play = |wav: Option<&Path>| {
+        let mut cmd = pacnet();
+        cmd.arg("play").arg("--project").arg(&project).arg("--camera").arg(up.parent().unwrap().join("left"));
+        if let Some(w) = wav {
+            cmd.arg("--wav").arg(w);
+        }
+        let (code, stdout, stderr) = run(cmd.args(["--ticks", "600"]));
         assert_eq!(code, 0, "{stderr}");
         stdout
     };
-    let (a, b) = (play(), play());
-    assert_eq!(a, b);
+    let (a, b) = (play(None), play(Some(&wav)));
+    let sound_line = format!("sound: {} (10.0 s, 22050 Hz mono 16-bit)\n", wav.display());
+    assert_eq!(b.strip_suffix(&sound_line), Some(a.as_str()), "the same game, and the sound written: {b}");
+    // --wav: the game's sound, 10 s of it; the start tune plays over the first 4 s.
+    let reader = hound::WavReader::open(&wav).unwrap();
+    let spec = reader.spec();
+    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (1, 22_050, 16));
+    let samples: Vec<i16> = reader.into_samples().collect::<Result<_, _>>().unwrap();
+    assert_eq!(samples.len(), 600 * 22_050 / 60);
+    let loud = samples[..22_050].iter().filter(|s| s.unsigned_abs() > 1000).count();
+    assert!(loud > 22_050 / 10, "the start tune is audible in the first second: {loud} loud samples");
     let field = |k: &str| a.lines().find_map(|l| l.strip_prefix(k)).map(str::trim).unwrap_or_default().to_owned();
     assert_eq!(field("ticks:"), "600", "{a}");
     assert_eq!(field("hash:").len(), 16, "{a}");

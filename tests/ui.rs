@@ -35,6 +35,7 @@ fn options(dir: &std::path::Path) -> AppOptions {
         tab: Some(Tab::Record),
         clock: None,
         offline: false,
+        sound: false,
     }
 }
 
@@ -661,4 +662,38 @@ fn teaching_views_feature_map_gradient_descent_and_presenter_mode() {
     a.h.step();
     assert!(!a.h.state().settings().presenter);
     assert_eq!(a.h.ctx.zoom_factor(), 1.0);
+}
+
+#[test]
+fn m_mutes_the_game_the_sound_controls_follow_and_the_settings_keep_them() {
+    let dir = util::tempdir();
+    let mut a = harness(Settings::default(), AppOptions { tab: Some(Tab::Play), ..options(dir.path()) });
+    let snap = |app: &PacnetApp| app.runtime().game().and_then(|g| g.snapshot());
+    settle(&mut a, 60, "the game", |app| snap(app).is_some());
+    assert!(!a.h.state().settings().muted);
+    assert!(a.h.query_by_label("🔊 Sound (M)").is_some(), "the sound button says it is on");
+
+    a.h.key_press(Key::M);
+    a.h.step();
+    assert!(a.h.state().settings().muted, "M mutes");
+    settle(&mut a, 10, "the game thread to mute", |app| snap(app).is_some_and(|s| s.muted));
+    a.h.step();
+    assert!(a.h.query_by_label("🔊 Sound (M)").is_none());
+    a.h.get_by_label("🔇 Muted (M)").click();
+    a.h.step();
+    assert!(!a.h.state().settings().muted, "the button unmutes");
+    settle(&mut a, 10, "the game thread to unmute", |app| snap(app).is_some_and(|s| !s.muted));
+
+    a.h.state_mut().command(Command::Volume(0.25));
+    settle(&mut a, 10, "the new volume", |app| snap(app).is_some_and(|s| s.volume == 0.25));
+    a.h.state_mut().command(Command::Volume(7.0));
+    assert_eq!(a.h.state().settings().volume, 1.0, "clamped");
+    a.h.state_mut().command(Command::Mute(true));
+
+    // Persisted with the other settings; settings saved before sound existed load unmuted.
+    let saved = serde_json::to_string(a.h.state().settings()).unwrap();
+    let back: Settings = serde_json::from_str(&saved).unwrap();
+    assert_eq!((back.muted, back.volume), (true, 1.0));
+    let old: Settings = serde_json::from_str("{}").unwrap();
+    assert_eq!((old.muted, old.volume), (false, Settings::default().volume));
 }

@@ -171,6 +171,7 @@ impl AppArgs {
             tab,
             clock: None,
             offline: false,
+            sound: true,
         })
     }
 }

@@ -9,6 +9,7 @@ use clap::Args;
 
 use crate::camera::list_images;
 use crate::game::Options;
+use crate::live::audio::write_wav;
 use crate::live::play::{PlayOptions, play_headless};
 use crate::live::{FramePipeline, SteerSettings};
 
@@ -39,7 +40,13 @@ pub struct PlayArgs {
     /// The backbone, when it is no longer where the project was recorded.
     #[arg(long)]
     pub model: Option<String>,
+    /// Also write the game's sound to this WAV file (mono 16-bit PCM, 22 050 Hz).
+    #[arg(long)]
+    pub wav: Option<PathBuf>,
 }
+
+/// Sample rate of `--wav`: the arcade's sound is band-limited well below 11 kHz.
+pub const WAV_RATE: u32 = 22_050;
 
 /// The most ticks one run may ask for (about 46 hours of play).
 pub const MAX_TICKS: u64 = 10_000_000;
@@ -57,7 +64,13 @@ pub fn run(args: &PlayArgs) -> anyhow::Result<()> {
     let opened = super::eval::open(&args.project, args.model.as_deref())?;
     let mut pipeline = FramePipeline::new(&opened.backbone, opened.cut, opened.project.dataset.source().crop, settings);
     pipeline.set_head(Some(opened.head.clone()));
-    let opts = PlayOptions { ticks: args.ticks, fps: args.fps, seed: args.seed, options: Options::default() };
+    let opts = PlayOptions {
+        ticks: args.ticks,
+        fps: args.fps,
+        seed: args.seed,
+        options: Options::default(),
+        sound_rate: args.wav.as_ref().map(|_| WAV_RATE),
+    };
     let report = play_headless(&opened.backbone, &mut pipeline, &frames, &opts).map_err(anyhow::Error::msg)?;
     let s = &report.summary;
     let out = &mut std::io::stdout().lock();
@@ -67,5 +80,10 @@ pub fn run(args: &PlayArgs) -> anyhow::Result<()> {
     writeln!(out, "lives: {}", s.lives)?;
     writeln!(out, "level: {}", s.level)?;
     writeln!(out, "hash: {:016x}", s.hash)?;
+    if let (Some(path), Some(samples)) = (&args.wav, &report.sound) {
+        write_wav(path, WAV_RATE, samples)?;
+        let secs = samples.len() as f64 / f64::from(WAV_RATE);
+        writeln!(out, "sound: {} ({secs:.1} s, {WAV_RATE} Hz mono 16-bit)", path.display())?;
+    }
     Ok(())
 }

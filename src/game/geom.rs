@@ -53,6 +53,16 @@ impl Dir {
         }
     }
 
+    /// The next direction clockwise on screen: up, right, down, left, up.
+    pub const fn clockwise(self) -> Dir {
+        match self {
+            Dir::Up => Dir::Right,
+            Dir::Right => Dir::Down,
+            Dir::Down => Dir::Left,
+            Dir::Left => Dir::Up,
+        }
+    }
+
     /// Unit step as (column, row) deltas; rows grow downwards.
     pub const fn delta(self) -> (i32, i32) {
         match self {

@@ -153,11 +153,17 @@ pub fn choose_direction(maze: &Maze, tile: Tile, arriving: Dir, target: Tile, no
     best.map_or(arriving.reverse(), |(_, d)| d)
 }
 
-/// A frightened ghost's choice: the random `pick` if it is an exit, otherwise the first exit
-/// in the order up, left, down, right (dossier ch. 2, *Frightening Behavior*).
+/// A frightened ghost's choice: the random `pick` if it is an exit, otherwise the next exit
+/// clockwise from it (up, right, down, left): "the code proceeds in a clockwise fashion to the
+/// next possible direction" (dossier ch. 2, *Frightening Behavior*).
 pub fn frightened_direction(maze: &Maze, tile: Tile, arriving: Dir, pick: Dir) -> Dir {
-    if exits(maze, tile, arriving, false).any(|d| d == pick) {
-        return pick;
+    let allowed: Vec<Dir> = exits(maze, tile, arriving, false).collect();
+    let mut d = pick;
+    for _ in 0..4 {
+        if allowed.contains(&d) {
+            return d;
+        }
+        d = d.clockwise();
     }
-    exits(maze, tile, arriving, false).next().unwrap_or(arriving.reverse())
+    arriving.reverse()
 }

@@ -27,15 +27,17 @@ pub struct Input {
     pub pause: bool,
     /// Start a new game on this tick (edge-triggered: send it once).
     pub restart: bool,
+    /// Skip the cut-scene being shown, if any (edge-triggered).
+    pub skip: bool,
 }
 
 impl Input {
-    /// No direction, not paused, no restart.
-    pub const NONE: Input = Input { dir: None, pause: false, restart: false };
+    /// No direction, not paused, no restart, no skip.
+    pub const NONE: Input = Input { dir: None, pause: false, restart: false, skip: false };
 
     /// Asks for `dir` this tick.
     pub const fn dir(dir: Dir) -> Input {
-        Input { dir: Some(dir), pause: false, restart: false }
+        Input { dir: Some(dir), ..Input::NONE }
     }
 }
 

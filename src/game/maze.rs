@@ -225,6 +225,18 @@ impl Maze {
         }
     }
 
+    /// Puts a dot on the open floor at `t` (the split screen's respawning dots); false if `t`
+    /// is not open floor without a dot.
+    pub(crate) fn put_dot(&mut self, t: Tile) -> bool {
+        let Some(cell) = Maze::index(t).and_then(|i| self.cells.get_mut(i)) else { return false };
+        if *cell != Cell::Open {
+            return false;
+        }
+        *cell = Cell::Dot;
+        self.dots_left += 1;
+        true
+    }
+
     /// Every tile with its cell, row by row, for drawing and tests.
     pub fn tiles(&self) -> impl Iterator<Item = (Tile, Cell)> + '_ {
         self.cells.iter().enumerate().map(|(i, c)| {

@@ -1,20 +1,27 @@
 //! One tick of the rules: [`Game::step`] and everything it sets in motion.
 //!
-//! Order within a playing tick: timers (frightened, scatter/chase, fruit), house releases,
-//! Pac-Man's move and meal, a collision check, then each ghost's move followed by its own
-//! collision check. Checking after every move means Pac-Man and a ghost can never swap tiles
-//! unnoticed, so the arcade's rare "pass-through" is not reproduced.
+//! Order within a playing tick, as in the arcade's game loop (#08DE and #1017 of the
+//! disassembly cited in `event.rs`): first the level-complete check (244 dots eaten), then
+//! the collision check, then timers (frightened, scatter/chase, fruit) and house releases,
+//! then Pac-Man's move and meal, then the ghosts' moves. Collisions compare tiles once per
+//! tick, before anyone moves (dossier ch. 3, *Just Passing Through*): when Pac-Man and a ghost
+//! swap tiles within one tick they pass through each other, the arcade's rare pass-through.
+//! Because the dot count is checked before collisions, the last dot always wins: a ghost that
+//! reaches Pac-Man on the tick he eats it is too late, and no life is lost.
 
 use super::actor::{GhostState, Moved};
 use super::event::{
-    DYING_TICKS, Event, FRUIT_POPUP_TICKS, FRUIT_TICKS, GHOST_EAT_PAUSE_TICKS, LEVEL_COMPLETE_TICKS, Phase, READY_TICKS,
+    DYING_TICKS, Event, FRUIT_MIN_TICKS, FRUIT_POPUP_TICKS, GHOST_EAT_PAUSE_TICKS, LEVEL_COMPLETE_TICKS, Phase,
+    READY_TICKS,
 };
-use super::geom::{Dir, UNITS_PER_TILE, speed_units};
+use super::geom::{Dir, Pos, TICKS_PER_SECOND, UNITS_PER_PIXEL, UNITS_PER_TILE, speed_units};
 use super::ghost::Ghost;
 use super::house::{HouseRelease, Release};
 use super::input::Input;
+use super::intermission::Act;
 use super::level;
 use super::maze::{Cell, FRUIT_POS};
+use super::split;
 use super::state::{FruitView, Game, Popup};
 
 /// Eyes travel at this percentage (the dossier gives no figure; about 2 px per tick).
@@ -23,6 +30,10 @@ pub const EYES_SPEED_PERCENT: u32 = 160;
 pub const HOUSE_SPEED_PERCENT: u32 = 50;
 /// Dots eaten on a level at which the fruit appears (dossier ch. 2).
 pub const FRUIT_DOTS: [u32; 2] = [70, 170];
+/// While an energizer is active, a ghost this close on both axes also counts as caught,
+/// whatever its tile (#1789: 4 px; the arcade's window is one-sided in its rotated screen
+/// coordinates, here it is symmetric).
+pub const ENERGIZED_CATCH_UNITS: i32 = 4 * UNITS_PER_PIXEL;
 
 impl Game {
     /// Advances the game by one 60 Hz tick and reports what happened.
@@ -47,6 +58,9 @@ impl Game {
         if self.phase == Phase::GameOver {
             return ev;
         }
+        if self.tick == 0 {
+            ev.push(Event::GameStarted);
+        }
         self.tick += 1;
         match self.phase {
             Phase::Ready { ticks_left } => {
@@ -62,8 +76,16 @@ impl Game {
             Phase::Playing => self.play(input.dir, &mut ev),
             Phase::Dying { tick } if tick + 1 >= DYING_TICKS => self.after_death(&mut ev),
             Phase::Dying { tick } => self.phase = Phase::Dying { tick: tick + 1 },
-            Phase::LevelComplete { tick } if tick + 1 >= LEVEL_COMPLETE_TICKS => self.next_level(&mut ev),
+            Phase::LevelComplete { tick } if tick + 1 >= LEVEL_COMPLETE_TICKS => self.after_level(&mut ev),
             Phase::LevelComplete { tick } => self.phase = Phase::LevelComplete { tick: tick + 1 },
+            Phase::Intermission { act, tick } => {
+                if input.skip || tick + 1 >= act.ticks() {
+                    ev.push(Event::IntermissionEnded { act, skipped: input.skip && tick + 1 < act.ticks() });
+                    self.next_level(&mut ev);
+                } else {
+                    self.phase = Phase::Intermission { act, tick: tick + 1 };
+                }
+            }
             Phase::GameOver => {}
         }
         self.high_score = self.high_score.max(self.score);
@@ -71,11 +93,20 @@ impl Game {
     }
 
     fn play(&mut self, raw: Option<Dir>, ev: &mut Vec<Event>) {
+        // The arcade counts dots, not the maze: a level ends when 244 were eaten on it.
+        if self.dots_eaten >= self.level_dots() {
+            self.phase = Phase::LevelComplete { tick: 0 };
+            ev.push(Event::LevelCleared { level: self.level });
+            return;
+        }
         self.tick_popup();
         if self.score_pause > 0 {
             // Only eyes keep moving while a ghost's points are shown.
             self.score_pause -= 1;
             self.move_ghosts(true, ev);
+            return;
+        }
+        if self.collide(ev) {
             return;
         }
         self.tick_timers(ev);
@@ -86,14 +117,6 @@ impl Game {
             self.release(g, by, ev);
         }
         self.move_pacman(raw, ev);
-        if self.collide_all(ev) {
-            return;
-        }
-        if self.maze.dots_left() == 0 {
-            self.phase = Phase::LevelComplete { tick: 0 };
-            ev.push(Event::LevelCleared { level: self.level });
-            return;
-        }
         self.move_ghosts(false, ev);
     }
 
@@ -204,9 +227,16 @@ impl Game {
         }
         if FRUIT_DOTS.contains(&self.dots_eaten) {
             let fruit = self.spec.fruit;
-            self.fruit = Some(FruitView { fruit, pos: FRUIT_POS, ticks_left: FRUIT_TICKS });
+            self.fruit = Some(FruitView { fruit, pos: FRUIT_POS, ticks_left: self.fruit_ticks() });
             ev.push(Event::FruitAppeared { fruit });
         }
+    }
+
+    /// How long a fruit appearing now stays: 9 s plus what is left of the current second of the
+    /// game's clock (see [`FRUIT_MIN_TICKS`](super::FRUIT_MIN_TICKS)).
+    fn fruit_ticks(&self) -> u32 {
+        let into_second = (self.tick % u64::from(TICKS_PER_SECOND)) as u32;
+        FRUIT_MIN_TICKS - 1 + (TICKS_PER_SECOND - into_second)
     }
 
     /// Energizer: all ghosts reverse; unless this level has no frightened time, every ghost
@@ -263,24 +293,28 @@ impl Game {
             if moved == Moved::Revived {
                 ev.push(Event::GhostRevived { ghost: g });
             }
-            if !eyes_only && self.collide(g, ev) {
-                return;
-            }
         }
     }
 
-    fn collide_all(&mut self, ev: &mut Vec<Event>) -> bool {
-        Ghost::ALL.into_iter().any(|g| self.collide(g, ev))
+    /// The ghost that catches Pac-Man now, if any, checked in the arcade's order (Clyde, Inky,
+    /// Pinky, Blinky: #171D). A ghost catches him by standing on his tile; while an energizer is
+    /// active also by being within [`ENERGIZED_CATCH_UNITS`] on both axes (#1789).
+    fn catcher(&self) -> Option<Ghost> {
+        let order = [Ghost::Clyde, Ghost::Inky, Ghost::Pinky, Ghost::Blinky];
+        let reachable = |g: Ghost| matches!(self.ghosts[g].state, GhostState::Roaming | GhostState::LeavingHouse);
+        let pac = self.pacman.pos;
+        let same_tile = order.into_iter().find(|&g| reachable(g) && self.ghosts[g].tile() == pac.tile());
+        if same_tile.is_some() || self.fright_left == 0 {
+            return same_tile;
+        }
+        order.into_iter().find(|&g| reachable(g) && near(self.ghosts[g].pos, pac))
     }
 
-    /// Pac-Man meets `g` on one tile: eats it if frightened, dies otherwise. True if the tick
-    /// ends here (a freeze or a death begins).
-    fn collide(&mut self, g: Ghost, ev: &mut Vec<Event>) -> bool {
+    /// Pac-Man meets a ghost: eats it if frightened, dies otherwise. True if the tick ends here
+    /// (a freeze or a death begins).
+    fn collide(&mut self, ev: &mut Vec<Event>) -> bool {
+        let Some(g) = self.catcher() else { return false };
         let a = &self.ghosts[g];
-        let reachable = matches!(a.state, GhostState::Roaming | GhostState::LeavingHouse);
-        if !reachable || a.tile() != self.pacman.pos.tile() {
-            return false;
-        }
         if a.frightened {
             let points = 200 << self.fright_chain.min(3);
             let pos = a.pos;
@@ -325,13 +359,27 @@ impl Game {
         self.reset_actors();
         self.house.on_life_lost();
         self.elroy_suspended = true;
+        if self.level == split::SPLIT_LEVEL {
+            split::restore_right_dots(&mut self.maze);
+        }
         self.phase = Phase::Ready { ticks_left: READY_TICKS };
+    }
+
+    /// The walls have flashed: a cut-scene if one follows this level, else the next level.
+    fn after_level(&mut self, ev: &mut Vec<Event>) {
+        match Act::after_level(self.level) {
+            Some(act) => {
+                self.phase = Phase::Intermission { act, tick: 0 };
+                ev.push(Event::IntermissionStarted { act });
+            }
+            None => self.next_level(ev),
+        }
     }
 
     fn next_level(&mut self, ev: &mut Vec<Event>) {
         self.level = self.level.saturating_add(1);
         self.spec = level::spec(self.level);
-        self.maze = self.pristine.clone();
+        self.maze = self.level_maze();
         self.dots_eaten = 0;
         self.house = HouseRelease::new(self.level);
         self.elroy_suspended = false;
@@ -339,4 +387,12 @@ impl Game {
         self.phase = Phase::Ready { ticks_left: READY_TICKS };
         ev.push(Event::LevelStarted { level: self.level });
     }
+}
+
+/// Within the energized catch window on both axes (the tunnel wraps, so x is compared both ways).
+fn near(a: Pos, b: Pos) -> bool {
+    let width = super::maze::COLS * UNITS_PER_TILE;
+    let dx = (a.x - b.x).rem_euclid(width);
+    let dx = dx.min(width - dx);
+    dx < ENERGIZED_CATCH_UNITS && (a.y - b.y).abs() < ENERGIZED_CATCH_UNITS
 }

@@ -3,16 +3,18 @@
 //! Fields are private; the only way to move a game forward is [`Game::step`] (in `play.rs`).
 
 use super::actor::{Actor, GhostState};
-use super::event::{FLASH_PERIOD_TICKS, Phase, START_READY_TICKS};
+use super::event::{FLASH_HALF_TICKS, FLASH_WINDOW_TICKS, Phase, START_READY_TICKS};
 use super::geom::{Dir, Pos, Tile};
 use super::ghost::{Chase, Ghost, PerGhost};
 use super::house::HouseRelease;
 use super::input::{InputFilter, InputOptions};
+use super::intermission::Act;
 use super::level::{self, Fruit, LevelSpec};
 use super::maze::{Maze, MazeError};
 use super::mode::{Mode, ModeTimer};
 use super::pacman::Pacman;
 use super::rng::Rng;
+use super::split::{SPLIT_LEVEL, split_maze};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 use thiserror::Error;
@@ -179,7 +181,7 @@ impl Game {
             return Err(GameError::Option { field: "start_level", reason: "levels start at 1" });
         }
         let level = options.start_level;
-        Ok(Game {
+        let mut game = Game {
             seed,
             options,
             pristine: maze.clone(),
@@ -206,13 +208,25 @@ impl Game {
             fruit: None,
             popup: None,
             rng: Rng::new(seed),
-        })
+        };
+        game.maze = game.level_maze();
+        Ok(game)
     }
 
     /// Starts from `high` as the high score (e.g. one saved from an earlier session).
     pub fn with_high_score(mut self, high: u32) -> Game {
         self.high_score = self.high_score.max(high);
         self
+    }
+
+    /// The maze a level starts with: the arcade's, or on level 256 its split-screen wreck.
+    pub(super) fn level_maze(&self) -> Maze {
+        if self.level == SPLIT_LEVEL { split_maze(&self.pristine) } else { self.pristine.clone() }
+    }
+
+    /// Dots to eat before a level ends: all the full maze has (244), even on level 256.
+    pub(super) fn level_dots(&self) -> u32 {
+        self.pristine.dots_left()
     }
 
     /// Puts Pac-Man and the ghosts back at their starts for a new life or level.
@@ -277,7 +291,8 @@ impl Game {
     /// Blinky's "Cruise Elroy" stage: 0 (normal), 1 or 2, from the dots left (dossier ch. 4,
     /// Blinky's *Cruise Elroy*). Suspended after a lost life until Clyde has left the house.
     pub fn elroy(&self) -> u8 {
-        let left = self.maze.dots_left();
+        // The arcade counts 244 minus the dots eaten, not the dots on the board (#20E6).
+        let left = self.level_dots().saturating_sub(self.dots_eaten);
         if self.elroy_suspended {
             0
         } else if left <= self.spec.elroy2_dots {
@@ -299,14 +314,34 @@ impl Game {
         self.fright_left
     }
 
-    /// Frightened ghosts are drawn white right now: the last `flashes` periods alternate
-    /// white and blue, white first.
+    /// Frightened ghosts are drawn white right now. They flash during the last
+    /// [`FLASH_WINDOW_TICKS`] of the blue time (all of it when shorter), changing colour every
+    /// [`FLASH_HALF_TICKS`], white first. The arcade's colour counter runs freely, so its
+    /// first white may come up to 13 ticks later than here.
     pub fn fright_flash_white(&self) -> bool {
-        let flashing = self.spec.flashes * FLASH_PERIOD_TICKS;
-        if self.fright_left == 0 || self.fright_left > flashing {
+        let window = self.spec.fright_ticks.min(FLASH_WINDOW_TICKS);
+        if self.fright_left == 0 || self.fright_left > window {
             return false;
         }
-        (flashing - self.fright_left) % FLASH_PERIOD_TICKS < FLASH_PERIOD_TICKS / 2
+        ((window - self.fright_left) / FLASH_HALF_TICKS).is_multiple_of(2)
+    }
+
+    /// The cut-scene being shown, with its tick, if any.
+    pub fn intermission(&self) -> Option<(Act, u32)> {
+        match self.phase {
+            Phase::Intermission { act, tick } => Some((act, tick)),
+            _ => None,
+        }
+    }
+
+    /// Level 256: the right half of the screen is garbage (see [`SPLIT_COLUMN`](super::SPLIT_COLUMN)).
+    pub fn split_screen(&self) -> bool {
+        self.level == SPLIT_LEVEL
+    }
+
+    /// The frightened ghosts' random generator (reseeded on every life and level).
+    pub fn rng(&self) -> &Rng {
+        &self.rng
     }
 
     /// Ticks left of the freeze after a ghost was eaten (Pac-Man is hidden meanwhile).

@@ -12,8 +12,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::camera::Clock;
+use crate::game::sound::Cues;
 use crate::game::{Dir, Event, Game, Input, Options, Pacer};
 
+use super::audio::{AudioOut, AudioStatus};
 use super::features::Steer;
 use super::meters::Ema;
 use super::{Repaint, Slot};
@@ -23,7 +25,7 @@ pub const STALE_AFTER: Duration = Duration::from_millis(500);
 const TICK: Duration = Duration::from_nanos(1_000_000_000 / 60);
 
 /// Orders for the game thread.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum GameCmd {
     /// The arrow key held now, if any.
     Keys(Option<Dir>),
@@ -37,6 +39,12 @@ pub enum GameCmd {
     Restart,
     /// Whether the model's predictions steer.
     UseModel(bool),
+    /// Skip the cut-scene being shown.
+    Skip,
+    /// Silence the sound, or bring it back.
+    Mute(bool),
+    /// Sound volume, 0 to 1.
+    Volume(f32),
 }
 
 /// Who steered on the last tick.
@@ -62,6 +70,12 @@ pub struct GameSnapshot {
     pub latency_ms: Option<f32>,
     /// Held still by the player.
     pub paused: bool,
+    /// The sound is muted.
+    pub muted: bool,
+    /// The sound volume, 0 to 1.
+    pub volume: f32,
+    /// Whether the sound reaches a device.
+    pub audio: AudioStatus,
 }
 
 /// How the game starts.
@@ -77,6 +91,12 @@ pub struct GameSetup {
     pub options: Options,
     /// The clock ticks are paced by (the runtime's).
     pub clock: Arc<dyn Clock>,
+    /// Play sound on the default output device (off in tests).
+    pub sound: bool,
+    /// Sound volume, 0 to 1.
+    pub volume: f32,
+    /// Start muted.
+    pub muted: bool,
 }
 
 /// The running game thread.
@@ -97,6 +117,11 @@ impl GameWorker {
     /// A bad option, or the operating system refusing a thread.
     pub fn start(setup: GameSetup, steer: Slot<Steer>, repaint: Repaint) -> anyhow::Result<Self> {
         let game = Game::new(setup.seed, setup.options)?.with_high_score(setup.high_score);
+        let audio = if setup.sound {
+            AudioOut::start(setup.volume, setup.muted)
+        } else {
+            AudioOut::silent(setup.volume, setup.muted)
+        };
         let snapshot = Slot::default();
         snapshot.put(GameSnapshot {
             game: game.clone(),
@@ -104,12 +129,17 @@ impl GameWorker {
             asked: None,
             latency_ms: None,
             paused: false,
+            muted: audio.muted(),
+            volume: audio.volume(),
+            audio: audio.status(),
         });
         let (tx, rx) = channel();
         // Bounded: a UI that stops draining (window hidden) must not make the game hoard events.
         let (etx, events) = sync_channel(4096);
         let mut state = State {
             game,
+            audio,
+            skip: false,
             pacer: Pacer::new(setup.speed),
             keys: None,
             running: false,
@@ -159,6 +189,9 @@ impl Drop for GameWorker {
 
 struct State {
     game: Game,
+    /// The sound thread's handle; each tick's events go there without waiting.
+    audio: AudioOut,
+    skip: bool,
     pacer: Pacer,
     keys: Option<Dir>,
     running: bool,
@@ -230,6 +263,19 @@ impl State {
                 }
             }
             GameCmd::UseModel(u) => self.use_model = u,
+            GameCmd::Skip => self.skip = true,
+            GameCmd::Mute(m) => {
+                self.audio.set_muted(m);
+                if !self.running {
+                    self.publish(None, None); // show the muted sign even while not ticking
+                }
+            }
+            GameCmd::Volume(v) => {
+                self.audio.set_volume(v);
+                if !self.running {
+                    self.publish(None, None);
+                }
+            }
         }
     }
 
@@ -251,8 +297,11 @@ impl State {
             self.latency.push(now.saturating_sub(s.picked).as_secs_f32() * 1000.0);
         }
         for _ in 0..ticks {
-            let input = Input { dir, pause: self.paused, restart: std::mem::take(&mut self.restart) };
-            for e in self.game.step(input) {
+            let restart = std::mem::take(&mut self.restart);
+            let input = Input { dir, pause: self.paused, restart, skip: std::mem::take(&mut self.skip) };
+            let events = self.game.step(input);
+            self.audio.push(&events, Cues::of(&self.game));
+            for e in events {
                 let _ = self.events.try_send(e);
             }
         }
@@ -266,6 +315,9 @@ impl State {
             asked,
             latency_ms: self.latency.get(),
             paused: self.paused,
+            muted: self.audio.muted(),
+            volume: self.audio.volume(),
+            audio: self.audio.status(),
         });
         (self.repaint)();
     }

@@ -3,15 +3,17 @@
 //! **Job:** everything that runs while the app (or `pacnet steer` / `pacnet play`) is live —
 //! the per-frame [`pipeline`], the [`features`] worker that runs it on every camera frame,
 //! the [`steer`]ing logic and the [`sink`]s a decision goes to (the built-in game, key
-//! presses for another window, stdout), the [`game`] thread, the backbone [`loader`], the
-//! open project ([`doc`]) and its save/load [`jobs`], the [`meters`] and activation [`maps`]
-//! the teaching views show, and the [`runtime`] that owns all of those threads; also
-//! [`fewshot`], the webcam-like few-shot sets `pacnet bench-learn` measures the recipes on.
+//! presses for another window, stdout), the [`game`] thread and its sound output
+//! ([`audio`]), the backbone [`loader`], the open project ([`doc`]) and its save/load
+//! [`jobs`], the [`meters`] and activation [`maps`] the teaching views show, and the
+//! [`runtime`] that owns all of those threads; also [`fewshot`], the webcam-like few-shot
+//! sets `pacnet bench-learn` measures the recipes on.
 //!
 //! **May import:** `backbone`, `camera`, `learn`, `game`. Never egui, eframe, clap or `ui`
 //! (`tests/architecture.rs` checks): the app and the CLI both drive this module, so it must
 //! not know which one does.
 
+pub mod audio;
 pub mod doc;
 pub mod features;
 pub mod fewshot;

@@ -6,6 +6,7 @@
 use image::RgbImage;
 
 use crate::backbone::{Backbone, load_image};
+use crate::game::sound::render_inputs;
 use crate::game::{Dir, Input, Options, RunSummary, run_with};
 
 use super::pipeline::FramePipeline;
@@ -24,6 +25,8 @@ pub struct PlayOptions {
     pub seed: u64,
     /// The game's rules options.
     pub options: Options,
+    /// Also render the game's sound at this many samples a second (`--wav`).
+    pub sound_rate: Option<u32>,
 }
 
 /// What a headless game ended with.
@@ -35,6 +38,8 @@ pub struct PlayReport {
     pub frames: u64,
     /// Ticks steered by the model (not "keep going").
     pub steered_ticks: u64,
+    /// The game's sound (mono 16-bit PCM at `sound_rate`), when asked for.
+    pub sound: Option<Vec<i16>>,
 }
 
 /// Plays `opts.ticks` ticks steered by `pipeline` (which holds the head) on `frames` (image
@@ -76,5 +81,10 @@ pub fn play_headless(
         inputs.push(Input { dir, ..Input::default() });
     }
     let summary = run_with(opts.seed, opts.options, &inputs, opts.ticks).map_err(|e| e.to_string())?;
-    Ok(PlayReport { summary, frames: processed, steered_ticks: steered })
+    // The same inputs replayed through the synthesiser: the same game, heard.
+    let sound = match opts.sound_rate {
+        Some(rate) => Some(render_inputs(opts.seed, opts.options, inputs, rate).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    Ok(PlayReport { summary, frames: processed, steered_ticks: steered, sound })
 }

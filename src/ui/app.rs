@@ -119,6 +119,10 @@ pub struct Settings {
     pub learn_page: LearnPage,
     /// Presenter mode: full screen, 2× zoom, high contrast, advanced controls hidden.
     pub presenter: bool,
+    /// Game sound silenced (M on the play panel).
+    pub muted: bool,
+    /// Game sound volume, 0 to 1.
+    pub volume: f32,
 }
 
 impl Default for Settings {
@@ -144,6 +148,8 @@ impl Default for Settings {
             model: None,
             learn_page: LearnPage::Layers,
             presenter: false,
+            muted: false,
+            volume: 0.8,
         }
     }
 }
@@ -281,6 +287,9 @@ impl PacnetApp {
                     high_score: settings.high_score,
                     options: Options::default(),
                     clock: Arc::clone(&clock),
+                    sound: options.sound,
+                    volume: settings.volume,
+                    muted: settings.muted,
                 },
                 clock: Arc::clone(&clock),
             },
@@ -359,7 +368,9 @@ impl PacnetApp {
 
     /// Does what `cmd` asks, as if a panel had asked for it (for scripts and tests).
     pub fn command(&mut self, cmd: Command) {
+        let before = self.settings.clone();
         self.apply(cmd);
+        self.sync_workers(&before);
     }
 
     /// Where the feature map drew each example's dot in the last frame (id, screen position),
@@ -452,8 +463,9 @@ impl PacnetApp {
     }
 
     /// Keys that work anywhere: the demo toy (W A S D move, Q E tilt, R F nearer/farther,
-    /// C centre) while the demo camera is on, the arrow keys and P on the play panel. They only
-    /// record commands, applied with the panels' after the frame.
+    /// C centre) while the demo camera is on; the arrow keys, P (pause), M (mute) and Space
+    /// (skip a cut-scene) on the play panel. They only record commands, applied with the
+    /// panels' after the frame.
     fn keyboard(&mut self, ctx: &egui::Context, cmds: &mut Vec<Command>) {
         if ctx.egui_wants_keyboard_input() || self.modal.is_some() {
             return;
@@ -513,6 +525,14 @@ impl PacnetApp {
             if ctx.input(|i| i.key_pressed(egui::Key::P)) {
                 let paused = self.rt.game().and_then(|g| g.snapshot()).is_some_and(|s| s.paused);
                 cmds.push(Command::Game(GameCmd::Paused(!paused)));
+            }
+            if ctx.input(|i| i.key_pressed(egui::Key::M)) {
+                cmds.push(Command::Mute(!self.settings.muted));
+            }
+            // Space or Enter skips a cut-scene (and does nothing else on this panel).
+            let cut_scene = self.rt.game().and_then(|g| g.snapshot()).is_some_and(|s| s.game.intermission().is_some());
+            if cut_scene && ctx.input(|i| i.key_pressed(egui::Key::Space) || i.key_pressed(egui::Key::Enter)) {
+                cmds.push(Command::Game(GameCmd::Skip));
             }
         } else if self.sent_keys.take().is_some() {
             cmds.push(Command::ArrowKeys(None));
@@ -580,6 +600,12 @@ impl PacnetApp {
         }
         if s.use_model != before.use_model {
             self.rt.send_game(GameCmd::UseModel(s.use_model));
+        }
+        if s.muted != before.muted {
+            self.rt.send_game(GameCmd::Mute(s.muted));
+        }
+        if (s.volume - before.volume).abs() > f32::EPSILON {
+            self.rt.send_game(GameCmd::Volume(s.volume));
         }
         if (s.camera != before.camera || s.mirror != before.mirror)
             && let Some(c) = self.rt.capture()

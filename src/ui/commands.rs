@@ -82,6 +82,10 @@ pub enum Command {
     ViewLayer(usize),
     /// An order for the game.
     Game(GameCmd),
+    /// Silence the game's sound, or bring it back (M on the play panel).
+    Mute(bool),
+    /// The game's sound volume, 0 to 1.
+    Volume(f32),
     /// The arrow key held now on the play panel (`None`: none).
     ArrowKeys(Option<Dir>),
     /// Move the demo camera's toy (held W A S D / Q E / R F keys over one frame).
@@ -201,6 +205,9 @@ impl PacnetApp {
             }
             Command::Game(g) => self.rt.send_game(g),
             Command::ArrowKeys(keys) => self.rt.send_game(GameCmd::Keys(keys)),
+            // The settings persist them; `sync_workers` tells the game thread.
+            Command::Mute(m) => self.settings.muted = m,
+            Command::Volume(v) => self.settings.volume = if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 },
             Command::Demo(n) => n.apply(self.rt.demo()),
             Command::SendKeys(mode) => {
                 self.settings.key_mode = mode;

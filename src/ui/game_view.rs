@@ -6,8 +6,9 @@
 //! 28:36 rectangle that fits the target, so it stays sharp at any size and pixels-per-point.
 
 use crate::game::{
-    COLS, Cell, DYING_FREEZE_TICKS, DYING_TICKS, Dir, FRUIT_POS, Fruit, Game, Ghost, GhostState, GhostView, Maze,
-    Phase, Pos, ROWS, Tile,
+    Act, COLS, Cell, DYING_ANIMATION_END_TICK, DYING_ANIMATION_TICK, DYING_FREEZE_TICKS, Dir, FRUIT_POS, Figure, Fruit,
+    Game, Ghost, GhostState, GhostView, LEVEL_FLASH_TICKS, LEVEL_FREEZE_TICKS, Look, Maze, Phase, Pos, ROWS,
+    SPLIT_COLUMN, SPLIT_DOTS, SPLIT_HIDDEN, Sprite, Tile,
 };
 use egui::{Align2, Color32, FontId, Painter, Pos2, Rect, Shape, Stroke, Vec2, pos2, vec2};
 use std::f32::consts::{FRAC_PI_2, PI, TAU};
@@ -18,8 +19,8 @@ pub const ASPECT: f32 = 28.0 / 36.0;
 const SCREEN_ROWS: f32 = 36.0;
 /// The maze starts on the screen's fourth row; the score lines sit above it.
 const MAZE_TOP_ROW: f32 = 3.0;
-/// The first half of the level-complete phase is a still frame; the walls flash after it.
-const LEVEL_FREEZE_TICKS: u32 = 60;
+/// After the freeze the walls flash white and blue eight times, then the screen is empty.
+const LEVEL_FLASHES: u32 = 8;
 
 const WALL: Color32 = Color32::from_rgb(33, 33, 255);
 const DOOR: Color32 = Color32::from_rgb(255, 184, 255);
@@ -102,15 +103,32 @@ fn angle(d: Dir) -> f32 {
 pub fn paint(painter: &Painter, rect: Rect, game: &Game, time: f64) {
     let l = Layout::new(rect);
     painter.rect_filled(rect, 0.0, Color32::BLACK);
+    if let Some((act, tick)) = game.intermission() {
+        paint_intermission(&painter.with_clip_rect(rect), &l, act, tick);
+        paint_hud(painter, &l, game);
+        return;
+    }
     let phase = game.phase();
-    let flash_walls =
-        matches!(phase, Phase::LevelComplete { tick } if tick >= LEVEL_FREEZE_TICKS && (tick / 12) % 2 == 0);
+    let (flash_walls, emptied) = match phase {
+        Phase::LevelComplete { tick } if tick >= LEVEL_FREEZE_TICKS => {
+            let flash = (tick - LEVEL_FREEZE_TICKS) / LEVEL_FLASH_TICKS;
+            (flash.is_multiple_of(2), flash >= LEVEL_FLASHES)
+        }
+        _ => (false, false),
+    };
+    if emptied {
+        paint_hud(painter, &l, game);
+        return;
+    }
     paint_walls(painter, &l, game.maze(), if flash_walls { TEXT } else { WALL });
     if !matches!(phase, Phase::LevelComplete { .. }) {
         paint_door(painter, &l);
     }
     let blink_on = phase != Phase::Playing || (time * 3.0).fract() < 0.5;
     paint_dots(painter, &l, game.maze(), blink_on);
+    if game.split_screen() {
+        paint_split_screen(painter, &l, game.maze());
+    }
 
     let board = painter.with_clip_rect(l.maze_rect());
     if let Some(f) = game.fruit() {
@@ -119,7 +137,8 @@ pub fn paint(painter: &Painter, rect: Rect, game: &Game, time: f64) {
     let ghosts_visible = match phase {
         Phase::Ready { .. } | Phase::Playing => true,
         Phase::Dying { tick } => tick < DYING_FREEZE_TICKS,
-        Phase::LevelComplete { .. } | Phase::GameOver => false,
+        Phase::LevelComplete { tick } => tick < LEVEL_FREEZE_TICKS,
+        Phase::Intermission { .. } | Phase::GameOver => false,
     };
     let popup = game.popup();
     if ghosts_visible {
@@ -143,6 +162,108 @@ pub fn paint(painter: &Painter, rect: Rect, game: &Game, time: f64) {
         board.text(l.pos(p.pos), Align2::CENTER_CENTER, p.points, l.font(0.75), color);
     }
     paint_hud(painter, &l, game);
+}
+
+/// Level 256: garbage glyphs in random colours over the right half, which hide its walls and
+/// its dots; five of the nine dots show through, oddly coloured, four stay invisible.
+fn paint_split_screen(painter: &Painter, l: &Layout, maze: &Maze) {
+    const GLYPHS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ!.-/\\\"";
+    const COLORS: [Color32; 6] =
+        [WALL, DOT, PACMAN, DOOR, Color32::from_rgb(255, 0, 0), Color32::from_rgb(0, 255, 255)];
+    let font = l.font(0.9);
+    let top = l.maze(SPLIT_COLUMN as f32, 0.0);
+    let bottom_right = l.maze(COLS as f32, ROWS as f32);
+    painter.rect_filled(Rect::from_min_max(top, bottom_right), 0.0, Color32::BLACK);
+    for r in 0..ROWS {
+        for c in SPLIT_COLUMN..COLS {
+            // A fixed scramble of the tile's coordinates, so the garbage stays still.
+            let h = ((c * 7919 + r * 104_729) as u32).wrapping_mul(2_654_435_761) >> 7;
+            if h.is_multiple_of(5) {
+                continue;
+            }
+            let ch = GLYPHS.get(h as usize % GLYPHS.len()).copied().unwrap_or(b'?') as char;
+            let color = COLORS.get((h >> 8) as usize % COLORS.len()).copied().unwrap_or(WALL);
+            let at = l.maze(c as f32 + 0.5, r as f32 + 0.5);
+            painter.text(at, Align2::CENTER_CENTER, ch, font.clone(), color);
+        }
+    }
+    for (i, t) in SPLIT_DOTS.iter().enumerate() {
+        if SPLIT_HIDDEN.contains(t) || maze.cell(*t) != Cell::Dot {
+            continue;
+        }
+        let color = COLORS.get(i % COLORS.len()).copied().unwrap_or(DOT);
+        painter.circle_filled(l.maze(t.col as f32 + 0.5, t.row as f32 + 0.5), (l.tile * 0.16).max(1.0), color);
+    }
+}
+
+/// A cut-scene: black screen, the scene's sprites on their row.
+fn paint_intermission(painter: &Painter, l: &Layout, act: Act, tick: u32) {
+    for sprite in act.scene(tick).sprites {
+        paint_scene_sprite(painter, l, &sprite, tick);
+    }
+}
+
+fn paint_scene_sprite(painter: &Painter, l: &Layout, s: &Sprite, tick: u32) {
+    let c = l.pos(s.pos);
+    let r = l.tile * 0.85;
+    let wiggle = s.moving && (tick / 8).is_multiple_of(2);
+    let white = Color32::from_rgb(222, 222, 255);
+    match s.figure {
+        Figure::Pacman { big } => {
+            let radius = if big { r * 3.0 } else { r * 0.95 };
+            let opening = if s.moving { 1.0 - ((tick % 8) as f32 / 4.0 - 1.0).abs() } else { 0.0 };
+            pie(painter, c, radius, angle(s.dir), 0.05 + opening * 0.75, PACMAN);
+        }
+        Figure::Ghost { ghost, look } => {
+            let body = if look == Look::Frightened { FRIGHT_BODY } else { ghost_color(ghost) };
+            match look {
+                Look::Naked => {
+                    // A bare pink body on two thin legs.
+                    painter.circle_filled(c - vec2(0.0, r * 0.2), r * 0.7, DOOR);
+                    let step = if wiggle { r * 0.25 } else { -r * 0.25 };
+                    let legs = Stroke::new(r * 0.15, DOOR);
+                    painter.line_segment([c + vec2(-r * 0.3, r * 0.3), c + vec2(-r * 0.3 + step, r * 0.95)], legs);
+                    painter.line_segment([c + vec2(r * 0.3, r * 0.3), c + vec2(r * 0.3 - step, r * 0.95)], legs);
+                    paint_eyes(painter, c - vec2(0.0, r * 0.2), r * 0.8, s.dir);
+                }
+                Look::Snagged { stretch } => {
+                    paint_ghost_body(painter, c, r, body, wiggle);
+                    // The hem stays on the nail behind him and stretches.
+                    let hem = l.pos(Pos::new(s.pos.x + stretch, s.pos.y));
+                    let cloth = Stroke::new(r * 0.35, body);
+                    painter.line_segment([c + vec2(r * 0.6, r * 0.7), hem + vec2(0.0, r * 0.7)], cloth);
+                    paint_eyes(painter, c, r, s.dir);
+                }
+                _ => {
+                    paint_ghost_body(painter, c, r, body, wiggle);
+                    if look == Look::Frightened {
+                        paint_fright_face(painter, c, r, FRIGHT_FACE);
+                    } else {
+                        paint_eyes(painter, c, r, s.dir);
+                    }
+                    if look == Look::Torn {
+                        let skin =
+                            [c + vec2(r * 0.2, r * 0.3), c + vec2(r * 0.9, r * 0.3), c + vec2(r * 0.9, r * 0.95)];
+                        painter.add(Shape::convex_polygon(skin.to_vec(), DOOR, Stroke::NONE));
+                    }
+                    if look == Look::Patched {
+                        let patch = Rect::from_center_size(c + vec2(r * 0.45, r * 0.55), vec2(r * 0.5, r * 0.4));
+                        painter.rect_filled(patch, 0.0, DOOR);
+                        painter.rect_stroke(patch, 0.0, Stroke::new(r * 0.06, white), egui::StrokeKind::Middle);
+                    }
+                }
+            }
+        }
+        Figure::Nail => {
+            painter.line_segment([c + vec2(0.0, r * 0.2), c + vec2(0.0, r * 1.0)], Stroke::new(r * 0.12, white));
+            painter
+                .line_segment([c + vec2(-r * 0.2, r * 0.2), c + vec2(r * 0.2, r * 0.2)], Stroke::new(r * 0.1, white));
+        }
+        Figure::Sheet => {
+            let pts = vec![c + vec2(-r * 1.2, r * 0.9), c + vec2(r * 0.9, r * 0.5), c + vec2(r * 0.9, r * 0.95)];
+            painter.add(Shape::convex_polygon(pts, ghost_color(Ghost::Blinky), Stroke::NONE));
+        }
+    }
 }
 
 /// Overlays each roaming ghost's current target tile (a square in its colour, joined to the
@@ -261,10 +382,12 @@ fn paint_pacman(painter: &Painter, l: &Layout, c: Pos2, game: &Game, phase: Phas
     let pac = game.pacman();
     let r = l.tile * 0.8;
     match phase {
-        Phase::Dying { tick } if tick >= DYING_FREEZE_TICKS => {
-            // The arcade's death: the mouth opens from the top until nothing is left.
-            let shrink = (DYING_TICKS - DYING_FREEZE_TICKS - 20) as f32;
-            let t = (tick - DYING_FREEZE_TICKS) as f32 / shrink;
+        Phase::Dying { tick } if tick >= DYING_ANIMATION_END_TICK => {}
+        Phase::Dying { tick } if tick >= DYING_ANIMATION_TICK => {
+            // The arcade's death: the mouth opens from the top until nothing is left, then a
+            // last sparkle.
+            let shrink = (DYING_ANIMATION_END_TICK - DYING_ANIMATION_TICK - 12) as f32;
+            let t = (tick - DYING_ANIMATION_TICK) as f32 / shrink;
             if t < 1.0 {
                 pie(painter, c, r, -FRAC_PI_2, 0.15 + t * (PI - 0.15), PACMAN);
             } else {
@@ -276,6 +399,9 @@ fn paint_pacman(painter: &Painter, l: &Layout, c: Pos2, game: &Game, phase: Phas
                     );
                 }
             }
+        }
+        Phase::Dying { .. } => {
+            painter.circle_filled(c, r, PACMAN);
         }
         // Round and closed before play starts, as in the arcade.
         Phase::Ready { .. } if pac.anim == 0 => {
@@ -475,6 +601,10 @@ fn paint_hud(painter: &Painter, l: &Layout, game: &Game) {
         }
         Phase::Ready { .. } => {
             painter.text(message, Align2::CENTER_CENTER, "READY!", font, READY);
+        }
+        Phase::Intermission { .. } => {
+            let at = l.screen(14.0, 33.0);
+            painter.text(at, Align2::CENTER_CENTER, "SPACE: SKIP", l.font(0.8), Color32::from_gray(120));
         }
         _ if game.paused() => {
             painter.text(message, Align2::CENTER_CENTER, "PAUSED", font, TEXT);

@@ -47,6 +47,8 @@ pub struct AppOptions {
     pub clock: Option<std::sync::Arc<dyn crate::camera::Clock>>,
     /// `--offline`: no network request at all (also with `HF_HUB_OFFLINE=1`).
     pub offline: bool,
+    /// Play the game's sound on the default output device (the app does; tests do not).
+    pub sound: bool,
 }
 
 impl AppOptions {

@@ -10,6 +10,7 @@ use super::super::commands::Command;
 use super::super::game_view;
 use super::Ctx;
 use super::widgets::{ACCENT, camera_view, confidence_bar, dir_name, hint, joystick_cell, paint_arrow};
+use crate::live::audio::AudioStatus;
 use crate::live::{GameCmd, KeyMode, SteeredBy};
 
 /// Width of the side column.
@@ -34,6 +35,25 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
                 }
                 if cx.settings.presenter {
                     overlay(&painter, rect, cx);
+                }
+                if cx.settings.muted {
+                    // The muted sign, where a teacher looking for the missing sound will see it.
+                    painter.text(
+                        rect.right_top() + vec2(-10.0, 10.0),
+                        egui::Align2::RIGHT_TOP,
+                        "🔇 muted (M)",
+                        egui::FontId::proportional(16.0),
+                        Color32::from_gray(200),
+                    );
+                }
+                if s.game.intermission().is_some() {
+                    painter.text(
+                        rect.center_bottom() - vec2(0.0, 30.0),
+                        egui::Align2::CENTER_CENTER,
+                        "Space skips the cut-scene",
+                        egui::FontId::proportional(16.0),
+                        Color32::GRAY,
+                    );
                 }
                 if s.game.phase() == Phase::GameOver {
                     painter.text(
@@ -137,9 +157,29 @@ fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&crate::live::GameSnapsh
             cx.cmds.push(Command::Game(GameCmd::Restart));
         }
     });
+    sound(ui, cx, snapshot);
     ui.checkbox(&mut cx.settings.show_targets, "Show where each ghost is heading");
     if matches!(cx.settings.camera, crate::camera::SourceSpec::Demo) {
         hint(ui, "Demo camera: move the toy with W A S D, tilt it with Q E, nearer/farther with R F, C centres it.");
+    }
+}
+
+/// Mute and volume (persisted in the settings), and whether sound reaches a device.
+fn sound(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&crate::live::GameSnapshot>) {
+    ui.horizontal(|ui| {
+        let mut muted = cx.settings.muted;
+        let label = if muted { "🔇 Muted (M)" } else { "🔊 Sound (M)" };
+        if ui.toggle_value(&mut muted, label).on_hover_text("Mute or unmute the game (M).").changed() {
+            cx.cmds.push(Command::Mute(muted));
+        }
+        let mut volume = cx.settings.volume;
+        let slider = egui::Slider::new(&mut volume, 0.0..=1.0).text("volume").fixed_decimals(2);
+        if ui.add_enabled(!muted, slider).changed() {
+            cx.cmds.push(Command::Volume(volume));
+        }
+    });
+    if snapshot.is_some_and(|s| s.audio == AudioStatus::Silent) && !cx.settings.muted {
+        hint(ui, "No sound output (no audio device found): the game plays silently.");
     }
 }
 
