@@ -13,6 +13,7 @@ mod camera;
 mod cli;
 mod export;
 mod game;
+mod hostile;
 mod learn;
 mod live;
 mod ui;
