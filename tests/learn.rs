@@ -33,13 +33,13 @@ use crate::util::{self, assert_one_line_error, pacnet, run};
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-fn classes(n: usize) -> Vec<String> {
+pub(crate) fn classes(n: usize) -> Vec<String> {
     ["up", "down", "left", "right", "none", "six"].iter().take(n).map(|s| s.to_string()).collect()
 }
 
 /// Class `c`'s examples scatter (±`noise`) around a random prototype in [0, 6): separable when
 /// the noise is small next to the prototypes' distances (~√d · 2.4).
-fn synthetic(per_class: usize, k: usize, shape: [usize; 3], noise: f32, seed: u64) -> TrainData {
+pub(crate) fn synthetic(per_class: usize, k: usize, shape: [usize; 3], noise: f32, seed: u64) -> TrainData {
     let d: usize = shape.iter().product();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let protos: Vec<Vec<f32>> = (0..k).map(|_| (0..d).map(|_| rng.random::<f32>() * 6.0).collect()).collect();
@@ -74,7 +74,7 @@ fn source(shape: [usize; 3]) -> FeatureSource {
 }
 
 /// A dataset of `data`'s examples with small generated thumbnails, one burst per class.
-fn dataset_from(data: &TrainData, seed: u64) -> Dataset {
+pub(crate) fn dataset_from(data: &TrainData, seed: u64) -> Dataset {
     let mut ds = Dataset::new(data.classes().to_vec(), source(data.shape())).expect("dataset");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let bursts: Vec<u64> = (0..data.classes().len()).map(|_| ds.new_burst()).collect();
@@ -681,9 +681,9 @@ fn a_failed_save_never_damages_the_previous_file() {
     let nowhere = dir.path().join("no/such/dir/x.pacnet");
     let e = second.save(&nowhere).expect_err("missing directory");
     assert!(
-        matches!(e, LearnError::Save { .. })
+        matches!(e, LearnError::SaveTarget { .. })
             && e.to_string().contains("x.pacnet")
-            && e.to_string().contains("unchanged"),
+            && e.to_string().contains("nothing was written"),
         "{e}"
     );
     // The rename fails when the target is a directory: the temporary file goes, nothing else changes.
@@ -954,7 +954,7 @@ fn cli_save_that_fails_half_way_keeps_the_previous_project() {
 // the backbone's identity: architecture, cut and the weights' sha256
 
 /// A copy of the v1 model in `dir` with `f` applied to every value of tensor `name`.
-fn model_with(dir: &Path, name: &str, f: impl Fn(f32) -> f32) -> std::path::PathBuf {
+pub(crate) fn model_with(dir: &Path, name: &str, f: impl Fn(f32) -> f32) -> std::path::PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     for file in ["config.json", "labels.txt"] {
         std::fs::copy(util::v1_dir().join(file), dir.join(file)).unwrap();

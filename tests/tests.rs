@@ -15,6 +15,7 @@ mod export;
 mod fewshot;
 mod game;
 mod game_arcade;
+mod hostile;
 mod learn;
 mod live;
 mod sound;

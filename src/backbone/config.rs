@@ -7,6 +7,15 @@ use serde_json::Value;
 
 use super::error::{BackboneError, Result};
 
+/// The largest input side a config may ask for: MobileNets are trained at 224 (timm's
+/// largest test size is 320), and activations grow with its square (a 30000² input asked for
+/// more than 24 GB).
+pub const MAX_INPUT_SIZE: usize = 1024;
+
+/// The most classes a config may declare (ImageNet-21k has 21,843): without `labels.txt` each
+/// gets a generated name, and the classifier is checked against it.
+pub const MAX_CLASSES: usize = 100_000;
+
 /// How to resample a frame to the network's input size (timm's `interpolation`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Interpolation {
@@ -51,7 +60,7 @@ impl ModelConfig {
     /// Parses the text of a `config.json`; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         let root: Value =
-            serde_json::from_str(text).map_err(|source| BackboneError::Json { path: path.to_owned(), source })?;
+            serde_json::from_str(text).map_err(|error| BackboneError::Json { path: path.to_owned(), error })?;
         let key_err = |key: &str, problem: &str| BackboneError::ConfigKey {
             path: path.to_owned(),
             key: key.to_owned(),
@@ -69,19 +78,20 @@ impl ModelConfig {
         let num_classes = lookup("num_classes")
             .ok_or_else(|| key_err("num_classes", "is missing"))?
             .as_u64()
-            .filter(|&n| n > 0)
-            .ok_or_else(|| key_err("num_classes", "must be a positive integer"))? as usize;
+            .filter(|&n| (1..=MAX_CLASSES as u64).contains(&n))
+            .ok_or_else(|| key_err("num_classes", &format!("must be an integer from 1 to {MAX_CLASSES}")))?
+            as usize;
         let input_size = match cfg.get("input_size") {
             None => return Err(key_err("pretrained_cfg.input_size", "is missing")),
             Some(v) => {
                 let dims: Vec<u64> =
                     v.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default();
                 match dims.as_slice() {
-                    [3, h, w] if h == w && *h >= 32 => *h as usize,
+                    [3, h, w] if h == w && (32..=MAX_INPUT_SIZE as u64).contains(h) => *h as usize,
                     _ => {
                         return Err(key_err(
                             "pretrained_cfg.input_size",
-                            &format!("must be [3, S, S] with S >= 32, found {v}"),
+                            &format!("must be [3, S, S] with 32 <= S <= {MAX_INPUT_SIZE}, found {v}"),
                         ));
                     }
                 }

@@ -7,12 +7,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum BackboneError {
     /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    // The OS error is shown in the message and deliberately not a `source`: the CLI prints the
+    // cause chain, which would repeat it.
+    #[error("{}: {}", path.display(), io_text(error))]
     Io {
         /// The file.
         path: PathBuf,
         /// What the OS said.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A model directory lacks a file it needs.
     #[error("{}: missing (a model directory needs config.json and model.safetensors)", path.display())]
@@ -21,12 +23,12 @@ pub enum BackboneError {
         path: PathBuf,
     },
     /// `config.json` is not valid JSON.
-    #[error("{}: not valid JSON: {source}", path.display())]
+    #[error("{}: not valid JSON: {error}", path.display())]
     Json {
         /// The config file.
         path: PathBuf,
         /// The parser's complaint (with line and column).
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// `config.json` lacks a key or has a value of the wrong kind.
     #[error("{}: key `{key}` {problem}", path.display())]
@@ -73,6 +75,16 @@ pub enum BackboneError {
         expected: Vec<usize>,
         /// The shape in the file.
         found: Vec<usize>,
+    },
+    /// A tensor holds values no trained network has (NaN, infinity, a negative variance).
+    #[error("{}: tensor `{name}` {problem}", path.display())]
+    BadValue {
+        /// The weights file.
+        path: PathBuf,
+        /// The tensor.
+        name: String,
+        /// What is wrong, with the value and its index.
+        problem: String,
     },
     /// A tensor is not float32.
     #[error("{}: tensor `{name}` is {dtype}, expected F32", path.display())]
@@ -183,7 +195,16 @@ pub type Result<T, E = BackboneError> = std::result::Result<T, E>;
 
 impl BackboneError {
     /// An [`BackboneError::Io`] for `path`.
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+    pub(crate) fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
+        Self::Io { path: path.into(), error }
+    }
+}
+
+/// An OS error's text without Rust's ` (os error N)` suffix, which tells a user nothing.
+pub fn io_text(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error ") {
+        Some(at) => text.get(..at).unwrap_or(&text).to_owned(),
+        None => text,
     }
 }

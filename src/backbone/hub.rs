@@ -388,6 +388,16 @@ fn download(
     }));
     match outcome {
         Ok(Ok(path)) => Ok(path),
+        Ok(Err(hf_hub::api::sync::ApiError::IoError(io)))
+            if matches!(io.kind(), std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem) =>
+        {
+            Err(fail(format!(
+                "the Hugging Face cache {} cannot be written ({}) — make it writable, point HF_HOME at a writable \
+                 folder, or use the built-in model (--model builtin)",
+                cache.path().display(),
+                super::error::io_text(&io)
+            )))
+        }
         Ok(Err(e)) => Err(fail(format!(
             "{e}; the weights are not in the Hugging Face cache ({}) either — connect to the internet once, \
              use the built-in model (--model builtin), or pass --model DIR (or set {MODEL_ENV}) to a local model \

@@ -130,32 +130,92 @@ impl Preprocess {
     }
 }
 
+/// The largest image file read (a 48 MP camera JPEG is ~20 MB).
+pub const MAX_IMAGE_FILE_BYTES: u64 = 256 << 20;
+/// The most pixels an image may have (64 MP: 8000×8000); larger ones are refused from their
+/// header, before any pixel is decoded (a 7 MB PNG can claim 50000×50000 pixels, 7.5 GB).
+pub const MAX_IMAGE_PIXELS: u64 = 64 << 20;
+/// The longest side an image may have.
+pub const MAX_IMAGE_SIDE: u32 = 16384;
+
 /// Decodes an image file to RGB (alpha dropped, EXIF orientation applied), with an error that
-/// names the file for a missing, empty or non-image file.
+/// names the file for a missing, empty, oversized, truncated or non-image file.
 pub fn load_image(path: &Path) -> Result<RgbImage> {
     let err = |message: String| BackboneError::Image { path: path.to_owned(), message };
     let meta = std::fs::metadata(path).map_err(|e| BackboneError::io(path, e))?;
     if meta.is_dir() {
         return Err(err("is a directory, not an image".into()));
     }
+    if !meta.is_file() {
+        return Err(err("is not a regular file (a device, pipe or socket), not an image".into()));
+    }
     if meta.len() == 0 {
         return Err(err("is empty (0 bytes), not an image".into()));
     }
+    if meta.len() > MAX_IMAGE_FILE_BYTES {
+        return Err(err(format!(
+            "is {} MiB; pacnet reads image files up to {} MiB",
+            meta.len() >> 20,
+            MAX_IMAGE_FILE_BYTES >> 20
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| BackboneError::io(path, e))?;
+    decode_image(&bytes).map_err(err)
+}
+
+/// Decodes image bytes (see [`load_image`]); the error is the message without the file name.
+pub fn decode_image(bytes: &[u8]) -> std::result::Result<RgbImage, String> {
     // Judge the format by the bytes, not the file name: a text file called .png is not a PNG.
-    let mut head = [0u8; 64];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-        .map_err(|e| BackboneError::io(path, e))?;
-    let format = image::guess_format(&head[..n])
-        .map_err(|_| err("not a recognised image format (JPEG, PNG, BMP or WebP expected)".into()))?;
-    let mut reader = image::ImageReader::open(path).map_err(|e| BackboneError::io(path, e))?;
-    reader.set_format(format);
-    let mut decoder = reader.into_decoder().map_err(|e| err(format!("cannot decode: {e}")))?;
+    let format = image::guess_format(bytes.get(..bytes.len().min(64)).unwrap_or_default())
+        .map_err(|_| "not a recognised image format (JPEG, PNG, BMP or WebP expected)".to_owned())?;
+    if format == image::ImageFormat::Jpeg && !jpeg_complete(bytes) {
+        // The JPEG decoder fills a cut-off scan with grey and reports success.
+        return Err("truncated JPEG (no end-of-image marker after the image data): the file was cut off".into());
+    }
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    // Only the header is read here; the size check below gives a message with the sides, then
+    // the decoder gets the real limits before any pixel is decoded.
+    reader.no_limits();
+    let mut decoder = reader.into_decoder().map_err(|e| decode_error(&e))?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS || w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE {
+        return Err(format!(
+            "is {w}×{h} pixels; pacnet reads images up to {} megapixels and {MAX_IMAGE_SIDE} pixels a side",
+            MAX_IMAGE_PIXELS >> 20
+        ));
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_SIDE);
+    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    // Room for the decoded pixels at 4 bytes each (the most a supported format produces),
+    // plus the decoder's own buffers.
+    limits.max_alloc = Some(4 * MAX_IMAGE_PIXELS + (64 << 20));
+    decoder.set_limits(limits).map_err(|e| decode_error(&e))?;
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| err(format!("cannot decode: {e}")))?;
+    let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| decode_error(&e))?;
     img.apply_orientation(orientation);
     if img.width() == 0 || img.height() == 0 {
-        return Err(err("has no pixels".into()));
+        return Err("has no pixels".into());
     }
     Ok(img.to_rgb8())
+}
+
+fn decode_error(e: &image::ImageError) -> String {
+    match e {
+        image::ImageError::Limits(l) => format!(
+            "is too large to decode ({l}); pacnet reads images up to {} megapixels and {MAX_IMAGE_SIDE} pixels a side",
+            MAX_IMAGE_PIXELS >> 20
+        ),
+        other => format!("cannot decode: {other}"),
+    }
+}
+
+/// Whether a JPEG's last scan is followed by an end-of-image marker (FF D9). Inside the
+/// entropy-coded data a 0xFF byte is always followed by 0x00 or a restart marker, so an FF D9
+/// after the last start-of-scan (FF DA) is the real end; an embedded EXIF thumbnail's markers
+/// come before the main image's scan and do not count.
+fn jpeg_complete(bytes: &[u8]) -> bool {
+    let last_sos = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    let Some(sos) = last_sos else { return false };
+    bytes.get(sos..).is_some_and(|rest| rest.windows(2).any(|w| w == [0xFF, 0xD9]))
 }

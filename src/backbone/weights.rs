@@ -56,6 +56,14 @@ impl WeightFile {
             }
             let values: Vec<f32> =
                 view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            // Non-finite weights run without error and give confident garbage: refuse them here.
+            if let Some((index, value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                return Err(BackboneError::BadValue {
+                    path: path.to_owned(),
+                    name: name.to_owned(),
+                    problem: format!("holds {value} at index {index}; weights must be finite numbers"),
+                });
+            }
             tensors.insert(name.to_owned(), (view.shape().to_vec(), values));
         }
         let sha256 = super::hub::sha256_hex(bytes);
@@ -142,7 +150,16 @@ impl WeightFile {
         let gamma = self.take(&format!("{prefix}.weight"), &[chs])?;
         let beta = self.take(&format!("{prefix}.bias"), &[chs])?;
         let mean = self.take(&format!("{prefix}.running_mean"), &[chs])?;
-        let var = self.take(&format!("{prefix}.running_var"), &[chs])?;
+        let var_name = format!("{prefix}.running_var");
+        let var = self.take(&var_name, &[chs])?;
+        // A variance below 0 is impossible statistics; its square root would be NaN.
+        if let Some((index, value)) = var.iter().enumerate().find(|(_, v)| **v < 0.0) {
+            return Err(BackboneError::BadValue {
+                path: self.path.clone(),
+                name: var_name,
+                problem: format!("holds {value} at index {index}; a BatchNorm variance cannot be negative"),
+            });
+        }
         // Folded in f64 so that folding adds no rounding error of its own beyond the final cast.
         let mut scale = Vec::with_capacity(chs);
         let mut shift = Vec::with_capacity(chs);

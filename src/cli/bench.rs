@@ -69,8 +69,8 @@ pub fn time_calls(
     }
     let cpu0 = CpuSample::now();
     let start = Instant::now();
-    let mut times = Vec::with_capacity(min_calls.max(3000));
-    while times.len() < 3000 && (times.len() < min_calls || start.elapsed().as_secs_f64() < min_secs) {
+    let mut times = Vec::with_capacity(min_calls.clamp(1, MAX_CALLS));
+    while times.len() < MAX_CALLS && (times.len() < min_calls.max(1) || start.elapsed().as_secs_f64() < min_secs) {
         let t = Instant::now();
         f()?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
@@ -81,7 +81,7 @@ pub fn time_calls(
         calls: times.len(),
         median_ms: percentile(&times, 0.5),
         p90_ms: percentile(&times, 0.9),
-        min_ms: times[0],
+        min_ms: times.first().copied().unwrap_or(f64::NAN),
         foreign_cores: foreign,
     })
 }
@@ -136,9 +136,40 @@ impl CpuSample {
     }
 }
 
+/// The most calls one timing loop makes.
+pub const MAX_CALLS: usize = 3000;
+/// The longest `--min-time`, in seconds.
+pub const MAX_MIN_TIME: f64 = 3600.0;
+/// The most `--threads`.
+pub const MAX_THREADS: usize = 256;
+
+impl BenchArgs {
+    /// Refuses loop settings that cannot be run (a loop of no calls, a NaN duration) or that
+    /// ask for more than the loop ever does.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if !(1..=MAX_CALLS).contains(&self.iters) {
+            anyhow::bail!(
+                "invalid --iters {}: it must be between 1 and {MAX_CALLS} (the loop stops at {MAX_CALLS} calls)",
+                self.iters
+            );
+        }
+        if !(self.min_time.is_finite() && (0.0..=MAX_MIN_TIME).contains(&self.min_time)) {
+            anyhow::bail!(
+                "invalid --min-time {}: it must be a number of seconds between 0 and {MAX_MIN_TIME}",
+                self.min_time
+            );
+        }
+        if !(1..=MAX_THREADS).contains(&self.threads) {
+            anyhow::bail!("invalid --threads {}: it must be between 1 and {MAX_THREADS}", self.threads);
+        }
+        Ok(())
+    }
+}
+
 /// Runs `pacnet bench`. The forward pass runs on its own team of `--threads` threads (not
 /// inside a rayon pool, where it would run on one).
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    args.check()?;
     let mut backbone = match &args.arch {
         Some(arch) => Backbone::random(arch, 0)?,
         None => super::load_backbone(args.model.as_deref())?,

@@ -27,6 +27,9 @@ pub struct ClassifyArgs {
 
 /// Runs `pacnet classify`.
 pub fn run(args: &ClassifyArgs) -> anyhow::Result<()> {
+    if args.top == 0 {
+        anyhow::bail!("invalid --top 0: it must be at least 1");
+    }
     let backbone = super::load_backbone(args.model.as_deref())?;
     let crop = if args.whole { Crop::Whole } else { Crop::CenterSquare };
     classify(&backbone, &args.images, crop, args.top, &mut std::io::stdout().lock())

@@ -8,10 +8,10 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context;
 use clap::Args;
 
-use crate::backbone::{Backbone, Crop};
-use crate::learn::featurize::{Featurizer, import_folder, scan_folder};
+use crate::backbone::{Backbone, Crop, ModelSource};
+use crate::learn::featurize::{Featurizer, import_folder_within, scan_folder};
 use crate::learn::train::MIN_PER_CLASS;
-use crate::learn::{Hyper, LearnError, Project, StopReason, TrainEvent, Training, ViewCache};
+use crate::learn::{Hyper, LearnError, Project, SaveTarget, StopReason, TrainEvent, Training, ViewCache};
 
 /// Arguments of `pacnet train`.
 #[derive(Debug, Args)]
@@ -19,7 +19,8 @@ pub struct TrainArgs {
     /// Folder with one sub-folder of images per class; each sub-folder's name is its class.
     #[arg(long)]
     pub data: PathBuf,
-    /// The project file to write (e.g. `pacman.pacnet`); replaced atomically if it exists.
+    /// The project file to write (e.g. `pacman.pacnet`); replaced atomically if it exists. Only a
+    /// new name, an empty file or an existing project is accepted (see --force for links).
     #[arg(long)]
     pub out: PathBuf,
     /// The backbone (see `MODEL_LONG_HELP`).
@@ -54,7 +55,18 @@ pub struct TrainArgs {
     /// Squeeze the whole frame instead of cropping its centre square.
     #[arg(long)]
     pub whole: bool,
+    /// Memory limit of the dataset in MiB (about 45 KB per image at the default cut); checked
+    /// before any image is featurised [default: 256].
+    #[arg(long)]
+    pub max_dataset_mb: Option<usize>,
+    /// When --out is a symbolic link, write the project to the file it points to (without it,
+    /// a link is refused: saving would replace the link itself).
+    #[arg(long)]
+    pub force: bool,
 }
+
+/// The largest `--max-dataset-mb`: a dataset lives in memory, and training adds a batch.
+pub const MAX_DATASET_MB: usize = 16 << 10;
 
 impl TrainArgs {
     /// The hyperparameters asked for, checked; a bad value's error names its flag.
@@ -71,6 +83,15 @@ impl TrainArgs {
         };
         hyper.validate().map_err(flag_error)?;
         Ok(hyper)
+    }
+
+    /// The dataset's memory limit in bytes (`--max-dataset-mb`, checked).
+    pub fn dataset_limit(&self) -> anyhow::Result<usize> {
+        match self.max_dataset_mb {
+            None => Ok(crate::learn::dataset::DEFAULT_BYTE_LIMIT),
+            Some(mb) if (1..=MAX_DATASET_MB).contains(&mb) => Ok(mb << 20),
+            Some(mb) => anyhow::bail!("invalid --max-dataset-mb {mb}: it must be between 1 and {MAX_DATASET_MB}"),
+        }
     }
 }
 
@@ -94,41 +115,44 @@ pub fn flag_error(e: LearnError) -> anyhow::Error {
 /// Runs `pacnet train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let hyper = args.hyper()?;
-    // Cheap checks of the folder first, so a typo does not wait for the model to load.
+    let limit = args.dataset_limit()?;
+    // Cheap checks first, so a typo or a bad --out does not wait for the model and the training.
     scan_folder(&args.data)?;
-    if args.out.is_dir() {
-        anyhow::bail!(
-            "--out {}: is a folder; give a file name such as {}",
-            args.out.display(),
-            args.out.join("project.pacnet").display()
-        );
-    }
-    let backbone = super::load_backbone(args.model.as_deref())?;
+    let source = ModelSource::resolve(args.model.as_deref())?;
+    let inputs = match &source {
+        ModelSource::Dir(dir) => ["config.json", "model.safetensors", "labels.txt"].map(|f| dir.join(f)).to_vec(),
+        _ => Vec::new(),
+    };
+    let target = SaveTarget::check(&args.out, &inputs, args.force)?;
+    let backbone = super::load_source(&source)?;
     let cut = match &args.cut {
         Some(name) => backbone.find_cut(name)?,
         None => backbone.default_cut(),
     };
     let crop = if args.whole { Crop::Whole } else { Crop::CenterSquare };
     let mut err = std::io::stderr().lock();
-    let project = train(&backbone, cut, crop, &args.data, &args.out, hyper, &mut err)?;
+    let project = train(&backbone, cut, crop, &args.data, &target, hyper, limit, &mut err)?;
     let out = &mut std::io::stdout().lock();
     report(&project, &args.out, out)
 }
 
-/// Featurises `data`, trains, and saves the project to `out`; progress and skipped files go
-/// to `log`.
+/// Featurises `data` into a dataset of at most `limit` bytes, trains, and saves the project to
+/// `target`; progress and skipped files go to `log`.
+#[allow(clippy::too_many_arguments)]
 pub fn train(
     backbone: &Backbone,
     cut: usize,
     crop: Crop,
     data: &Path,
-    out: &Path,
+    target: &SaveTarget,
     hyper: Hyper,
+    limit: usize,
     log: &mut dyn Write,
 ) -> anyhow::Result<Project> {
+    let out = target.given.as_path();
     let featurizer = Featurizer::new(backbone, cut, crop)?;
     let featurising = bar("featurising {pos}/{len} images {bar:30}");
-    let import = import_folder(data, &featurizer, MIN_PER_CLASS, &mut |done, total| {
+    let import = import_folder_within(data, &featurizer, MIN_PER_CLASS, limit, &mut |done, total| {
         featurising.set_length(total as u64);
         featurising.set_position(done as u64);
     })?;
@@ -180,13 +204,13 @@ pub fn train(
     match outcome {
         Ok((head, report)) => {
             project.set_trained(head, &report);
-            project.save(out)?;
+            project.save_to(target)?;
             Ok(project)
         }
         Err(StopReason::NonFinite { epoch, batch, loss, lr, last_good: Some(head) }) => {
             let reason = StopReason::NonFinite { epoch, batch, loss, lr, last_good: None };
             project.head = Some(*head);
-            project.save(out)?;
+            project.save_to(target)?;
             anyhow::bail!("{reason}; the head of epoch {} was saved to {}", epoch.saturating_sub(1), out.display())
         }
         Err(reason) => {

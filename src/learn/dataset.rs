@@ -83,7 +83,8 @@ impl FeatureSource {
 
     /// Values per feature vector.
     pub fn len(&self) -> usize {
-        self.shape.iter().product()
+        // Saturating: a crafted file's shape must not overflow (it then matches nothing).
+        self.shape.iter().fold(1usize, |n, &d| n.saturating_mul(d))
     }
 
     /// Whether the shape is empty (never for a real backbone).

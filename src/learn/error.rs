@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use crate::backbone::BackboneError;
+use crate::backbone::error::io_text;
 
 /// Anything that can go wrong while recording, training, evaluating or saving.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +97,22 @@ pub enum LearnError {
         /// The limit.
         limit: usize,
     },
+    /// A data folder has more images than the dataset's memory limit holds (found before any
+    /// image is featurised).
+    #[error(
+        "{}: {images} images need about {} MiB as a dataset, over the limit of {} MiB — raise it (pacnet train --max-dataset-mb {}) or use fewer images",
+        dir.display(), estimate.div_ceil(1 << 20), limit >> 20, (estimate.div_ceil(1 << 20) + 15) / 16 * 16
+    )]
+    DatasetTooBig {
+        /// The data folder.
+        dir: PathBuf,
+        /// Images in it.
+        images: usize,
+        /// Estimated bytes they take.
+        estimate: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// A thumbnail could not be encoded or decoded.
     #[error("thumbnail of {what}: {message}")]
     Thumbnail {
@@ -105,20 +122,30 @@ pub enum LearnError {
         message: String,
     },
     /// A file or folder could not be read or written.
-    #[error("{}: {source}", path.display())]
+    // The OS error is in the message and not a `source`: the CLI prints the cause chain.
+    #[error("{}: {}", path.display(), io_text(error))]
     Io {
         /// The file or folder.
         path: PathBuf,
         /// What the OS said.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A project could not be saved; the previous file at `path`, if any, is unchanged.
-    #[error("{}: cannot save ({source}); the previous file, if any, is unchanged", path.display())]
+    #[error("{}: cannot save ({}); the previous file, if any, is unchanged", path.display(), io_text(error))]
     Save {
         /// The file that was to be written.
         path: PathBuf,
         /// What the OS said.
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    /// A path a project must not be saved to (a device, folder, link, another kind of file,
+    /// an input of the same run, an unwritable folder); nothing was written.
+    #[error("{}: {problem}; nothing was written", path.display())]
+    SaveTarget {
+        /// The path as given.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
     },
     /// A `.pacnet` file is not a pacnet project at all.
     #[error("{}: not a pacnet project ({detail})", path.display())]
@@ -193,7 +220,7 @@ impl From<super::project::BackboneMismatch> for LearnError {
 
 impl LearnError {
     /// A [`LearnError::Io`] for `path`.
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+    pub(crate) fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
+        Self::Io { path: path.into(), error }
     }
 }

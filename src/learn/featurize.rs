@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use image::RgbImage;
 use rayon::prelude::*;
 
-use super::dataset::{Dataset, FeatureSource, Thumbnail, check_classes};
+use super::dataset::{DEFAULT_BYTE_LIMIT, Dataset, EXAMPLE_OVERHEAD, FeatureSource, Thumbnail, check_classes};
 use super::error::{LearnError, Result};
 use super::features::Features;
 use crate::backbone::{Backbone, Crop, Extractor, load_image};
@@ -176,10 +176,28 @@ pub fn import_folder(
     min_per_class: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<FolderImport> {
+    import_folder_within(dir, featurizer, min_per_class, DEFAULT_BYTE_LIMIT, progress)
+}
+
+/// [`import_folder`] into a dataset limited to `byte_limit` bytes. A folder whose images
+/// would need more by [`estimate_bytes`] is refused before any image is featurised
+/// ([`LearnError::DatasetTooBig`]), not after minutes of work.
+pub fn import_folder_within(
+    dir: &Path,
+    featurizer: &Featurizer<'_>,
+    min_per_class: usize,
+    byte_limit: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<FolderImport> {
     let classes = scan_folder(dir)?;
     let names: Vec<String> = classes.iter().map(|(n, _)| n.clone()).collect();
     let mut dataset = Dataset::new(names, featurizer.source().clone())?;
+    dataset.set_byte_limit(byte_limit);
     let total: usize = classes.iter().map(|(_, f)| f.len()).sum();
+    let estimate = estimate_bytes(featurizer.source(), total);
+    if estimate > byte_limit {
+        return Err(LearnError::DatasetTooBig { dir: dir.to_owned(), images: total, estimate, limit: byte_limit });
+    }
     let (mut done, mut skipped) = (0, Vec::new());
     for (label, (class, files)) in classes.iter().enumerate() {
         let burst = dataset.new_burst();
@@ -216,6 +234,15 @@ pub fn import_folder(
         }
     }
     Ok(FolderImport { dataset, skipped })
+}
+
+/// What `images` examples of `source` take in a dataset: the f16 features, a thumbnail of
+/// the network's input size at about 0.4 bytes per pixel (JPEG quality 90 of camera
+/// frames and photos), and the bookkeeping.
+pub fn estimate_bytes(source: &FeatureSource, images: usize) -> usize {
+    let thumbnail = source.input_size.saturating_mul(source.input_size) * 2 / 5;
+    let each = (2 * source.len()).saturating_add(thumbnail).saturating_add(EXAMPLE_OVERHEAD);
+    images.saturating_mul(each)
 }
 
 /// The error's text, with the path in front when the error does not name it already.

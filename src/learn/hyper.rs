@@ -52,6 +52,12 @@ impl Normalize {
         }
     }
 }
+/// The most epochs a run may ask for: far beyond any useful run (the demo offers 40), small
+/// enough that the per-epoch records stay a few MB.
+pub const MAX_EPOCHS: usize = 10_000;
+/// The most hidden units: the hidden kernel, its gradient and Adam's two moments take
+/// 16 bytes per unit and feature, 0.8 GB at 12,544 features (the demo offers 200).
+pub const MAX_UNITS: usize = 4096;
 
 /// Everything that decides a training run besides the data. Same values and same data give
 /// bit-identical weights (on the same thread count: the matrix products split work by threads).
@@ -137,11 +143,11 @@ impl Hyper {
         if !(self.batch_fraction > 0.0 && self.batch_fraction <= 1.0) {
             return bad("batch-fraction", self.batch_fraction.to_string(), "in (0, 1]");
         }
-        if self.epochs == 0 {
-            return bad("epochs", "0".into(), "≥ 1");
+        if !(1..=MAX_EPOCHS).contains(&self.epochs) {
+            return bad("epochs", self.epochs.to_string(), "between 1 and 10000");
         }
-        if self.units == 0 {
-            return bad("units", "0".into(), "≥ 1");
+        if !(1..=MAX_UNITS).contains(&self.units) {
+            return bad("units", self.units.to_string(), "between 1 and 4096");
         }
         if !(0.0..=0.5).contains(&self.val_fraction) {
             return bad("val-fraction", self.val_fraction.to_string(), "in [0, 0.5]");

@@ -35,6 +35,7 @@ use super::featurize::{Featurizer, refeaturize};
 use super::head::Head;
 use super::hyper::{Hyper, Normalize};
 use super::metrics::{Confusion, EpochMetrics};
+use super::save::{self, SaveTarget};
 use super::split::Validation;
 use super::train::{Mistake, TrainReport};
 use crate::backbone::Backbone;
@@ -226,19 +227,39 @@ impl Project {
         Ok(Self { dataset, hyper: self.hyper.clone(), head: None, training: None })
     }
 
-    /// Saves atomically to `path` (temporary file in the same directory, fsync, rename).
+    /// Saves atomically to `path` (temporary file in the same directory, fsync, rename), after
+    /// [`SaveTarget::check`]: only a new name, an empty file or an existing project is
+    /// replaced, never a device, folder, link or another kind of file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let fail = |source: std::io::Error| LearnError::Save { path: path.to_owned(), source };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let mut tmp = tempfile::Builder::new().prefix(".pacnet-save-").suffix(".tmp").tempfile_in(dir).map_err(fail)?;
+        self.save_to(&SaveTarget::check(path, &[], false)?)
+    }
+
+    /// Saves atomically to a checked target (checked again right before the rename). An
+    /// existing file keeps its permissions; our own temporary files left in the folder by a
+    /// killed save are removed first.
+    pub fn save_to(&self, target: &SaveTarget) -> Result<()> {
+        let target = target.recheck()?;
+        let path = target.path.as_path();
+        let fail = |error: std::io::Error| LearnError::Save { path: path.to_owned(), error };
+        let dir = target.dir();
+        save::clean_stale(&dir);
+        let mode = std::fs::metadata(path).ok().map(|m| m.permissions());
+        let mut tmp = tempfile::Builder::new()
+            .prefix(save::TEMP_PREFIX)
+            .suffix(save::TEMP_SUFFIX)
+            // A new project gets the usual 0666 minus the umask, as any file the user creates.
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+            .tempfile_in(&dir)
+            .map_err(fail)?;
+        if let Some(mode) = mode {
+            tmp.as_file().set_permissions(mode).map_err(fail)?;
+        }
         self.write(tmp.as_file_mut()).map_err(fail)?;
         tmp.as_file().sync_all().map_err(fail)?;
+        target.recheck()?;
         tmp.persist(path).map_err(|e| fail(e.error))?;
         // The rename itself lives in the directory: sync it too, or a power cut may undo it.
-        if let Ok(d) = File::open(dir) {
+        if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();
         }
         Ok(())
@@ -276,6 +297,10 @@ impl Project {
         }
         if version == 0 {
             return Err(corrupt("format version 0".into()));
+        }
+        let flags = u32_at(12);
+        if flags != 0 {
+            return Err(corrupt(format!("header flags {flags}, this format defines none (0)")));
         }
         let (meta_len, data_len) = (u64_at(16), u64_at(24));
         let expected = meta_len
@@ -528,12 +553,13 @@ impl Meta {
         if self.data_len != data.len() as u64 {
             return Err(bad(format!("metadata expects {} data bytes, the header {}", self.data_len, data.len())));
         }
+        self.hyper.validate().map_err(|e| bad(format!("hyperparameters: {e}")))?;
         let d = self.source.len();
         let mut dataset = Dataset::new(self.classes, self.source.clone()).map_err(|e| bad(e.to_string()))?;
         let limit = dataset.byte_limit();
         dataset.set_byte_limit(usize::MAX);
         let features = self.features.slice(data, "the features")?;
-        if features.len() != 2 * d * self.examples.len() {
+        if Some(features.len()) != d.checked_mul(2).and_then(|n| n.checked_mul(self.examples.len())) {
             return Err(bad(format!(
                 "{} feature bytes for {} examples of {d} values",
                 features.len(),
@@ -554,16 +580,23 @@ impl Meta {
         let (head, training) = match self.head {
             None => (None, None),
             Some(h) => {
+                if h.classes != dataset.classes() {
+                    return Err(bad(format!(
+                        "the head predicts classes [{}], the examples are labelled [{}]",
+                        h.classes.join(", "),
+                        dataset.classes().join(", ")
+                    )));
+                }
                 if h.input_shape != self.source.shape {
                     return Err(bad(format!(
                         "the head reads {:?} features, the examples have {:?}",
                         h.input_shape, self.source.shape
                     )));
                 }
-                let input: usize = h.input_shape.iter().product();
+                let input = self.source.len();
                 let tensor = |s: Section, dims: (usize, usize), what: &str| -> Result<Tensor> {
                     let raw = s.slice(data, what)?;
-                    if raw.len() != 4 * dims.0 * dims.1 {
+                    if Some(raw.len()) != dims.0.checked_mul(dims.1).and_then(|n| n.checked_mul(4)) {
                         return Err(bad(format!("{what}: {} bytes for {}×{} values", raw.len(), dims.0, dims.1)));
                     }
                     let values: Vec<f32> = raw
