@@ -15,5 +15,6 @@ mod export;
 mod game;
 mod learn;
 mod live;
+mod package;
 mod ui;
 mod webcam;

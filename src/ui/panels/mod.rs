@@ -5,6 +5,7 @@
 //! It reads the app's state through [`Ctx`] and records [`Command`]s; sliders edit the
 //! settings directly, and the app tells the workers about changed settings after the frame.
 
+mod about;
 mod learn;
 mod models;
 mod play;
@@ -54,12 +55,18 @@ pub struct Views {
     record: record::RecordView,
     learn: learn::LearnView,
     models: models::ModelsView,
+    about: about::AboutView,
 }
 
 impl Views {
     /// Opens the model picker.
     pub fn show_models(&mut self) {
         self.models.show();
+    }
+
+    /// Opens the About window.
+    pub fn show_about(&mut self) {
+        self.about.show();
     }
 
     /// The model picker looks at the Hugging Face cache again (after a load or a cancel).
@@ -85,6 +92,7 @@ pub fn show(app: &mut PacnetApp, ui: &mut Ui, cmds: &mut Vec<Command>) {
         Tab::Learn => views.learn.ui(ui, &mut cx),
     });
     views.models.ui(ui.ctx(), &mut cx);
+    views.about.ui(ui.ctx(), &cx);
     if let Some(m) = modal {
         project::modal(ui.ctx(), m, &mut cx);
     }
