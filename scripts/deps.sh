@@ -3,16 +3,16 @@
 # Safe to run again and again: it checks every package first and only then calls apt-get,
 # with sudo only when not root. Usage: scripts/deps.sh [--app | --test]  (--app adds the
 # runtime libraries the window needs; --test adds what the tests run beside pacnet: Xvfb, for
-# the test that sends real X11 key presses into a window, and unless they are on the PATH
-# already, Node.js and npm (the TF.js export check) and Python 3 with venv (the ONNX Runtime
-# check); building needs only the base set).
+# the test that sends real X11 key presses into a window, desktop-file-validate (the launcher's
+# test), and unless they are on the PATH already, Node.js and npm (the TF.js export check) and
+# Python 3 with venv (the ONNX Runtime check); building needs only the base set).
 set -euo pipefail
 
 # libasound2-dev: the sound output (cpal's ALSA backend) links against alsa-lib.
 base=(build-essential pkg-config libclang-dev libasound2-dev curl ca-certificates)
 app=(libxkbcommon-x11-0 libgl1-mesa-dri libegl1 libx11-6 libxcursor1 libxrandr2 libxi6)
 
-test=(xvfb)
+test=(xvfb desktop-file-utils)
 
 want=("${base[@]}")
 [ "${1:-}" = "--app" ] && want+=("${app[@]}")

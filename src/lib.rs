@@ -11,11 +11,13 @@
 //! | [`game`] | Pac-Man rules, no GUI types | — |
 //! | [`learn`] | dataset, head, training, project file | `backbone` |
 //! | [`live`] | the per-frame pipeline, its worker threads, steering sinks, sound output | `backbone`, `camera`, `learn`, `game` |
+//! | [`about`] | version, commit, build date, SIMD level | `backbone` |
 //! | [`ui`] | egui panels | everything below |
 //! | [`cli`] | clap commands | everything below |
 //!
 //! `tests/architecture.rs` enforces the table.
 
+pub mod about;
 pub mod backbone;
 pub mod camera;
 pub mod cli;

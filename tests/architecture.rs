@@ -63,3 +63,14 @@ fn ui_starts_no_threads_and_owns_no_channels() {
     // Workers and their channels live in `live`; the UI only draws and sends commands.
     assert_no_imports("ui", &["std::thread", "thread::spawn", "mpsc"]);
 }
+
+#[test]
+fn about_uses_only_the_backbone() {
+    // `pacnet --version` and the About window both read it, so it sits below `ui` and `cli`.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/about.rs");
+    let text = std::fs::read_to_string(&path).expect("read src/about.rs");
+    for f in ["crate::ui", "crate::live", "crate::learn", "crate::cli", "crate::camera", "crate::game", "egui", "clap"]
+    {
+        assert!(!text.lines().any(|l| l.split("//").next().unwrap_or("").contains(f)), "about.rs uses {f}");
+    }
+}

@@ -20,5 +20,6 @@ mod learn;
 mod live;
 mod sound;
 mod teach;
+mod package;
 mod ui;
 mod webcam;

@@ -476,6 +476,24 @@ fn the_model_picker_lists_the_models_and_switching_keeps_the_project() {
 }
 
 #[test]
+fn the_about_window_names_version_commit_simd_level_and_the_model_in_use() {
+    let dir = util::tempdir();
+    let opts = AppOptions { model: Some("builtin".into()), ..options(dir.path()) };
+    let mut a = harness(Settings::default(), opts);
+    ready(&mut a);
+    assert!(a.h.query_by_label(pacnet::about::COMMIT).is_none(), "About is closed at start");
+    a.h.get_by_label("pacnet").click();
+    run_for(&mut a, 100);
+    a.h.get_by_label("About pacnet").click();
+    run_for(&mut a, 100);
+    for text in [pacnet::about::VERSION, pacnet::about::COMMIT, pacnet::about::BUILD_DATE, pacnet::about::simd()] {
+        assert!(a.h.query_by_label(text).is_some(), "About shows {text}");
+    }
+    let model = format!("{} (weights sha256 8f0423d08091…)", pacnet::backbone::builtin::TITLE);
+    assert!(a.h.query_by_label(&model).is_some(), "About names the model in use and its weights");
+}
+
+#[test]
 fn examples_can_be_deleted_and_cleared_and_unsaved_work_is_asked_about() {
     let dir = util::tempdir();
     let mut a = harness(Settings::default(), options(dir.path()));

@@ -7,6 +7,7 @@ mod cameras;
 mod classify;
 mod eval;
 mod export;
+mod generate;
 mod models;
 mod play;
 mod predict;
@@ -21,16 +22,41 @@ use clap::{Parser, Subcommand};
 
 /// Webcam transfer learning that steers Pac-Man.
 #[derive(Debug, Parser)]
-#[command(name = "pacnet", version, about, long_about = None)]
+#[command(
+    name = "pacnet",
+    version = crate::about::short(),
+    long_version = crate::about::long(),
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    after_long_help = FILES_AND_ENVIRONMENT
+)]
 pub struct Cli {
     /// What to do; without a command the desktop app starts.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// The app's flags, also accepted without the word `app` (`pacnet --camera demo`).
+    #[command(flatten)]
+    pub app: AppArgs,
     /// Make no network request at all (as HF_HUB_OFFLINE=1 does): a model that is not built in,
     /// not a local directory and not in the Hugging Face cache is then an error.
     #[arg(long, global = true)]
     pub offline: bool,
 }
+
+/// The end of `pacnet --help` and of the man page: where pacnet keeps things, what it reads.
+const FILES_AND_ENVIRONMENT: &str = "\
+Files:
+  $XDG_DATA_HOME/pacnet/ (default ~/.local/share/pacnet/): app.ron holds the settings (camera, \
+panel, sliders, recent projects), recovery.pacnet the untitled project saved on exit. Delete the \
+folder to reset pacnet; projects saved elsewhere are not touched.
+  $HF_HOME/hub/ (default ~/.cache/huggingface/hub/): downloaded backbones (not the built-in one).
+
+Environment:
+  PACNET_MODEL    the default --model
+  PACNET_SIMD     avx2 or portable: cap the backbone's vector unit (for comparisons)
+  PACNET_LOG      log filter, e.g. debug or pacnet::camera=trace
+  HF_HUB_OFFLINE  1: no network request at all, as --offline";
 
 /// The short help of every `--model` flag.
 pub const MODEL_HELP: &str =
@@ -77,6 +103,9 @@ pub enum Command {
     Cameras(cameras::CamerasArgs),
     /// Take pictures of one class from a camera into a data folder, at the Record panel's pace.
     Record(record::RecordArgs),
+    /// Write the man pages or the shell completions into a folder (for packagers).
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
 }
 
 /// Parses `std::env::args`, runs the command and turns its outcome into an exit code.
@@ -106,7 +135,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         o
     };
     match cli.command {
-        None => crate::ui::run_app(offline(AppArgs::default().options()?)),
+        None => crate::ui::run_app(offline(cli.app.options()?)),
         Some(Command::App(args)) => crate::ui::run_app(offline(args.options()?)),
         Some(Command::Classify(args)) => classify::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
@@ -120,6 +149,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Models(args)) => models::run(&args),
         Some(Command::Cameras(args)) => cameras::run(&args),
         Some(Command::Record(args)) => record::run(&args),
+        Some(Command::Generate(args)) => generate::run(&args),
     }
 }
 

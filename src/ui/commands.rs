@@ -122,6 +122,8 @@ pub enum Command {
     Dismiss(usize),
     /// Show the model picker.
     ShowModels,
+    /// Show the About window.
+    ShowAbout,
     /// Switch to this backbone (as `--model` takes it), downloading it if needed; the project
     /// is kept and its features re-computed from the thumbnails.
     UseModel(String),
@@ -239,6 +241,7 @@ impl PacnetApp {
             Command::CloseModal => self.modal = None,
             Command::Dismiss(i) => self.notices.dismiss(i),
             Command::ShowModels => self.views.show_models(),
+            Command::ShowAbout => self.views.show_about(),
             Command::UseModel(spec) => self.use_model(&spec),
             Command::CancelModel => {
                 self.rt.cancel_load();

@@ -59,6 +59,13 @@ impl AppOptions {
     }
 }
 
+/// The window's icon: `assets/icons/pacnet-256.png` (drawn by `scripts/gen-icons.py`).
+fn icon() -> std::sync::Arc<egui::IconData> {
+    const PNG: &[u8] = include_bytes!("../../assets/icons/pacnet-256.png");
+    // A committed, tested PNG; should it ever fail to decode, the window simply has no icon.
+    std::sync::Arc::new(eframe::icon_data::from_png_bytes(PNG).unwrap_or_default())
+}
+
 /// Opens the main window and runs until it is closed.
 ///
 /// # Errors
@@ -68,7 +75,11 @@ pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1360.0, 860.0])
             .with_min_inner_size([900.0, 600.0])
-            .with_title("pacnet"),
+            .with_title("pacnet")
+            // The launcher's StartupWMClass and the Wayland app id: the desktop then shows the
+            // icon of pacnet.desktop for this window.
+            .with_app_id("pacnet")
+            .with_icon(icon()),
         ..Default::default()
     };
     eframe::run_native(

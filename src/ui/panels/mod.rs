@@ -6,6 +6,7 @@
 //! settings directly, and the app tells the workers about changed settings after the frame.
 
 mod descent;
+mod about;
 mod learn;
 mod map;
 mod models;
@@ -59,6 +60,7 @@ pub struct Views {
     learn: learn::LearnView,
     models: models::ModelsView,
     descent: descent::DescentView,
+    about: about::AboutView,
 }
 
 impl Views {
@@ -95,6 +97,11 @@ impl Views {
         self.descent.open = true;
     }
 
+    /// Opens the About window.
+    pub fn show_about(&mut self) {
+        self.about.show();
+    }
+
     /// The model picker looks at the Hugging Face cache again (after a load or a cancel).
     pub fn refresh_models(&mut self) {
         self.models.refresh();
@@ -119,6 +126,7 @@ pub fn show(app: &mut PacnetApp, ui: &mut Ui, cmds: &mut Vec<Command>) {
     });
     views.models.ui(ui.ctx(), &mut cx);
     views.descent.ui(ui.ctx(), &mut cx);
+    views.about.ui(ui.ctx(), &cx);
     if let Some(m) = modal {
         project::modal(ui.ctx(), m, &mut cx);
     }

@@ -62,7 +62,11 @@ impl Notices {
 pub fn top_bar(ui: &mut Ui, cx: &mut Ctx<'_>) {
     egui::Panel::top("top").show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new("pacnet").strong().size(18.0).color(ACCENT));
+            ui.menu_button(RichText::new("pacnet").strong().size(18.0).color(ACCENT), |ui| {
+                if ui.button("About pacnet").clicked() {
+                    cx.cmds.push(Command::ShowAbout);
+                }
+            });
             ui.separator();
             for tab in Tab::ALL {
                 if ui.selectable_label(cx.settings.tab == tab, RichText::new(tab.label()).size(16.0)).clicked() {
