@@ -78,11 +78,13 @@ fn the_feature_map_has_a_point_per_example_and_the_hidden_layer_view_marks_what_
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let features: Vec<Features> = (0..40)
         .map(|i| {
-            let v: Vec<f32> = (0..dim).map(|k| f32::from(u8::from(k % 4 == i % 4)) * 2.0 + rng.random_range(0.0..0.3)).collect();
+            let v: Vec<f32> =
+                (0..dim).map(|k| f32::from(u8::from(k % 4 == i % 4)) * 2.0 + rng.random_range(0.0..0.3)).collect();
             Features::from_f32(&v).unwrap()
         })
         .collect();
-    let examples: Vec<(u64, usize, &Features)> = features.iter().enumerate().map(|(i, f)| (100 + i as u64, i % 4, f)).collect();
+    let examples: Vec<(u64, usize, &Features)> =
+        features.iter().enumerate().map(|(i, f)| (100 + i as u64, i % 4, f)).collect();
     let classes: Vec<String> = ["up", "down", "left", "right"].map(String::from).to_vec();
     let head = Head::init(classes, [c, h, w], 16, 5).unwrap();
 
@@ -116,8 +118,10 @@ fn gradient_descent_crawls_with_a_small_rate_converges_with_a_good_one_and_diver
     let p = [0.3, -0.7];
     let g = descent::gradient(&base.points, p);
     let eps = 1e-6;
-    let dw = (descent::loss(&base.points, [p[0] + eps, p[1]]) - descent::loss(&base.points, [p[0] - eps, p[1]])) / (2.0 * eps);
-    let db = (descent::loss(&base.points, [p[0], p[1] + eps]) - descent::loss(&base.points, [p[0], p[1] - eps])) / (2.0 * eps);
+    let dw = (descent::loss(&base.points, [p[0] + eps, p[1]]) - descent::loss(&base.points, [p[0] - eps, p[1]]))
+        / (2.0 * eps);
+    let db = (descent::loss(&base.points, [p[0], p[1] + eps]) - descent::loss(&base.points, [p[0], p[1] - eps]))
+        / (2.0 * eps);
     assert!((g[0] - dw).abs() < 1e-6 && (g[1] - db).abs() < 1e-6, "{g:?} vs {dw} {db}");
 
     let walk = |method, lr, steps| {
@@ -143,5 +147,8 @@ fn gradient_descent_crawls_with_a_small_rate_converges_with_a_good_one_and_diver
     let lowest = s.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).unwrap();
     let centre = |i: usize| -3.0 + 6.0 * (i as f64 + 0.5) / 60.0;
     let [bw, bb] = base.best();
-    assert!((centre(lowest % 60) - bw).abs() <= 0.1 && (centre(lowest / 60) - bb).abs() <= 0.1, "{lowest} vs {bw} {bb}");
+    assert!(
+        (centre(lowest % 60) - bw).abs() <= 0.1 && (centre(lowest / 60) - bb).abs() <= 0.1,
+        "{lowest} vs {bw} {bb}"
+    );
 }

@@ -392,7 +392,12 @@ fn featurise(
 fn save_frames(dir: &Path, scene: SceneKind, task: Task, set: &FewShotSet) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("--frames {}", dir.display()))?;
     let save = |split: &str, i: usize, label: usize, img: &RgbImage| -> anyhow::Result<()> {
-        let p = dir.join(format!("{}-{}-{split}-{i:03}-{}.png", scene.name(), task.name(), set.classes.get(label).map_or("?", String::as_str)));
+        let p = dir.join(format!(
+            "{}-{}-{split}-{i:03}-{}.png",
+            scene.name(),
+            task.name(),
+            set.classes.get(label).map_or("?", String::as_str)
+        ));
         img.save(&p).with_context(|| p.display().to_string())
     };
     for (i, s) in set.train.iter().enumerate() {

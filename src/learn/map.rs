@@ -82,10 +82,15 @@ impl Pca2 {
             }
         }
         let w = x.t()?.matmul(&Tensor::from_vec(scaled, (n, 2), &Device::Cpu)?)?; // [dim, 2]
-        let points: Vec<[f32; 2]> =
-            x.matmul(&w)?.to_vec2::<f32>()?.into_iter().map(|r| [r.first().copied().unwrap_or(0.0), r.get(1).copied().unwrap_or(0.0)]).collect();
+        let points: Vec<[f32; 2]> = x
+            .matmul(&w)?
+            .to_vec2::<f32>()?
+            .into_iter()
+            .map(|r| [r.first().copied().unwrap_or(0.0), r.get(1).copied().unwrap_or(0.0)])
+            .collect();
         let w = w.t()?.contiguous()?.to_vec2::<f32>()?;
-        let axes = [w.first().cloned().unwrap_or_else(|| vec![0.0; dim]), w.get(1).cloned().unwrap_or_else(|| vec![0.0; dim])];
+        let axes =
+            [w.first().cloned().unwrap_or_else(|| vec![0.0; dim]), w.get(1).cloned().unwrap_or_else(|| vec![0.0; dim])];
         Ok((Self { mean, axes, explained }, points))
     }
 
@@ -209,8 +214,7 @@ impl FeatureMap {
         }
         let ids = examples.iter().map(|e| e.0).collect();
         let labels: Vec<usize> = examples.iter().map(|e| e.1).collect();
-        let (pca, points) =
-            if dim == 0 { (Pca2::fit(&[], 1)?.0, Vec::new()) } else { Pca2::fit(&rows, dim)? };
+        let (pca, points) = if dim == 0 { (Pca2::fit(&[], 1)?.0, Vec::new()) } else { Pca2::fit(&rows, dim)? };
         let backbone = Projection { pca, points };
         let mut hidden = None;
         let mut wrong = vec![None; labels.len()];

@@ -542,10 +542,8 @@ impl PacnetApp {
         }
         // Digits switch panels, except on the record panel when a class records on that digit.
         let digit_classes = self.doc.as_ref().map_or(0, |d| d.classes().len().saturating_sub(5));
-        for (i, (key, tab)) in [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3, egui::Key::Num4]
-            .into_iter()
-            .zip(Tab::ALL)
-            .enumerate()
+        for (i, (key, tab)) in
+            [egui::Key::Num1, egui::Key::Num2, egui::Key::Num3, egui::Key::Num4].into_iter().zip(Tab::ALL).enumerate()
         {
             let records = self.settings.tab == Tab::Record && i < digit_classes;
             if !records && ctx.input(|inp| inp.key_pressed(key)) {

@@ -102,7 +102,8 @@ impl PacnetApp {
         self.map.pending = Some(key);
         self.map.last_fit = Some(now);
         self.rt.jobs().spawn(move || {
-            let refs: Vec<(u64, usize, &crate::learn::Features)> = examples.iter().map(|(i, l, f)| (*i, *l, f)).collect();
+            let refs: Vec<(u64, usize, &crate::learn::Features)> =
+                examples.iter().map(|(i, l, f)| (*i, *l, f)).collect();
             let result = FeatureMap::build(cut, &refs, head.as_ref()).map(Arc::new).map_err(|e| e.to_string());
             JobResult::Map { revision, result }
         });

@@ -43,9 +43,10 @@ impl LearnView {
             return;
         };
         ui.horizontal(|ui| {
-            for (page, label) in
-                [(LearnPage::Layers, "What each layer sees"), (LearnPage::Map, "Where your examples land (feature map)")]
-            {
+            for (page, label) in [
+                (LearnPage::Layers, "What each layer sees"),
+                (LearnPage::Map, "Where your examples land (feature map)"),
+            ] {
                 if ui.selectable_label(cx.settings.learn_page == page, RichText::new(label).size(16.0)).clicked() {
                     cx.cmds.push(Command::LearnPage(page));
                 }

@@ -8,8 +8,8 @@ use std::collections::VecDeque;
 use egui::{Color32, RichText, Ui, Vec2};
 use egui_plot::{Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
-use crate::learn::{FeatureMap, MapPoint};
 use crate::learn::map::Projection;
+use crate::learn::{FeatureMap, MapPoint};
 
 use super::super::commands::Command;
 use super::Ctx;
@@ -89,7 +89,11 @@ impl MapView {
             "{} examples{}{}",
             map.len(),
             if cx.map.busy() { " · updating…" } else { "" },
-            if map.hidden.is_some() { format!(" · {wrong} the trained head gets wrong (circled in red)") } else { String::new() },
+            if map.hidden.is_some() {
+                format!(" · {wrong} the trained head gets wrong (circled in red)")
+            } else {
+                String::new()
+            },
         ));
         let width = ((ui.available_width() - 16.0) / 2.0).max(200.0);
         let height = (ui.available_height() - 40.0).clamp(200.0, width);
@@ -215,11 +219,7 @@ fn plot(
             screen.extend(projection.points.iter().map(|pt| p.screen_from_plot(PlotPoint::new(pt[0], pt[1]))));
             // The example nearest the pointer, in screen distance.
             let pointer = p.response().hover_pos()?;
-            let (i, d) = screen
-                .iter()
-                .map(|s| s.distance(pointer))
-                .enumerate()
-                .min_by(|a, b| a.1.total_cmp(&b.1))?;
+            let (i, d) = screen.iter().map(|s| s.distance(pointer)).enumerate().min_by(|a, b| a.1.total_cmp(&b.1))?;
             (d <= PICK_RADIUS).then_some(i)
         });
     let hovered = response.inner?;
@@ -253,4 +253,3 @@ fn tooltip(cx: &mut Ctx<'_>, map: &FeatureMap, hover: Hover) -> Option<usize> {
     });
     hover.clicked.then_some(i)
 }
-

@@ -5,8 +5,8 @@
 //! It reads the app's state through [`Ctx`] and records [`Command`]s; sliders edit the
 //! settings directly, and the app tells the workers about changed settings after the frame.
 
-mod descent;
 mod about;
+mod descent;
 mod learn;
 mod map;
 mod models;

@@ -279,7 +279,12 @@ impl RecordView {
                                 None => ui.allocate_exact_size(Vec2::splat(64.0), Sense::hover()).1,
                             };
                             if self.highlight == Some(id) {
-                                ui.painter().rect_stroke(r.rect.expand(2.0), 2.0, Stroke::new(3.0, ACCENT), StrokeKind::Outside);
+                                ui.painter().rect_stroke(
+                                    r.rect.expand(2.0),
+                                    2.0,
+                                    Stroke::new(3.0, ACCENT),
+                                    StrokeKind::Outside,
+                                );
                                 if self.scroll_to.take() == Some(id) {
                                     r.scroll_to_me(Some(egui::Align::Center));
                                 }

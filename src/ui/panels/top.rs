@@ -88,7 +88,9 @@ pub fn top_bar(ui: &mut Ui, cx: &mut Ctx<'_>) {
                 let presenter = cx.settings.presenter;
                 if ui
                     .selectable_label(presenter, "Presenter (F11)")
-                    .on_hover_text("Full screen, large text, high contrast, advanced controls hidden; keys 1–4 switch panels.")
+                    .on_hover_text(
+                        "Full screen, large text, high contrast, advanced controls hidden; keys 1–4 switch panels.",
+                    )
                     .clicked()
                 {
                     cx.cmds.push(Command::Presenter(!presenter));

@@ -57,37 +57,37 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
     // Presenter mode keeps the class's eyes on Train and the charts; the knobs stay as set.
     if !cx.settings.presenter {
         ui.horizontal_wrapped(|ui| {
-        let h = &mut cx.settings.hyper;
-        let running = cx.run.running;
-        ui.add_enabled_ui(!running, |ui| {
-            menu(ui, "learning rate", &mut h.lr, &LEARNING_RATES, |v| format!("{v}"));
-            menu(ui, "batch size", &mut h.batch_fraction, &BATCH_FRACTIONS, |v| {
-                format!("{:.0} % of the examples", v * 100.0)
+            let h = &mut cx.settings.hyper;
+            let running = cx.run.running;
+            ui.add_enabled_ui(!running, |ui| {
+                menu(ui, "learning rate", &mut h.lr, &LEARNING_RATES, |v| format!("{v}"));
+                menu(ui, "batch size", &mut h.batch_fraction, &BATCH_FRACTIONS, |v| {
+                    format!("{:.0} % of the examples", v * 100.0)
+                });
+                menu(ui, "epochs", &mut h.epochs, &EPOCHS, |v| v.to_string());
+                menu(ui, "hidden units", &mut h.units, &UNITS, |v| v.to_string());
+                let demo = h.is_tfjs_demo();
+                let mut pick = demo;
+                egui::ComboBox::from_label("recipe").selected_text(if demo { "TF.js demo" } else { "pacnet" }).show_ui(
+                    ui,
+                    |ui| {
+                        ui.selectable_value(&mut pick, false, "pacnet").on_hover_text(
+                            "Normalised features and 16 augmented views per example (see the README's benchmark).",
+                        );
+                        ui.selectable_value(&mut pick, true, "TF.js demo")
+                            .on_hover_text("The original demo: raw features, no augmentation.");
+                    },
+                );
+                if pick != demo {
+                    let (seed, val) = (h.seed, h.val_fraction);
+                    let base = if pick { crate::learn::Hyper::tfjs_demo() } else { crate::learn::Hyper::default() };
+                    *h = crate::learn::Hyper { seed, val_fraction: val, ..base };
+                }
+                let label = ui.label("seed");
+                ui.add(egui::DragValue::new(&mut h.seed).range(0..=u32::MAX as u64))
+                    .labelled_by(label.id)
+                    .on_hover_text("Same seed and same examples: the same trained head.");
             });
-            menu(ui, "epochs", &mut h.epochs, &EPOCHS, |v| v.to_string());
-            menu(ui, "hidden units", &mut h.units, &UNITS, |v| v.to_string());
-            let demo = h.is_tfjs_demo();
-            let mut pick = demo;
-            egui::ComboBox::from_label("recipe").selected_text(if demo { "TF.js demo" } else { "pacnet" }).show_ui(
-                ui,
-                |ui| {
-                    ui.selectable_value(&mut pick, false, "pacnet").on_hover_text(
-                        "Normalised features and 16 augmented views per example (see the README's benchmark).",
-                    );
-                    ui.selectable_value(&mut pick, true, "TF.js demo")
-                        .on_hover_text("The original demo: raw features, no augmentation.");
-                },
-            );
-            if pick != demo {
-                let (seed, val) = (h.seed, h.val_fraction);
-                let base = if pick { crate::learn::Hyper::tfjs_demo() } else { crate::learn::Hyper::default() };
-                *h = crate::learn::Hyper { seed, val_fraction: val, ..base };
-            }
-            let label = ui.label("seed");
-            ui.add(egui::DragValue::new(&mut h.seed).range(0..=u32::MAX as u64))
-                .labelled_by(label.id)
-                .on_hover_text("Same seed and same examples: the same trained head.");
-        });
         });
     }
     ui.horizontal(|ui| {
