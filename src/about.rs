@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use crate::backbone::kernels::simd::{self, Level};
+use crate::backbone::kernels::simd::{self, Isa};
 
 /// pacnet's version (`Cargo.toml`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -19,10 +19,10 @@ pub const BUILD_DATE: &str = env!("PACNET_BUILD_DATE");
 /// The SIMD level the backbone's kernels run at here, in words (after `PACNET_SIMD`).
 #[must_use]
 pub fn simd() -> &'static str {
-    match simd::level() {
-        Level::Avx512 => "AVX-512 (16 lanes, FMA)",
-        Level::Avx2 => "AVX2 (8 lanes, FMA)",
-        Level::Portable => "portable (no AVX2/FMA)",
+    match simd::level().isa() {
+        Isa::Avx512 => "AVX-512 (16 lanes, FMA)",
+        Isa::Avx2 => "AVX2 (8 lanes, FMA)",
+        Isa::Portable => "portable (no AVX2/FMA)",
     }
 }
 

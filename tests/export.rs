@@ -383,6 +383,8 @@ fn export_errors_are_one_line_and_leave_nothing_behind() {
     trained.head = Some(Head::init(classes.clone(), source.shape, 8, 1).unwrap());
     let mut moved_source = source.clone();
     moved_source.backbone = dir.path().join("gone-model").display().to_string();
+    // Other weights: projects know their backbone by its sha256, not by where it was.
+    moved_source.weights_sha256 = Some("0".repeat(64));
     let mut moved = Project::new(Dataset::new(classes, moved_source).unwrap(), Hyper::default());
     moved.head = trained.head.clone();
     let file = dir.path().join("moved.pacnet");

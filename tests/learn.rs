@@ -432,7 +432,7 @@ fn trainer_thread_is_named_streams_events_and_cancels() {
             n.push(std::thread::current().name().unwrap_or("").to_owned());
         }
     });
-    let hyper = Hyper { epochs: 100_000, units: 16, ..Hyper::default() };
+    let hyper = Hyper { epochs: pacnet::learn::hyper::MAX_EPOCHS, units: 16, ..Hyper::default() };
     let training = Training::start(data, hyper, Some(waker)).expect("start");
     let planned = training.plan().epochs * training.plan().batches_per_epoch;
     let first = training.recv_timeout(Duration::from_secs(60)).expect("a first event");
@@ -466,10 +466,11 @@ fn last_message(e: &TrainEvent) -> String {
 fn dropping_a_training_cancels_and_joins_it() {
     let data = synthetic(100, 4, [64, 7, 7], 2.0, 4);
     let training =
-        Training::start(data, Hyper { epochs: 100_000, units: 16, ..Hyper::default() }, None).expect("start");
+        Training::start(data, Hyper { epochs: pacnet::learn::hyper::MAX_EPOCHS, units: 16, ..Hyper::default() }, None)
+            .expect("start");
     assert!(training.recv_timeout(Duration::from_secs(60)).is_some());
     assert!(!training.is_finished());
-    // Dropping must cancel and join: 100,000 epochs would otherwise run for hours.
+    // Dropping must cancel and join: 10,000 epochs would otherwise run for many minutes.
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         drop(training);
@@ -481,8 +482,9 @@ fn dropping_a_training_cancels_and_joins_it() {
 #[test]
 fn non_finite_loss_stops_training_and_keeps_the_last_good_head() {
     let data = synthetic(20, 4, [16, 3, 3], 1.0, 6);
-    // An absurd learning rate: the first step already blows the weights up.
-    let hyper = Hyper { lr: 1e30, epochs: 5, units: 8, ..Hyper::default() };
+    // An absurd learning rate: the first step already blows the weights up. Raw features (the
+    // TF.js recipe): L2-normalised ones keep the logits finite for longer.
+    let hyper = Hyper { lr: 1e30, epochs: 5, units: 8, ..Hyper::tfjs_demo() };
     let stop = fit(&data, &hyper, &AtomicBool::new(false), &mut |_| {}).expect_err("must stop");
     let StopReason::NonFinite { epoch, last_good, .. } = &stop else { panic!("{stop}") };
     assert_eq!((*epoch, last_good.is_none()), (1, true), "{stop}");
@@ -491,7 +493,7 @@ fn non_finite_loss_stops_training_and_keeps_the_last_good_head() {
 
     // A rate that survives the first epoch (found by scanning; 7e16–9e16 all do on this data):
     // the head of the last finished epoch comes back.
-    let hyper = Hyper { lr: 8e16, epochs: 40, units: 32, ..Hyper::default() };
+    let hyper = Hyper { lr: 8e16, epochs: 40, units: 32, ..Hyper::tfjs_demo() };
     let mut epochs_done = 0;
     let stop = fit(&data, &hyper, &AtomicBool::new(false), &mut |e| {
         if let TrainEvent::Epoch { .. } = e {

@@ -28,7 +28,6 @@ use clap::{Parser, Subcommand};
     long_version = crate::about::long(),
     about,
     long_about = None,
-    args_conflicts_with_subcommands = true,
     after_long_help = FILES_AND_ENVIRONMENT
 )]
 pub struct Cli {
@@ -42,6 +41,31 @@ pub struct Cli {
     /// not a local directory and not in the Hugging Face cache is then an error.
     #[arg(long, global = true)]
     pub offline: bool,
+}
+
+impl Cli {
+    /// Refuses the app's flags beside another command (`pacnet --camera demo models`), which
+    /// would otherwise be ignored without a word. (Not clap's `args_conflicts_with_subcommands`:
+    /// that also refuses the global `--offline` before a command.)
+    ///
+    /// # Errors
+    /// The first of the app's flags given, in one line.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let a = &self.app;
+        let given = [
+            ("--model", a.model.is_some()),
+            ("--camera", a.camera.is_some()),
+            ("--project", a.project.is_some()),
+            ("--tab", a.tab.is_some()),
+        ];
+        match (&self.command, given.iter().find(|(_, set)| *set)) {
+            (Some(_), Some((flag, _))) => anyhow::bail!(
+                "{flag} before a command is the app's flag (`pacnet {flag} …` or `pacnet app {flag} …`); \
+                 give the command's own flags after its name"
+            ),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The end of `pacnet --help` and of the man page: where pacnet keeps things, what it reads.
@@ -129,6 +153,7 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    cli.check()?;
     OFFLINE.store(cli.offline, Ordering::Relaxed);
     let offline = |mut o: crate::ui::AppOptions| {
         o.offline |= cli.offline;

@@ -101,7 +101,7 @@ pub enum LearnError {
     /// image is featurised).
     #[error(
         "{}: {images} images need about {} MiB as a dataset, over the limit of {} MiB — raise it (pacnet train --max-dataset-mb {}) or use fewer images",
-        dir.display(), estimate.div_ceil(1 << 20), limit >> 20, (estimate.div_ceil(1 << 20) + 15) / 16 * 16
+        dir.display(), estimate.div_ceil(1 << 20), limit >> 20, estimate.div_ceil(1 << 20).div_ceil(16) * 16
     )]
     DatasetTooBig {
         /// The data folder.

@@ -87,11 +87,16 @@ pub struct Hyper {
     #[serde(default)]
     pub views: usize,
     /// The ranges the views are drawn from.
-    #[serde(default)]
+    #[serde(default = "no_jitter")]
     pub jitter: Jitter,
     /// Label smoothing ε of the cross-entropy (0: plain one-hot targets).
     #[serde(default)]
     pub label_smoothing: f64,
+}
+
+/// What a file from before augmentation reads as.
+fn no_jitter() -> Jitter {
+    Jitter::NONE
 }
 
 impl Default for Hyper {
@@ -128,10 +133,11 @@ impl Hyper {
         }
     }
 
-    /// Whether the recipe (everything but the seed and validation) is the TF.js demo's.
+    /// Whether the recipe (everything but the four menus, the seed and validation) is the TF.js demo's.
     pub fn is_tfjs_demo(&self) -> bool {
-        let demo = Self::tfjs_demo();
-        Self { seed: demo.seed, val_fraction: demo.val_fraction, ..self.clone() } == demo
+        // The recipe is what the demo did around its four menus; the menus stay the user's.
+        let Self { lr, batch_fraction, epochs, units, seed, val_fraction, .. } = *self;
+        Self { lr, batch_fraction, epochs, units, seed, val_fraction, ..Self::tfjs_demo() } == *self
     }
 
     /// Checks every value's range; the error names the parameter by its CLI flag's spelling.

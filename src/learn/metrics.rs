@@ -140,3 +140,15 @@ pub struct EpochMetrics {
     /// Accuracy on the validation examples, when there are any.
     pub val_acc: Option<f32>,
 }
+
+/// The per-epoch metrics as CSV (a header line, then one line per epoch; an empty field where
+/// a run had no validation examples), for a spreadsheet or a lesson's handout.
+#[must_use]
+pub fn epochs_csv(epochs: &[EpochMetrics]) -> String {
+    let opt = |v: Option<f32>| v.map_or_else(String::new, |v| v.to_string());
+    let mut out = String::from("epoch,train_loss,train_accuracy,validation_loss,validation_accuracy\n");
+    for e in epochs {
+        out += &format!("{},{},{},{},{}\n", e.epoch, e.train_loss, e.train_acc, opt(e.val_loss), opt(e.val_acc));
+    }
+    out
+}

@@ -580,10 +580,11 @@ impl Meta {
         let (head, training) = match self.head {
             None => (None, None),
             Some(h) => {
-                if h.classes != dataset.classes() {
+                // The head may leave classes out (the app trains only the classes with
+                // examples), but every class it predicts must be one the examples have.
+                if let Some(stray) = h.classes.iter().find(|c| !dataset.classes().contains(c)) {
                     return Err(bad(format!(
-                        "the head predicts classes [{}], the examples are labelled [{}]",
-                        h.classes.join(", "),
+                        "the head predicts class {stray:?}, the examples are labelled [{}]",
                         dataset.classes().join(", ")
                     )));
                 }

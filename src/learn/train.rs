@@ -491,7 +491,7 @@ impl Training {
                         let data = match views {
                             Some(make) => {
                                 let mut report = |done, total| progress(TrainEvent::Augmenting { done, total });
-                                let views = make(&*flag, &mut report)?;
+                                let views = make(&flag, &mut report)?;
                                 data.with_views(views)?
                             }
                             None => data,

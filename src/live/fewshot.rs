@@ -478,7 +478,9 @@ pub fn build(kind: SceneKind, task: Task, seed: u64, size: SetSize, props: &Prop
     let stage = Stage { kind, props, object, light, seed };
     let avoid = stage.object_name().to_owned();
     let room = match kind {
-        SceneKind::Demo if seed % 2 == 0 => DemoCamera::default_background(Resolution::new(CANVAS.0, CANVAS.1)),
+        SceneKind::Demo if seed.is_multiple_of(2) => {
+            DemoCamera::default_background(Resolution::new(CANVAS.0, CANVAS.1))
+        }
         _ => props.room(&avoid, &mut rng),
     };
     let classes = task.classes();

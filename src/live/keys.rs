@@ -109,7 +109,13 @@ impl KeyBackend for X11Keys {
         let kind = if down { xproto::KEY_PRESS_EVENT } else { xproto::KEY_RELEASE_EVENT };
         xtest::fake_input(&self.conn, kind, self.code(dir), x11rb::CURRENT_TIME, self.root, 0, 0, 0)
             .map_err(|e| e.to_string())?;
-        self.conn.flush().map_err(|e| e.to_string())
+        if down {
+            self.conn.flush().map_err(|e| e.to_string())
+        } else {
+            // A release waits for the server to take it: the process may exit right after (the
+            // last key of `pacnet steer`), and a release never read would leave the key down.
+            x11rb::wrapper::ConnectionExt::sync(&self.conn).map_err(|e| e.to_string())
+        }
     }
 
     fn escape_held(&mut self) -> bool {

@@ -245,6 +245,8 @@ pub struct PacnetApp {
     pub(crate) switching: Option<String>,
     /// The feature map and its fitting.
     pub(crate) map: super::teach::MapState,
+    /// A chart to save once the window's screenshot arrives.
+    pub(crate) shot: Option<super::lesson::Shot>,
 }
 
 impl PacnetApp {
@@ -328,6 +330,7 @@ impl PacnetApp {
             picked: false,
             switching: None,
             map: super::teach::MapState::default(),
+            shot: None,
         }
     }
 
@@ -423,6 +426,7 @@ impl PacnetApp {
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         let started = self.frame_start.take().unwrap_or_else(std::time::Instant::now);
         self.tex.begin_frame();
+        self.take_screenshot(ui.ctx());
         if let Some(frame) = self.rt.capture().and_then(crate::camera::Capture::latest) {
             self.tex.update_camera(ui.ctx(), &frame);
         }

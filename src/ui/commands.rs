@@ -142,6 +142,10 @@ pub enum Command {
     Presenter(bool),
     /// Open the gradient-descent window ("what is happening here?").
     ShowDescent,
+    /// Save the per-epoch metrics of the run on screen as CSV, beside the project.
+    SaveMetricsCsv,
+    /// Save a chart on screen as PNG, beside the project (cut from a window screenshot).
+    SaveChartPng(super::lesson::PendingShot),
 }
 
 impl PacnetApp {
@@ -156,6 +160,8 @@ impl PacnetApp {
             Command::LearnPage(p) => self.settings.learn_page = p,
             Command::Presenter(on) => self.set_presenter(on),
             Command::ShowDescent => self.views.show_descent(),
+            Command::SaveMetricsCsv => self.save_metrics_csv(),
+            Command::SaveChartPng(shot) => self.request_chart_png(shot),
             Command::Camera(spec) => {
                 self.settings.camera = spec;
                 self.settings.mirror = None;

@@ -17,6 +17,7 @@
 pub mod app;
 mod commands;
 pub mod game_view;
+pub mod lesson;
 mod panels;
 pub mod teach;
 pub mod textures;

@@ -111,7 +111,7 @@ impl Team {
         }
         let sh = &*self.shared;
         let generation = sh.generation().wrapping_add(1);
-        // SAFETY (lifetime erasure): the pointer is only dereferenced by `Shared::work` after
+        // SAFETY: (lifetime erasure) the pointer is only dereferenced by `Shared::work` after
         // claiming a chunk of this generation, and this function does not return before every
         // chunk of it is done; later generations make stale claims fail.
         let job = Job { f: unsafe { std::mem::transmute::<&(dyn Fn(usize) + Sync), &'static _>(f) }, chunks };

@@ -40,6 +40,7 @@ pub(crate) unsafe trait Simd: Copy {
     /// The activation on every lane, exactly as [`Act::apply`] computes it.
     #[inline(always)]
     unsafe fn act(act: Act, v: Self::V) -> Self::V {
+        // SAFETY: the same contract as the lane operations it calls.
         unsafe {
             match act {
                 Act::Identity => v,
@@ -60,39 +61,48 @@ pub(crate) unsafe trait Simd: Copy {
 pub(crate) struct Avx512;
 
 #[cfg(target_arch = "x86_64")]
+// SAFETY: only constructed after runtime detection of the instruction set (`simd::level`).
 unsafe impl Simd for Avx512 {
     type V = __m512;
     const LANES: usize = 16;
     #[inline(always)]
     unsafe fn splat(x: f32) -> __m512 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm512_set1_ps(x) }
     }
     #[inline(always)]
     unsafe fn load(p: *const f32) -> __m512 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm512_loadu_ps(p) }
     }
     #[inline(always)]
     unsafe fn store(p: *mut f32, v: __m512) {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm512_storeu_ps(p, v) }
     }
     #[inline(always)]
     unsafe fn fmadd(a: __m512, b: __m512, c: __m512) -> __m512 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm512_fmadd_ps(a, b, c) }
     }
     #[inline(always)]
     unsafe fn add(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm512_add_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn mul(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm512_mul_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn max(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm512_max_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn min(a: __m512, b: __m512) -> __m512 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm512_min_ps(a, b) }
     }
 }
@@ -103,39 +113,48 @@ unsafe impl Simd for Avx512 {
 pub(crate) struct Avx2;
 
 #[cfg(target_arch = "x86_64")]
+// SAFETY: only constructed after runtime detection of the instruction set (`simd::level`).
 unsafe impl Simd for Avx2 {
     type V = __m256;
     const LANES: usize = 8;
     #[inline(always)]
     unsafe fn splat(x: f32) -> __m256 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm256_set1_ps(x) }
     }
     #[inline(always)]
     unsafe fn load(p: *const f32) -> __m256 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm256_loadu_ps(p) }
     }
     #[inline(always)]
     unsafe fn store(p: *mut f32, v: __m256) {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm256_storeu_ps(p, v) }
     }
     #[inline(always)]
     unsafe fn fmadd(a: __m256, b: __m256, c: __m256) -> __m256 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm256_fmadd_ps(a, b, c) }
     }
     #[inline(always)]
     unsafe fn add(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm256_add_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn mul(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm256_mul_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn max(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm256_max_ps(a, b) }
     }
     #[inline(always)]
     unsafe fn min(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
         unsafe { _mm256_min_ps(a, b) }
     }
 }
@@ -147,6 +166,7 @@ pub(crate) struct Portable;
 
 // SAFETY: no method needs a CPU feature; the pointer methods read or write exactly the lanes
 // the trait's contract makes the caller guarantee.
+// SAFETY: only constructed after runtime detection of the instruction set (`simd::level`).
 unsafe impl Simd for Portable {
     type V = [f32; 8];
     const LANES: usize = 8;

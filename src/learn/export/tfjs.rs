@@ -45,6 +45,19 @@ pub fn not_applicable(backbone: &Backbone) -> Option<String> {
     None
 }
 
+/// Why this head cannot be a TF.js layers model, if it cannot: one trained on L2-normalised
+/// features (pacnet's recipe) would need its input scaled, which the demo's topology has no
+/// layer for.
+#[must_use]
+pub fn head_not_applicable(head: &Head) -> Option<String> {
+    (head.normalize() != crate::learn::Normalize::None).then(|| {
+        "a TF.js layers model cannot scale its input the way this head (pacnet's recipe, L2-normalised features) \
+         needs; train with the TF.js demo recipe (`pacnet train --recipe tfjs`, or the Train panel's recipe menu) \
+         to export for TF.js, or export ONNX"
+            .to_owned()
+    })
+}
+
 /// The name of TF.js's hosted MobileNet v1 of this width and input size, e.g.
 /// `mobilenet_v1_0.25_224` (the demo's), when there is one.
 pub fn tfjs_mobilenet(backbone: &Backbone) -> Option<String> {
@@ -70,11 +83,11 @@ pub fn files(backbone: &Backbone, head: &Head, source: &FeatureSource) -> Result
             reason,
         });
     }
-    if head.normalize() != crate::learn::Normalize::None {
+    if let Some(reason) = head_not_applicable(head) {
         return Err(ExportError::NotApplicable {
             format: "TF.js",
             architecture: format!("a head trained on L2-normalised features ({})", backbone.architecture()),
-            reason: "a TF.js layers model cannot scale its input that way; train with the TF.js demo recipe (`pacnet train --recipe tfjs`, or Train → recipe → TF.js demo) to export for TF.js, or export ONNX".into(),
+            reason,
         });
     }
     let [c, h, w] = head.input_shape();

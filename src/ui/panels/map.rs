@@ -12,6 +12,7 @@ use crate::learn::map::Projection;
 use crate::learn::{FeatureMap, MapPoint};
 
 use super::super::commands::Command;
+use super::super::lesson;
 use super::Ctx;
 use super::widgets::hint;
 
@@ -104,9 +105,8 @@ impl MapView {
                 ui.label(RichText::new("Backbone features at the cut").strong());
                 hint(ui, &format!("the two axes show {:.0} % of the differences", (e[0] + e[1]) * 100.0));
                 let trail: Vec<[f32; 2]> = self.trail.iter().map(|p| p.backbone).collect();
-                let mut screen = Vec::new();
                 let size = Vec2::new(width, height);
-                let h = plot(ui, "map-backbone", &map, &map.backbone, &trail, size, &mut screen);
+                let (screen, h) = plot(ui, "map-backbone", &map, &map.backbone, &trail, size, cx.cmds);
                 hover = hover.take().or(h);
                 self.dots = map.ids.iter().copied().zip(screen).collect();
             });
@@ -121,7 +121,7 @@ impl MapView {
                         );
                         let trail: Vec<[f32; 2]> = self.trail.iter().filter_map(|p| p.hidden).collect();
                         let size = Vec2::new(width, height);
-                        let h = plot(ui, "map-hidden", &map, hidden, &trail, size, &mut Vec::new());
+                        let (_, h) = plot(ui, "map-hidden", &map, hidden, &trail, size, cx.cmds);
                         hover = hover.take().or(h);
                     }
                     None => hint(ui, "Train a head (2 Train) to see how its hidden layer pulls the classes apart."),
@@ -154,7 +154,7 @@ fn dot(ui: &mut Ui, color: Color32, radius: f32) {
     ui.painter().circle_filled(rect.center(), radius, color);
 }
 
-/// Draws one projection; returns the example under the pointer.
+/// Draws one projection; returns where each example landed on screen and the one under the pointer.
 fn plot(
     ui: &mut Ui,
     id: &str,
@@ -162,8 +162,9 @@ fn plot(
     projection: &Projection,
     trail: &[[f32; 2]],
     size: Vec2,
-    screen: &mut Vec<egui::Pos2>,
-) -> Option<Hover> {
+    cmds: &mut Vec<Command>,
+) -> (Vec<egui::Pos2>, Option<Hover>) {
+    let mut screen = Vec::new();
     let classes = map.labels.iter().copied().max().map_or(0, |m| m + 1);
     let response = Plot::new(id)
         .width(size.x)
@@ -222,8 +223,11 @@ fn plot(
             let (i, d) = screen.iter().map(|s| s.distance(pointer)).enumerate().min_by(|a, b| a.1.total_cmp(&b.1))?;
             (d <= PICK_RADIUS).then_some(i)
         });
-    let hovered = response.inner?;
-    Some(Hover { index: hovered, clicked: response.response.clicked(), response: response.response })
+    let name = if id == "map-hidden" { "hidden-layer map" } else { "feature map" };
+    lesson::chart_menu(&response.response, name, false, cmds);
+    let hover =
+        response.inner.map(|index| Hover { index, clicked: response.response.clicked(), response: response.response });
+    (screen, hover)
 }
 
 /// The example under the pointer on one plot.

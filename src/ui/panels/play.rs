@@ -41,7 +41,7 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
                     painter.text(
                         rect.right_top() + vec2(-10.0, 10.0),
                         egui::Align2::RIGHT_TOP,
-                        "🔇 muted (M)",
+                        "muted (M)",
                         egui::FontId::proportional(16.0),
                         Color32::from_gray(200),
                     );
@@ -168,7 +168,7 @@ fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&crate::live::GameSnapsh
 fn sound(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&crate::live::GameSnapshot>) {
     ui.horizontal(|ui| {
         let mut muted = cx.settings.muted;
-        let label = if muted { "🔇 Muted (M)" } else { "🔊 Sound (M)" };
+        let label = if muted { "Muted (M)" } else { "Sound on (M)" };
         if ui.toggle_value(&mut muted, label).on_hover_text("Mute or unmute the game (M).").changed() {
             cx.cmds.push(Command::Mute(muted));
         }

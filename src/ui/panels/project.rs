@@ -83,7 +83,8 @@ impl FileDialog {
 }
 
 /// Where new files go by default: beside the most recent project, else the home folder.
-fn default_folder(settings: &Settings) -> PathBuf {
+/// Where the file dialogs start: beside the newest recent project, else the home folder.
+pub(crate) fn default_folder(settings: &Settings) -> PathBuf {
     settings
         .recent
         .first()
@@ -243,7 +244,11 @@ fn file_dialog(
 fn export_dialog(ui: &mut egui::Ui, d: &mut ExportDialog, cx: &mut Ctx<'_>) {
     ui.heading("Export the trained model");
     let trained = cx.doc.is_some_and(|doc| doc.head().is_some());
-    let tfjs_blocked = cx.rt.backbone().and_then(|b| tfjs::not_applicable(b));
+    let tfjs_blocked = cx
+        .rt
+        .backbone()
+        .and_then(|b| tfjs::not_applicable(b))
+        .or_else(|| cx.doc.and_then(|doc| doc.head()).and_then(tfjs::head_not_applicable));
     for format in Format::ALL {
         let blocked = format == Format::Tfjs && tfjs_blocked.is_some();
         ui.add_enabled_ui(!blocked, |ui| ui.radio_value(&mut d.format, format, format.describe()));

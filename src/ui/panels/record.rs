@@ -326,7 +326,7 @@ fn hard_examples(ui: &mut Ui, cx: &mut Ctx<'_>) {
                     Some(t) => ui.image((t.id(), Vec2::splat(64.0))).on_hover_text(tip),
                     None => ui.allocate_exact_size(Vec2::splat(64.0), Sense::hover()).1,
                 };
-                ui.small(format!("{was} → {said}"));
+                ui.small(format!("{was}, said {said}"));
             });
         }
     });

@@ -10,6 +10,7 @@ use crate::learn::{Confusion, TrainingRecord};
 
 use super::super::app::RunProgress;
 use super::super::commands::Command;
+use super::super::lesson;
 use super::Ctx;
 use super::widgets::{ACCENT, hint};
 
@@ -79,9 +80,10 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
                     },
                 );
                 if pick != demo {
-                    let (seed, val) = (h.seed, h.val_fraction);
+                    // Only the recipe changes: the four menus above and the seed stay as chosen.
+                    let crate::learn::Hyper { lr, batch_fraction, epochs, units, seed, val_fraction, .. } = *h;
                     let base = if pick { crate::learn::Hyper::tfjs_demo() } else { crate::learn::Hyper::default() };
-                    *h = crate::learn::Hyper { seed, val_fraction: val, ..base };
+                    *h = crate::learn::Hyper { lr, batch_fraction, epochs, units, seed, val_fraction, ..base };
                 }
                 let label = ui.label("seed");
                 ui.add(egui::DragValue::new(&mut h.seed).range(0..=u32::MAX as u64))
@@ -126,13 +128,13 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
     };
     ui.columns(2, |cols| {
         if let [left, right] = cols {
-            loss_chart(left, shown);
-            accuracy_chart(right, shown);
+            loss_chart(left, shown, cx.cmds);
+            accuracy_chart(right, shown, cx.cmds);
         }
     });
     if let Some(record) = doc.training() {
         ui.separator();
-        results(ui, record);
+        results(ui, record, cx.cmds);
     }
 }
 
@@ -150,12 +152,12 @@ fn menu<T: PartialEq + Copy>(ui: &mut Ui, label: &str, value: &mut T, options: &
     ui.add_space(8.0);
 }
 
-fn loss_chart(ui: &mut Ui, run: &RunProgress) {
+fn loss_chart(ui: &mut Ui, run: &RunProgress, cmds: &mut Vec<Command>) {
     ui.label(RichText::new("Loss per batch").strong());
     let val: Vec<[f64; 2]> =
         run.epochs_done.iter().filter_map(|e| e.val_loss.map(|v| [e.epoch as f64, f64::from(v)])).collect();
     let train: Vec<[f64; 2]> = run.epochs_done.iter().map(|e| [e.epoch as f64, f64::from(e.train_loss)]).collect();
-    Plot::new("loss")
+    let r = Plot::new("loss")
         .height(220.0)
         .legend(Legend::default().position(egui_plot::Corner::RightTop))
         .include_y(0.0)
@@ -171,14 +173,15 @@ fn loss_chart(ui: &mut Ui, run: &RunProgress) {
                 Line::new("validation loss", PlotPoints::from(val)).color(Color32::from_rgb(240, 120, 60)).width(2.0),
             );
         });
+    lesson::chart_menu(&r.response, "loss chart", true, cmds);
 }
 
-fn accuracy_chart(ui: &mut Ui, run: &RunProgress) {
+fn accuracy_chart(ui: &mut Ui, run: &RunProgress, cmds: &mut Vec<Command>) {
     ui.label(RichText::new("Accuracy per epoch").strong());
     let train: Vec<[f64; 2]> = run.epochs_done.iter().map(|e| [e.epoch as f64, f64::from(e.train_acc)]).collect();
     let val: Vec<[f64; 2]> =
         run.epochs_done.iter().filter_map(|e| e.val_acc.map(|v| [e.epoch as f64, f64::from(v)])).collect();
-    Plot::new("accuracy")
+    let r = Plot::new("accuracy")
         .height(220.0)
         .legend(Legend::default().position(egui_plot::Corner::RightBottom))
         .include_y(0.0)
@@ -197,9 +200,10 @@ fn accuracy_chart(ui: &mut Ui, run: &RunProgress) {
                     .style(egui_plot::LineStyle::dashed_loose()),
             );
         });
+    lesson::chart_menu(&r.response, "accuracy chart", true, cmds);
 }
 
-fn results(ui: &mut Ui, report: &TrainingRecord) {
+fn results(ui: &mut Ui, report: &TrainingRecord, cmds: &mut Vec<Command>) {
     let (which, confusion) = match &report.val {
         Some(v) => ("validation examples (kept aside)", v),
         None => ("training examples (too few examples to keep some aside)", &report.train),
@@ -219,7 +223,7 @@ fn results(ui: &mut Ui, report: &TrainingRecord) {
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| per_class(ui, confusion));
         ui.add_space(30.0);
-        ui.vertical(|ui| matrix(ui, confusion));
+        ui.vertical(|ui| matrix(ui, confusion, cmds));
     });
     hint(
         ui,
@@ -243,7 +247,7 @@ fn per_class(ui: &mut Ui, c: &Confusion) {
     });
 }
 
-fn matrix(ui: &mut Ui, c: &Confusion) {
+fn matrix(ui: &mut Ui, c: &Confusion, cmds: &mut Vec<Command>) {
     let classes = c.classes();
     let max = (0..classes.len())
         .flat_map(|i| (0..classes.len()).map(move |j| (i, j)))
@@ -251,7 +255,7 @@ fn matrix(ui: &mut Ui, c: &Confusion) {
         .max()
         .unwrap_or(0)
         .max(1);
-    egui::Grid::new("confusion").spacing([4.0, 4.0]).show(ui, |ui| {
+    let grid = egui::Grid::new("confusion").spacing([4.0, 4.0]).show(ui, |ui| {
         ui.label(RichText::new("true \\ said").weak());
         for name in classes {
             ui.label(RichText::new(name).strong());
@@ -272,6 +276,7 @@ fn matrix(ui: &mut Ui, c: &Confusion) {
             ui.end_row();
         }
     });
+    lesson::chart_menu(&grid.response.interact(egui::Sense::click()), "confusion matrix", false, cmds);
 }
 
 #[cfg(test)]
