@@ -23,5 +23,5 @@ rm -rf "$pkg"
 gzip -9n "$pkg"/man/*.1
 "$target/release/pacnet" generate completions "$pkg/completions" >/dev/null
 
-cargo deb --no-build --locked "$@"
+cargo deb --no-build --locked --strip "$@"
 ls -l "$target"/debian/pacnet_*.deb

@@ -215,6 +215,7 @@ impl DescentView {
                         .at(PlotPoint::new(RANGE[0], RANGE[0]))
                         .size(span, span)
                         .range(lo, hi)
+                        .show_labels(false)
                         .palette(&[
                             Color32::from_rgb(10, 10, 40),
                             Color32::from_rgb(40, 60, 140),

@@ -77,10 +77,12 @@ pub fn top_bar(ui: &mut Ui, cx: &mut Ctx<'_>) {
             project_menu(ui, cx);
             camera_menu(ui, cx);
             let model = cx.rt.backbone().map_or_else(|| "loading…".to_owned(), |b| super::model_title(b.id()));
-            if ui
-                .button(format!("Model: {model}"))
-                .on_hover_text("Choose the network: the built-in MobileNet v1 0.25 or a bigger one to download.")
-                .clicked()
+            // At presenter zoom the bar has no room for it, and a lesson does not switch models.
+            if !cx.settings.presenter
+                && ui
+                    .button(format!("Model: {model}"))
+                    .on_hover_text("Choose the network: the built-in MobileNet v1 0.25 or a bigger one to download.")
+                    .clicked()
             {
                 cx.cmds.push(Command::ShowModels);
             }
