@@ -373,8 +373,17 @@ fn a_missing_camera_shows_a_banner_whose_button_switches_to_the_demo_camera() {
         matches!(status, Some(pacnet::camera::CaptureStatus::Error { .. })),
         "the banner shows while the camera is failing: {status:?}"
     );
-    a.h.get_by_label("Use the demo camera").click();
-    a.h.step();
+    // The capture thread retries the camera meanwhile; the banner can step aside for a frame
+    // between the query above and the click, so click it again while it is there.
+    for _ in 0..50 {
+        if a.h.state().settings().camera == SourceSpec::Demo {
+            break;
+        }
+        if a.h.query_by_label("Use the demo camera").is_some() {
+            a.h.get_by_label("Use the demo camera").click();
+        }
+        a.h.step();
+    }
     assert_eq!(a.h.state().settings().camera, SourceSpec::Demo);
     wait_for(&mut a, 30, "demo frames", |a| {
         a.runtime().capture().is_some_and(|c| c.status().to_string().starts_with("demo camera"))
