@@ -727,6 +727,21 @@ fn m_mutes_the_game_the_sound_controls_follow_and_the_settings_keep_them() {
     // The running game publishes on its ticks, which follow the test's clock (wait_for).
     assert!(!a.h.state().settings().muted);
     assert!(a.h.query_by_label("Sound on (M)").is_some(), "the sound button says it is on");
+    // The side column stays inside the window (a row wider than it once pushed it out, clipping
+    // its left edge), here and after a round trip through presenter mode.
+    for round in ["before presenter mode", "after presenter mode"] {
+        a.h.step();
+        for label in ["Steer another window…", "New game", "Sound on (M)", "Show where each ghost is heading"] {
+            let r = a.h.get_by_label(label).rect();
+            assert!(r.left() >= 1360.0 - 340.0 && r.right() <= 1360.0, "{round}: {label} at {r:?}");
+        }
+        a.h.key_press(Key::F11);
+        a.h.step();
+        a.h.step();
+        a.h.key_press(Key::F11);
+        a.h.step();
+        a.h.step();
+    }
 
     a.h.key_press(Key::M);
     a.h.step();

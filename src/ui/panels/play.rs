@@ -21,7 +21,11 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
     let time = ui.input(|i| i.time);
     let snapshot = cx.rt.game().and_then(|g| g.snapshot());
     egui::Panel::right("play-side").exact_size(SIDE).resizable(false).show(ui, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| side(ui, cx, snapshot.as_deref()));
+        // Content that is wider than the column would grow the panel past the window's edge.
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.set_max_width(SIDE - 16.0);
+            side(ui, cx, snapshot.as_deref());
+        });
     });
     egui::CentralPanel::default().show(ui, |ui| {
         let rect = ui.available_rect_before_wrap();
@@ -214,18 +218,17 @@ fn steer_target(ui: &mut Ui, cx: &mut Ctx<'_>, has_head: bool) {
         return;
     }
     ui.label("• the built-in Pac-Man");
-    ui.horizontal(|ui| {
-        egui::ComboBox::from_label("keys").selected_text(mode_name(cx.settings.key_mode)).show_ui(ui, |ui| {
-            ui.selectable_value(&mut cx.settings.key_mode, KeyMode::Hold, mode_name(KeyMode::Hold))
-                .on_hover_text("The key stays down while its class is predicted (games that move while a key is held).");
-            ui.selectable_value(&mut cx.settings.key_mode, KeyMode::Tap, mode_name(KeyMode::Tap))
-                .on_hover_text("One press each time the direction changes (games that turn on a key press).");
-        });
-        let button = ui.add_enabled(has_head, egui::Button::new("Steer another window…"));
-        if button.on_hover_text("Sends the predictions as arrow keys to whatever window has the focus (X11), after a 3-second countdown to click into it. Below the threshold or on “none”, no key is sent.").clicked() {
-            cx.cmds.push(Command::SendKeys(cx.settings.key_mode));
-        }
+    // Two rows, not one: side by side they are wider than the column and pushed it out of the window.
+    egui::ComboBox::from_label("key mode").selected_text(mode_name(cx.settings.key_mode)).show_ui(ui, |ui| {
+        ui.selectable_value(&mut cx.settings.key_mode, KeyMode::Hold, mode_name(KeyMode::Hold))
+            .on_hover_text("The key stays down while its class is predicted (games that move while a key is held).");
+        ui.selectable_value(&mut cx.settings.key_mode, KeyMode::Tap, mode_name(KeyMode::Tap))
+            .on_hover_text("One press each time the direction changes (games that turn on a key press).");
     });
+    let button = ui.add_enabled(has_head, egui::Button::new("Steer another window…"));
+    if button.on_hover_text("Sends the predictions as arrow keys to whatever window has the focus (X11), after a 3-second countdown to click into it. Below the threshold or on “none”, no key is sent.").clicked() {
+        cx.cmds.push(Command::SendKeys(cx.settings.key_mode));
+    }
 }
 
 fn mode_name(mode: KeyMode) -> &'static str {
