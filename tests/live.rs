@@ -309,3 +309,36 @@ fn steer_keys_without_a_display_says_what_to_do_instead() {
         .arg(dir.path().join("missing.pacnet")));
     util::assert_one_line_error(code, &stderr, &["Wayland", "X11", "--print"]);
 }
+
+#[test]
+fn the_pipelined_frame_path_gives_the_sequential_predictions_in_order() {
+    use pacnet::backbone::{Backbone, Crop};
+    use pacnet::learn::Head;
+    use pacnet::live::{FramePipeline, SteerSettings};
+
+    let backbone = Backbone::random("mobilenetv3_small_100", 3).expect("random backbone");
+    let cut = backbone.default_cut();
+    let head = Head::init(crate::learn::classes(3), backbone.cuts()[cut].shape, 8, 2).expect("head");
+    // Frames that differ, so a frame run out of order or twice would show.
+    let frames: Vec<image::RgbImage> = (0..7u32)
+        .map(|n| {
+            image::RgbImage::from_fn(64 + 8 * n, 48, |x, y| image::Rgb([(x * n) as u8, (y + n) as u8, (x ^ y) as u8]))
+        })
+        .collect();
+    let new = || {
+        let mut p = FramePipeline::new(&backbone, cut, Crop::CenterSquare, SteerSettings::default());
+        p.set_head(Some(head.clone()));
+        p
+    };
+    let mut sequential = new();
+    let want: Vec<Vec<f32>> = frames
+        .iter()
+        .map(|f| sequential.process(&backbone, f).expect("frame").prediction.expect("prediction").smoothed)
+        .collect();
+    let mut pipelined = new();
+    let mut got = Vec::new();
+    pipelined
+        .process_pipelined(&backbone, frames.iter(), &mut |r, _| got.push(r.prediction.expect("prediction").smoothed))
+        .expect("pipelined");
+    assert_eq!(got, want);
+}

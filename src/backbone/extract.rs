@@ -91,6 +91,14 @@ impl Extractor {
         self.run(backbone, cut, cut, &|_| false, &mut |_, _| {})
     }
 
+    /// Swaps the prepared frame (input image and normalised values) with `input` and `chw`,
+    /// so one extractor can prepare the next frame on another thread while this one runs the
+    /// backbone (`live::FramePipeline::process_pipelined`).
+    pub fn swap_prepared(&mut self, input: &mut RgbImage, chw: &mut Vec<f32>) {
+        std::mem::swap(&mut self.input, input);
+        std::mem::swap(&mut self.chw, chw);
+    }
+
     /// The network input of the last prepared frame.
     #[must_use]
     pub fn input(&self) -> &RgbImage {

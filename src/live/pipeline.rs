@@ -3,6 +3,9 @@
 //! `pacnet bench --pipeline` all run this; its lower half ([`Extractor`]) is also what
 //! featurises recorded folders and thumbnails in `learn`.
 
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
 use image::RgbImage;
 
 use crate::backbone::{Backbone, Crop, Extractor};
@@ -36,6 +39,14 @@ impl LivePrediction {
 pub struct FrameResult {
     /// The head's verdict; `None` without a head, or for a head trained at another cut.
     pub prediction: Option<LivePrediction>,
+}
+
+/// One frame's prepared buffers on their way between the threads of
+/// [`FramePipeline::process_pipelined`].
+struct Prepared {
+    input: RgbImage,
+    chw: Vec<f32>,
+    started: Instant,
 }
 
 /// The per-frame state: reusable buffers, the cut, the crop, the head and the smoother.
@@ -146,6 +157,67 @@ impl FramePipeline {
             .map_err(|e| format!("the backbone failed on a frame: {e}"))?;
         let prediction = self.predict().map_err(|e| format!("the head failed to predict: {e}"))?;
         Ok(FrameResult { prediction })
+    }
+
+    /// All three steps for each of `frames`, with step 1 of frame n+1 (crop, resize,
+    /// normalise) on a second thread while steps 2–3 of frame n run here: a frame comes out
+    /// every max(step 1, steps 2–3) instead of every sum. `done(result, latency)` sees the
+    /// frames in order; the latency runs from the start of a frame's step 1 to its prediction.
+    ///
+    /// # Errors
+    /// The first failing frame, as [`FramePipeline::process`] words it (later frames are not
+    /// run), or a preprocessing thread that cannot be started.
+    pub fn process_pipelined<'f>(
+        &mut self,
+        backbone: &Backbone,
+        frames: impl Iterator<Item = &'f RgbImage> + Send,
+        done: &mut dyn FnMut(FrameResult, Duration),
+    ) -> Result<(), String> {
+        let crop = self.crop;
+        std::thread::scope(|scope| {
+            // Two frames' buffers circulate: one being prepared, one waiting or being run.
+            let (full_tx, full_rx) = mpsc::sync_channel::<Result<Prepared, String>>(1);
+            let (free_tx, free_rx) = mpsc::channel::<Prepared>();
+            for _ in 0..2 {
+                let s = backbone.config().input_size;
+                let p = Prepared { input: RgbImage::new(s as u32, s as u32), chw: Vec::new(), started: Instant::now() };
+                free_tx.send(p).map_err(|e| e.to_string())?;
+            }
+            let mut pre = Extractor::new(backbone);
+            std::thread::Builder::new()
+                .name("pacnet-prepare".into())
+                .spawn_scoped(scope, move || {
+                    for frame in frames {
+                        // Ends when the consumer has stopped (its channel ends dropped).
+                        let Ok(mut p) = free_rx.recv() else { return };
+                        p.started = Instant::now();
+                        let r = match pre.prepare(backbone, frame, crop) {
+                            Ok(_) => {
+                                pre.swap_prepared(&mut p.input, &mut p.chw);
+                                Ok(p)
+                            }
+                            Err(e) => Err(format!("could not prepare the camera frame: {e}")),
+                        };
+                        if full_tx.send(r).is_err() {
+                            return;
+                        }
+                    }
+                })
+                .map_err(|e| format!("could not start the preprocessing thread: {e}"))?;
+            // Ends when the helper has sent its last frame and dropped its sender.
+            for prepared in full_rx {
+                let mut p = prepared?;
+                self.extractor.swap_prepared(&mut p.input, &mut p.chw);
+                let started = p.started;
+                // The helper may have finished; the buffer is then simply dropped.
+                let _ = free_tx.send(p);
+                self.run(backbone, self.cut, &|_| false, &mut |_, _| {})
+                    .map_err(|e| format!("the backbone failed on a frame: {e}"))?;
+                let prediction = self.predict().map_err(|e| format!("the head failed to predict: {e}"))?;
+                done(FrameResult { prediction }, started.elapsed());
+            }
+            Ok(())
+        })
     }
 
     /// The network input of the last frame.

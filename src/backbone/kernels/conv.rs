@@ -81,26 +81,29 @@ pub(crate) unsafe fn conv_part(
     part: &Part,
 ) {
     debug_assert!(part.blocks.end <= op.blocks() && part.rows.end <= op.h);
-    dispatch_vec!(level, op.bw, conv_rows[](x, cin, g, w, bias, act, out, op, part));
+    let a = Args { x, cin, g, w, bias, act, out, op };
+    dispatch_vec!(level, op.bw, conv_rows[](&a, part));
     // SAFETY: the caller owns this part's rows of these blocks, halo included.
     unsafe { zero_halo(out, op, part.blocks.clone(), part.rows.clone()) };
 }
 
-/// # Safety
-/// The CPU features of `V`, `V::LANES == op.bw`, and the contract of [`conv_part`].
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn conv_rows<V: Simd>(
-    x: &[f32],
+/// Everything a part of the convolution reads (the arguments of [`conv_part`]).
+struct Args<'a> {
+    x: &'a [f32],
     cin: usize,
-    g: &Geom,
-    w: &[f32],
-    bias: &[f32],
+    g: &'a Geom,
+    w: &'a [f32],
+    bias: &'a [f32],
     act: Act,
     out: OutPtr,
-    op: &Planes,
-    part: &Part,
-) {
+    op: &'a Planes,
+}
+
+/// # Safety
+/// The CPU features of `V`, `V::LANES == a.op.bw`, and the contract of [`conv_part`].
+#[inline(always)]
+unsafe fn conv_rows<V: Simd>(a: &Args<'_>, part: &Part) {
+    let g = a.g;
     let (k, s) = (g.k, g.stride);
     // Output columns whose taps all land inside the input row.
     let lo = g.pad_left.div_ceil(s);
@@ -110,7 +113,7 @@ unsafe fn conv_rows<V: Simd>(
             // Taps ky whose input row oy·s + ky − pad_top exists.
             let top = oy * s;
             let ky = g.pad_top.saturating_sub(top)..(g.in_h + g.pad_top).saturating_sub(top).min(k);
-            let px = Px { x, cin, g, w, bias, act, out, op, b, oy, ky };
+            let px = Px { a, b, oy, ky };
             let mut ox = 0;
             // SAFETY: `px.tile` reads only taps inside the input (the ky range above, and kx
             // clipped per pixel or, for lo <= ox < hi, inside by construction) and writes
@@ -134,14 +137,7 @@ unsafe fn conv_rows<V: Simd>(
 
 /// One output row of one block.
 struct Px<'a> {
-    x: &'a [f32],
-    cin: usize,
-    g: &'a Geom,
-    w: &'a [f32],
-    bias: &'a [f32],
-    act: Act,
-    out: OutPtr,
-    op: &'a Planes,
+    a: &'a Args<'a>,
     b: usize,
     oy: usize,
     ky: std::ops::Range<usize>,
@@ -157,19 +153,19 @@ impl Px<'_> {
     #[inline(always)]
     unsafe fn tile<V: Simd, const N: usize>(&self, ox: usize, kx: std::ops::Range<usize>) {
         let l = V::LANES;
-        let g = self.g;
+        let g = self.a.g;
         let (k, s) = (g.k, g.stride);
-        let taps = self.cin * k * k;
+        let taps = self.a.cin * k * k;
         // SAFETY: the caller's contract; weights of block b are `taps` vectors from
         // b·taps·l, the bias vector b is inside the padded bias.
         unsafe {
-            let mut acc = [V::load(self.bias.as_ptr().add(self.b * l)); N];
-            let wb = self.w.as_ptr().add(self.b * taps * l);
-            for ci in 0..self.cin {
+            let mut acc = [V::load(self.a.bias.as_ptr().add(self.b * l)); N];
+            let wb = self.a.w.as_ptr().add(self.b * taps * l);
+            for ci in 0..self.a.cin {
                 for ky in self.ky.clone() {
                     let iy = self.oy * s + ky - g.pad_top;
                     // Input column of tap kx for pixel ox + t: (ox + t)·s + kx − pad_left.
-                    let xr = self.x.as_ptr().add(ci * g.in_len() + iy * g.in_w);
+                    let xr = self.a.x.as_ptr().add(ci * g.in_len() + iy * g.in_w);
                     let wr = wb.add(((ci * k + ky) * k) * l);
                     for kx in kx.clone() {
                         let wv = V::load(wr.add(kx * l));
@@ -180,9 +176,9 @@ impl Px<'_> {
                     }
                 }
             }
-            let o = self.out.ptr().add(self.op.at(self.b, self.oy, ox));
+            let o = self.a.out.ptr().add(self.a.op.at(self.b, self.oy, ox));
             for (t, a) in acc.iter().enumerate() {
-                V::store(o.add(t * l), V::act(self.act, *a));
+                V::store(o.add(t * l), V::act(self.a.act, *a));
             }
         }
     }
