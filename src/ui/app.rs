@@ -200,6 +200,27 @@ pub struct RunProgress {
     pub outcome: Option<String>,
     /// The train/validation split sizes.
     pub split: Option<(usize, usize)>,
+    /// Augmented views computed so far and to compute, before the first epoch.
+    pub augmenting: Option<(usize, usize)>,
+}
+
+/// The background computation of augmented views (see [`PacnetApp::prefill_views`]).
+#[derive(Default)]
+pub(crate) struct Prefill {
+    /// The project revision and recipe last looked at.
+    pub(crate) seen: Option<(u64, crate::learn::Hyper)>,
+    /// The running computation's stop flag and thread.
+    pub(crate) running: Option<(Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<()>)>,
+}
+
+impl Prefill {
+    /// Asks the running computation to stop after its current example (a training run
+    /// starts, or the app closes); it is not waited for.
+    pub(crate) fn stop(&mut self) {
+        if let Some((stop, _)) = self.running.take() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
 }
 
 /// The whole app: settings, the open project, the workers and the panels' view state.
@@ -218,6 +239,9 @@ pub struct PacnetApp {
     pub(crate) views: panels::Views,
     /// Augmented views' features of the examples, kept across training runs.
     pub(crate) view_cache: Arc<std::sync::Mutex<crate::learn::ViewCache>>,
+    /// The background computation of views: what it was started for (revision and recipe,
+    /// so it starts again only after a change) and the running one's number and stop flag.
+    pub(crate) prefill: Prefill,
     /// The tab the workers were last told about.
     shown_tab: Option<Tab>,
     /// The learn request the feature worker was last sent.
@@ -315,6 +339,7 @@ impl PacnetApp {
             modal: None,
             views: panels::Views::default(),
             view_cache: Arc::default(),
+            prefill: Prefill::default(),
             shown_tab: None,
             sent_view: None,
             sent_keys: None,
@@ -420,6 +445,46 @@ impl PacnetApp {
         }
         self.autosave();
         self.keys_countdown();
+        self.prefill_views();
+    }
+
+    /// Computes new examples' augmented views in the background as they arrive (one example
+    /// at a time on a `pacnet-views` thread), so that pressing Train only trains. Not while
+    /// training (the trainer computes what is missing itself) and never blocking on the cache.
+    /// Its own thread rather than a project job, so autosaves do not wait for it.
+    fn prefill_views(&mut self) {
+        if self.prefill.running.as_ref().is_some_and(|(_, t)| t.is_finished()) {
+            self.prefill.running = None;
+        }
+        if self.prefill.running.is_some() || self.rt.is_training() || self.switching.is_some() {
+            return;
+        }
+        let (Some(doc), Some(bb)) = (&self.doc, self.rt.backbone().cloned()) else { return };
+        let hyper = &self.settings.hyper;
+        let now = (doc.revision(), hyper.clone());
+        if hyper.views == 0 || self.prefill.seen.as_ref() == Some(&now) {
+            return;
+        }
+        let Ok(mut cache) = self.view_cache.try_lock() else { return };
+        let pending = cache.pending(doc.dataset(), hyper);
+        drop(cache);
+        self.prefill.seen = Some(now);
+        if pending.is_empty() {
+            return;
+        }
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (flag, cut, cache) = (Arc::clone(&stop), doc.cut(), Arc::clone(&self.view_cache));
+        let thread = std::thread::Builder::new().name("pacnet-views".into()).spawn(move || {
+            match crate::learn::views::prefill(&bb, cut, &cache, pending, &flag) {
+                Ok(n) => tracing::debug!("{n} augmented views computed in the background"),
+                // Training computes them again and reports any error where the user looks.
+                Err(e) => tracing::warn!("background augmented views: {e}"),
+            }
+        });
+        match thread {
+            Ok(t) => self.prefill.running = Some((stop, t)),
+            Err(e) => tracing::warn!("no thread for background augmented views ({e}); training computes them"),
+        }
     }
 
     /// Draws the window, then applies the commands the panels recorded.
@@ -799,6 +864,7 @@ impl eframe::App for PacnetApp {
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.save_on_exit();
+        self.prefill.stop();
         self.rt.shutdown();
     }
 }
