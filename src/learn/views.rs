@@ -5,7 +5,10 @@
 //! MobileNet v1 0.25). [`ViewCache`] keeps them per example id and computes only what is
 //! missing, so training again after recording a few more examples costs only their views.
 //! The cache is dropped whole when the feature source (backbone, cut, crop) or the jitter
-//! ranges change.
+//! ranges change. An example gets [`Hyper::views_per_example`] views (16, fewer once the
+//! dataset would need more than [`Hyper::view_budget`] in all). The app fills the cache in the
+//! background with [`prefill`] as examples are recorded, so a training run usually finds
+//! every view cached; the trainer computes whatever is still missing ([`view_maker`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

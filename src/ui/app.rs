@@ -204,25 +204,6 @@ pub struct RunProgress {
     pub augmenting: Option<(usize, usize)>,
 }
 
-/// The background computation of augmented views (see [`PacnetApp::prefill_views`]).
-#[derive(Default)]
-pub(crate) struct Prefill {
-    /// The project revision and recipe last looked at.
-    pub(crate) seen: Option<(u64, crate::learn::Hyper)>,
-    /// The running computation's stop flag and thread.
-    pub(crate) running: Option<(Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<()>)>,
-}
-
-impl Prefill {
-    /// Asks the running computation to stop after its current example (a training run
-    /// starts, or the app closes); it is not waited for.
-    pub(crate) fn stop(&mut self) {
-        if let Some((stop, _)) = self.running.take() {
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
-}
-
 /// The whole app: settings, the open project, the workers and the panels' view state.
 pub struct PacnetApp {
     /// Persisted settings.
@@ -239,9 +220,8 @@ pub struct PacnetApp {
     pub(crate) views: panels::Views,
     /// Augmented views' features of the examples, kept across training runs.
     pub(crate) view_cache: Arc<std::sync::Mutex<crate::learn::ViewCache>>,
-    /// The background computation of views: what it was started for (revision and recipe,
-    /// so it starts again only after a change) and the running one's number and stop flag.
-    pub(crate) prefill: Prefill,
+    /// The background computation of the examples' augmented views.
+    pub(crate) prefill: crate::live::ViewPrefill,
     /// The tab the workers were last told about.
     shown_tab: Option<Tab>,
     /// The learn request the feature worker was last sent.
@@ -339,7 +319,7 @@ impl PacnetApp {
             modal: None,
             views: panels::Views::default(),
             view_cache: Arc::default(),
-            prefill: Prefill::default(),
+            prefill: crate::live::ViewPrefill::default(),
             shown_tab: None,
             sent_view: None,
             sent_keys: None,
@@ -448,42 +428,26 @@ impl PacnetApp {
         self.prefill_views();
     }
 
-    /// Computes new examples' augmented views in the background as they arrive (one example
-    /// at a time on a `pacnet-views` thread), so that pressing Train only trains. Not while
-    /// training (the trainer computes what is missing itself) and never blocking on the cache.
-    /// Its own thread rather than a project job, so autosaves do not wait for it.
+    /// Computes new examples' augmented views in the background as they arrive, so that
+    /// pressing Train only trains. Not while training (the trainer computes what is missing
+    /// itself) and never blocking on the cache.
     fn prefill_views(&mut self) {
-        if self.prefill.running.as_ref().is_some_and(|(_, t)| t.is_finished()) {
-            self.prefill.running = None;
-        }
-        if self.prefill.running.is_some() || self.rt.is_training() || self.switching.is_some() {
+        if self.prefill.is_running() || self.rt.is_training() || self.switching.is_some() {
             return;
         }
         let (Some(doc), Some(bb)) = (&self.doc, self.rt.backbone().cloned()) else { return };
         let hyper = &self.settings.hyper;
-        let now = (doc.revision(), hyper.clone());
-        if hyper.views == 0 || self.prefill.seen.as_ref() == Some(&now) {
+        if hyper.views == 0 {
             return;
         }
         let Ok(mut cache) = self.view_cache.try_lock() else { return };
-        let pending = cache.pending(doc.dataset(), hyper);
-        drop(cache);
-        self.prefill.seen = Some(now);
-        if pending.is_empty() {
+        if !self.prefill.is_new(doc.revision(), hyper) {
             return;
         }
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (flag, cut, cache) = (Arc::clone(&stop), doc.cut(), Arc::clone(&self.view_cache));
-        let thread = std::thread::Builder::new().name("pacnet-views".into()).spawn(move || {
-            match crate::learn::views::prefill(&bb, cut, &cache, pending, &flag) {
-                Ok(n) => tracing::debug!("{n} augmented views computed in the background"),
-                // Training computes them again and reports any error where the user looks.
-                Err(e) => tracing::warn!("background augmented views: {e}"),
-            }
-        });
-        match thread {
-            Ok(t) => self.prefill.running = Some((stop, t)),
-            Err(e) => tracing::warn!("no thread for background augmented views ({e}); training computes them"),
+        let pending = cache.pending(doc.dataset(), hyper);
+        drop(cache);
+        if !pending.is_empty() {
+            self.prefill.start(bb, doc.cut(), Arc::clone(&self.view_cache), pending);
         }
     }
 

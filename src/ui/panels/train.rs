@@ -80,7 +80,8 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
                     ui,
                     |ui| {
                         ui.selectable_value(&mut pick, false, "pacnet").on_hover_text(
-                            "Normalised features and 16 augmented views per example (see the README's benchmark).",
+                            "Normalised features and augmented views (16 per example, 768 at most in all), \
+                             computed in the background as you record (see the README's benchmark).",
                         );
                         ui.selectable_value(&mut pick, true, "TF.js demo")
                             .on_hover_text("The original demo: raw features, no augmentation.");
