@@ -9,7 +9,7 @@ use image::{Rgb, RgbImage};
 use pacnet::backbone::{Backbone, Crop};
 use pacnet::learn::augment::{Jitter, Warp};
 use pacnet::learn::split::{Validation, folds};
-use pacnet::learn::views::view_maker;
+use pacnet::learn::views::{prefill, view_maker};
 use pacnet::learn::{Dataset, Featurizer, Hyper, Normalize, Project, TrainData, TrainEvent, Training, ViewCache, fit};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -210,21 +210,28 @@ fn real_backbone() -> &'static Arc<Backbone> {
     BB.get_or_init(|| Arc::new(Backbone::load_dir(&util::v1_dir()).expect("tf_mobilenetv1_025")))
 }
 
+/// Two classes of two examples each, example `i` (class `i % 2`) drawn by `pixel(i, x, y)`
+/// on a 160 × 120 frame, featurised by the real backbone at its default cut.
+fn four_examples(pixel: impl Fn(u32, u32, u32) -> Rgb<u8>) -> (Featurizer<'static>, Dataset, u64) {
+    let bb = real_backbone();
+    let f = Featurizer::new(bb, bb.default_cut(), Crop::CenterSquare).unwrap();
+    let mut ds = Dataset::new(names(2), f.source().clone()).unwrap();
+    let burst = ds.new_burst();
+    for i in 0..4u32 {
+        let s = f.frame(&RgbImage::from_fn(160, 120, |x, y| pixel(i, x, y))).unwrap();
+        ds.add((i % 2) as usize, burst, &s.features, &s.input).unwrap();
+    }
+    (f, ds, burst)
+}
+
 #[test]
 fn the_view_cache_computes_once_and_training_uses_the_views() {
     let bb = real_backbone();
     let cut = bb.default_cut();
-    let f = Featurizer::new(bb, cut, Crop::CenterSquare).unwrap();
-    let mut ds = Dataset::new(names(2), f.source().clone()).unwrap();
-    let burst = ds.new_burst();
-    for i in 0..4u32 {
-        let frame = RgbImage::from_fn(160, 120, |x, y| {
-            let on = if i % 2 == 0 { x < 80 } else { x >= 80 };
-            Rgb(if on { [230, 200, (y + 10 * i) as u8] } else { [20, 40, 60] })
-        });
-        let s = f.frame(&frame).unwrap();
-        ds.add((i % 2) as usize, burst, &s.features, &s.input).unwrap();
-    }
+    let (f, mut ds, burst) = four_examples(|i, x, y| {
+        let on = if i % 2 == 0 { x < 80 } else { x >= 80 };
+        Rgb(if on { [230, 200, (y + 10 * i) as u8] } else { [20, 40, 60] })
+    });
     let hyper = Hyper { views: 3, epochs: 4, units: 8, ..Hyper::default() };
     let mut cache = ViewCache::new();
     assert_eq!(cache.missing(&ds, &hyper), 12);
@@ -274,6 +281,36 @@ fn the_view_cache_computes_once_and_training_uses_the_views() {
     assert!(short.clone().with_views(vec![vec![]]).is_err(), "one list per example");
     let odd = pacnet::learn::Features::from_f32(&[1.0, 2.0, 3.0]).unwrap();
     assert!(short.with_views(vec![vec![odd], vec![]]).is_err(), "views as long as the features");
+}
+
+#[test]
+fn views_computed_in_the_background_are_those_training_would_compute_within_the_budget() {
+    let bb = real_backbone();
+    let cut = bb.default_cut();
+    let (f, mut ds, burst) = four_examples(|i, x, y| Rgb([(x * 3 + 20 * i) as u8, (y * 2) as u8, 90]));
+    // A budget of 8 views over 4 examples: 2 each, not the 3 asked for.
+    let hyper = Hyper { views: 3, view_budget: 8, epochs: 2, units: 8, ..Hyper::default() };
+    let shared = Mutex::new(ViewCache::new());
+    let pending = shared.lock().unwrap().pending(&ds, &hyper);
+    assert_eq!(pending.views(), 8);
+    let stopped = AtomicBool::new(true);
+    assert_eq!(prefill(bb, cut, &shared, pending.clone(), &stopped).unwrap(), 0, "a stopped run computes nothing");
+    assert_eq!(prefill(bb, cut, &shared, pending, &AtomicBool::new(false)).unwrap(), 8);
+    let background = shared.into_inner().unwrap();
+    assert_eq!(background.missing(&ds, &hyper), 0, "training finds them all");
+    let data = background.train_data(&ds, &hyper).unwrap();
+    assert_eq!((data.view_count(), data.views_of(3)), (8, 2));
+    // The trainer's own computation gives the same features.
+    let mut direct = ViewCache::new();
+    direct.fill(&ds, &f, &hyper, &mut |_, _| {}, &AtomicBool::new(false)).unwrap();
+    let ids: Vec<u64> = ds.examples().iter().map(|e| e.id).collect();
+    let bits =
+        |c: &ViewCache| -> Vec<Vec<u16>> { c.views_of(&ids, 2).iter().flatten().map(|v| v.bits().to_vec()).collect() };
+    assert_eq!(bits(&background), bits(&direct));
+    // A fifth example makes it 1 view each (8 / 5): only the new one has any to compute.
+    let s = f.frame(&RgbImage::from_pixel(160, 120, Rgb([90, 90, 90]))).unwrap();
+    ds.add(0, burst, &s.features, &s.input).unwrap();
+    assert_eq!(background.missing(&ds, &hyper), 1);
 }
 
 #[test]

@@ -94,7 +94,7 @@ impl Run {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Stop::Cancelled);
             }
-            let x = data.gather_rows(batch)?;
+            let x = drop_out(data.gather_rows(batch)?, hyper.dropout, &mut self.rng)?;
             let examples: Vec<usize> = batch.iter().map(|&(i, _)| i).collect();
             let y = data.gather_labels(&examples)?;
             let logits = self.model.logits(&x)?;
@@ -116,6 +116,17 @@ impl Run {
         }
         Ok(sums)
     }
+}
+
+/// `x` with a share `p` of its values zeroed and the rest scaled by 1 / (1 − p), drawn from
+/// `rng` (candle's own dropout draws from an unseeded generator, and runs must repeat).
+fn drop_out(x: Tensor, p: f64, rng: &mut ChaCha8Rng) -> Result<Tensor> {
+    if p <= 0.0 {
+        return Ok(x);
+    }
+    let keep = (1.0 / (1.0 - p)) as f32;
+    let mask: Vec<f32> = (0..x.elem_count()).map(|_| if rng.random_bool(p) { 0.0 } else { keep }).collect();
+    Ok(x.mul(&Tensor::from_vec(mask, x.shape(), x.device())?)?)
 }
 
 /// Why an epoch stopped early.

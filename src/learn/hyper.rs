@@ -86,12 +86,22 @@ pub struct Hyper {
     /// Augmented views per example (0: none); their features are computed once and cached.
     #[serde(default)]
     pub views: usize,
+    /// Most augmented views over all examples (0: no limit): each example gets
+    /// [`Hyper::views_per_example`] of them, so a large dataset (where augmentation matters
+    /// less) does not pay 16 forward passes per example. Files from before it existed read as
+    /// 0, the recipe they were trained with.
+    #[serde(default)]
+    pub view_budget: usize,
     /// The ranges the views are drawn from.
     #[serde(default = "no_jitter")]
     pub jitter: Jitter,
     /// Label smoothing ε of the cross-entropy (0: plain one-hot targets).
     #[serde(default)]
     pub label_smoothing: f64,
+    /// Share of the feature values zeroed in each training row (dropout on the head's input,
+    /// drawn from the seed; 0: none). Prediction uses every value.
+    #[serde(default)]
+    pub dropout: f64,
 }
 
 /// What a file from before augmentation reads as.
@@ -110,8 +120,10 @@ impl Default for Hyper {
             val_fraction: 0.15,
             normalize: Normalize::L2,
             views: 16,
+            view_budget: VIEW_BUDGET,
             jitter: Jitter::default(),
             label_smoothing: 0.0,
+            dropout: 0.0,
         }
     }
 }
@@ -127,8 +139,10 @@ impl Hyper {
             units: 100,
             normalize: Normalize::None,
             views: 0,
+            view_budget: 0,
             jitter: Jitter::NONE,
             label_smoothing: 0.0,
+            dropout: 0.0,
             ..Self::default()
         }
     }
@@ -164,7 +178,19 @@ impl Hyper {
         if !(0.0..0.5).contains(&self.label_smoothing) {
             return bad("label-smoothing", self.label_smoothing.to_string(), "in [0, 0.5)");
         }
+        if !(0.0..0.9).contains(&self.dropout) {
+            return bad("dropout", self.dropout.to_string(), "in [0, 0.9)");
+        }
         self.jitter.validate()
+    }
+
+    /// Augmented views each of `examples` examples gets: [`Hyper::views`], fewer when
+    /// [`Hyper::view_budget`] would be exceeded, but at least 1 (none when `views` is 0).
+    pub fn views_per_example(&self, examples: usize) -> usize {
+        match self.view_budget {
+            0 => self.views,
+            budget => self.views.min((budget / examples.max(1)).max(1)),
+        }
     }
 
     /// Examples per batch for `n` training examples: ⌊fraction · n⌋, at least 1 (as the demo
@@ -181,3 +207,24 @@ pub(crate) fn unscaled() -> Normalize {
 
 /// Most augmented views per example.
 pub const MAX_VIEWS: usize = 64;
+
+/// The default [`Hyper::view_budget`]: 4 classes × 12 examples get all 16 views each, 4 × 50
+/// get 3 (`pacnet bench-learn --train 50` measured no loss from it; see the README).
+pub const VIEW_BUDGET: usize = 768;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_view_budget_shares_views_out_but_leaves_every_example_one() {
+        let h = Hyper::default();
+        assert_eq!((h.views, h.view_budget), (16, 768));
+        assert_eq!(h.views_per_example(48), 16);
+        assert_eq!(h.views_per_example(10), 16);
+        assert_eq!(h.views_per_example(200), 3);
+        assert_eq!(h.views_per_example(5000), 1);
+        assert_eq!(Hyper { view_budget: 0, ..h.clone() }.views_per_example(5000), 16);
+        assert_eq!(Hyper::tfjs_demo().views_per_example(48), 0);
+    }
+}

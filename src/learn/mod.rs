@@ -15,7 +15,8 @@
 //!   softmax, Adam, cross-entropy) on the `pacnet-train` thread and streams [`TrainEvent`]s;
 //!   [`fit`] is the same on the calling thread. [`Hyper`] keeps the demo's four
 //!   hyperparameters and adds pacnet's recipe around them: L2-normalised features and
-//!   camera-like augmented views ([`augment`]) whose features [`ViewCache`] computes once.
+//!   camera-like augmented views ([`augment`]) whose features [`ViewCache`] computes once
+//!   (the app in the background while the user records, [`views::prefill`]).
 //!   The kept head trains on every example; validation heads (k-fold for small classes, a
 //!   stratified hold-out for large ones, [`split::folds`]) only measure, and report the
 //!   examples they get wrong ([`Mistake`]) with a [`Confusion`] matrix.

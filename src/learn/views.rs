@@ -5,7 +5,10 @@
 //! MobileNet v1 0.25). [`ViewCache`] keeps them per example id and computes only what is
 //! missing, so training again after recording a few more examples costs only their views.
 //! The cache is dropped whole when the feature source (backbone, cut, crop) or the jitter
-//! ranges change.
+//! ranges change. An example gets [`Hyper::views_per_example`] views (16, fewer once the
+//! dataset would need more than [`Hyper::view_budget`] in all). The app fills the cache in the
+//! background with [`prefill`] as examples are recorded, so a training run usually finds
+//! every view cached; the trainer computes whatever is still missing ([`view_maker`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,8 +47,32 @@ pub fn view_features(
 /// replaced under the same id) does not match and is computed again.
 #[derive(Clone, Debug, Default)]
 pub struct ViewCache {
-    key: Option<(FeatureSource, Jitter)>,
+    key: Option<CacheKey>,
     views: HashMap<u64, (Thumbnail, Vec<Features>)>,
+}
+
+/// What a cache's views depend on besides the example: the feature source and the ranges.
+type CacheKey = (FeatureSource, Jitter);
+
+/// The work [`ViewCache::pending`] found: the examples (id, thumbnail) that lack some of
+/// their `n` views, for one cache key.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    key: CacheKey,
+    todo: Vec<(u64, Thumbnail)>,
+    n: usize,
+}
+
+impl Pending {
+    /// Whether every example has its views.
+    pub fn is_empty(&self) -> bool {
+        self.todo.is_empty() || self.n == 0
+    }
+
+    /// Views to compute.
+    pub fn views(&self) -> usize {
+        self.todo.len() * self.n
+    }
 }
 
 impl ViewCache {
@@ -66,22 +93,54 @@ impl ViewCache {
 
     /// How many of `dataset`'s views for `hyper` are still to be computed.
     pub fn missing(&self, dataset: &Dataset, hyper: &Hyper) -> usize {
-        if hyper.views == 0 {
+        let n = hyper.views_per_example(dataset.len());
+        if n == 0 {
             return 0;
         }
         if self.key.as_ref() != Some(&(dataset.source().clone(), hyper.jitter.clone())) {
-            return dataset.len() * hyper.views;
+            return dataset.len() * n;
         }
-        dataset
-            .examples()
-            .iter()
-            .map(|e| hyper.views.saturating_sub(self.cached(e.id, &e.thumbnail).map_or(0, <[_]>::len)))
-            .sum()
+        dataset.examples().iter().map(|e| n.saturating_sub(self.cached(e.id, &e.thumbnail).map_or(0, <[_]>::len))).sum()
     }
 
     /// The views cached for example `id` if they were made from `thumbnail`.
     fn cached(&self, id: u64, thumbnail: &Thumbnail) -> Option<&[Features]> {
         self.views.get(&id).filter(|(t, _)| t.jpeg() == thumbnail.jpeg()).map(|(_, v)| v.as_slice())
+    }
+
+    /// Makes the cache `dataset`'s for `hyper` (emptied when the feature source or the ranges
+    /// changed, examples no longer in it forgotten) and lists the examples that lack some of
+    /// their [`Hyper::views_per_example`] views.
+    pub fn pending(&mut self, dataset: &Dataset, hyper: &Hyper) -> Pending {
+        let n = hyper.views_per_example(dataset.len());
+        let key = (dataset.source().clone(), hyper.jitter.clone());
+        if n == 0 {
+            return Pending { key, todo: Vec::new(), n };
+        }
+        if self.key.as_ref() != Some(&key) {
+            self.views.clear();
+            self.key = Some(key.clone());
+        }
+        let keep: std::collections::HashSet<u64> = dataset.examples().iter().map(|e| e.id).collect();
+        self.views.retain(|id, _| keep.contains(id));
+        let todo = dataset
+            .examples()
+            .iter()
+            .filter(|e| self.cached(e.id, &e.thumbnail).is_none_or(|v| v.len() < n))
+            .map(|e| (e.id, e.thumbnail.clone()))
+            .collect();
+        Pending { key, todo, n }
+    }
+
+    /// Keeps `views` of example `id` (made from `thumbnail` for `key`), unless the cache has
+    /// since moved to another key or already holds as many.
+    fn insert(&mut self, key: &CacheKey, id: u64, thumbnail: Thumbnail, views: Vec<Features>) {
+        if self.key.as_ref() != Some(key) {
+            return;
+        }
+        if self.cached(id, &thumbnail).is_none_or(|v| v.len() < views.len()) {
+            self.views.insert(id, (thumbnail, views));
+        }
     }
 
     /// Computes the views `dataset` lacks for `hyper` (none when `hyper.views` is 0) and
@@ -96,77 +155,41 @@ impl ViewCache {
         progress: &mut dyn FnMut(usize, usize),
         cancel: &AtomicBool,
     ) -> Result<()> {
-        if hyper.views == 0 {
+        if hyper.views_per_example(dataset.len()) == 0 {
             return Ok(());
         }
-        // The featurizer must produce the dataset's features (the crop aside: thumbnails are
-        // already cropped), or the views would not match the examples.
-        let source = featurizer.source();
-        if (source.backbone.as_str(), source.cut.as_str(), source.shape)
-            != (dataset.source().backbone.as_str(), dataset.source().cut.as_str(), dataset.source().shape)
-        {
-            return Err(LearnError::Internal {
-                message: format!("views from {} for examples of {}", source.describe(), dataset.source().describe()),
-            });
-        }
-        let key = (dataset.source().clone(), hyper.jitter.clone());
-        if self.key.as_ref() != Some(&key) {
-            self.views.clear();
-            self.key = Some(key);
-        }
-        let keep: std::collections::HashSet<u64> = dataset.examples().iter().map(|e| e.id).collect();
-        self.views.retain(|id, _| keep.contains(id));
-        let todo: Vec<_> = dataset
-            .examples()
-            .iter()
-            .filter(|e| self.cached(e.id, &e.thumbnail).is_none_or(|v| v.len() < hyper.views))
-            .collect();
-        let total = todo.len() * hyper.views;
+        check_source(featurizer, dataset.source())?;
+        let Pending { key, todo, n } = self.pending(dataset, hyper);
+        let total = todo.len() * n;
         let mut done = 0;
         progress(done, total);
         for round in todo.chunks(ROUND) {
             if cancel.load(Ordering::Relaxed) {
                 return Err(LearnError::Cancelled);
             }
-            let computed: Vec<(u64, (Thumbnail, Vec<Features>))> = round
+            let computed: Vec<(u64, Thumbnail, Vec<Features>)> = round
                 .par_iter()
-                .map(|e| {
-                    let img = e.thumbnail.decode().map_err(|err| match err {
-                        LearnError::Thumbnail { message, .. } => {
-                            LearnError::Thumbnail { what: format!("example {}", e.id), message }
-                        }
-                        other => other,
-                    })?;
-                    let views = view_features(featurizer, &img, &hyper.jitter, hyper.views, e.id)?;
-                    Ok((e.id, (e.thumbnail.clone(), views)))
-                })
+                .map(|(id, thumb)| Ok((*id, thumb.clone(), example_views(featurizer, *id, thumb, &hyper.jitter, n)?)))
                 .collect::<Result<_>>()?;
-            for (id, v) in computed {
-                self.views.insert(id, v);
+            for (id, thumb, views) in computed {
+                self.insert(&key, id, thumb, views);
             }
-            done += round.len() * hyper.views;
+            done += round.len() * n;
             progress(done, total);
         }
         Ok(())
     }
 
-    /// `dataset`'s training data with the first `hyper.views` cached views of every example
-    /// (fewer where the cache has fewer: call [`ViewCache::fill`] first).
+    /// `dataset`'s training data with the first [`Hyper::views_per_example`] cached views of
+    /// every example (fewer where the cache has fewer: call [`ViewCache::fill`] first).
     pub fn train_data(&self, dataset: &Dataset, hyper: &Hyper) -> Result<TrainData> {
         let data = dataset.train_data()?;
-        if hyper.views == 0 {
+        let n = hyper.views_per_example(dataset.len());
+        if n == 0 {
             return Ok(data);
         }
-        let views = dataset
-            .examples()
-            .iter()
-            .map(|e| {
-                self.cached(e.id, &e.thumbnail)
-                    .map(|v| v.iter().take(hyper.views).cloned().collect())
-                    .unwrap_or_default()
-            })
-            .collect();
-        data.with_views(views)
+        let ids: Vec<u64> = dataset.examples().iter().map(|e| e.id).collect();
+        data.with_views(self.views_of(&ids, n))
     }
 
     /// The first `n` cached views of each example `ids` (none for an id not cached).
@@ -175,6 +198,61 @@ impl ViewCache {
             .map(|id| self.views.get(id).map(|(_, v)| v.iter().take(n).cloned().collect()).unwrap_or_default())
             .collect()
     }
+}
+
+/// Refuses a featurizer that does not produce `source`'s features (the crop aside: thumbnails
+/// are already cropped), whose views would not match the examples.
+fn check_source(featurizer: &Featurizer<'_>, source: &FeatureSource) -> Result<()> {
+    let made = featurizer.source();
+    if (made.backbone.as_str(), made.cut.as_str(), made.shape)
+        != (source.backbone.as_str(), source.cut.as_str(), source.shape)
+    {
+        return Err(LearnError::Internal {
+            message: format!("views from {} for examples of {}", made.describe(), source.describe()),
+        });
+    }
+    Ok(())
+}
+
+/// The features of `n` views of example `id`'s thumbnail.
+fn example_views(
+    featurizer: &Featurizer<'_>,
+    id: u64,
+    thumb: &Thumbnail,
+    jitter: &Jitter,
+    n: usize,
+) -> Result<Vec<Features>> {
+    let img = thumb.decode().map_err(|err| match err {
+        LearnError::Thumbnail { message, .. } => LearnError::Thumbnail { what: format!("example {id}"), message },
+        other => other,
+    })?;
+    view_features(featurizer, &img, jitter, n, id)
+}
+
+/// Computes the views `pending` lists (at `cut` of `backbone`) one example at a time, off the
+/// trainer: the app runs it in the background while the user records, so pressing Train
+/// finds them cached. The lock is held only to store each example's views; `cancel` stops it
+/// between examples (a training run starting). Returns the views computed.
+pub fn prefill(
+    backbone: &Backbone,
+    cut: usize,
+    cache: &Mutex<ViewCache>,
+    pending: Pending,
+    cancel: &AtomicBool,
+) -> Result<usize> {
+    let Pending { key, todo, n } = pending;
+    let featurizer = Featurizer::new(backbone, cut, key.0.crop)?;
+    check_source(&featurizer, &key.0)?;
+    let mut computed = 0;
+    for (id, thumb) in todo {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let views = example_views(&featurizer, id, &thumb, &key.1, n)?;
+        computed += views.len();
+        cache.lock().unwrap_or_else(PoisonError::into_inner).insert(&key, id, thumb, views);
+    }
+    Ok(computed)
 }
 
 /// The augmentation step of a run, for [`super::Training::start_with_views`]: on the trainer
@@ -194,6 +272,6 @@ pub fn view_maker(
         // Only this trainer thread fills the cache; a poisoned lock still holds whole entries.
         let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
         cache.fill(&dataset, &featurizer, &hyper, progress, cancel)?;
-        Ok(cache.views_of(&ids, hyper.views))
+        Ok(cache.views_of(&ids, hyper.views_per_example(dataset.len())))
     })
 }

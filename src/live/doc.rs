@@ -107,6 +107,12 @@ impl Document {
         self.project.clone()
     }
 
+    /// The examples.
+    #[must_use]
+    pub fn dataset(&self) -> &crate::learn::Dataset {
+        &self.project.dataset
+    }
+
     /// Class names, in label order.
     #[must_use]
     pub fn classes(&self) -> &[String] {

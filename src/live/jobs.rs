@@ -1,5 +1,6 @@
 //! One-off background jobs (`pacnet-project` threads): saving, opening and exporting
-//! projects, and re-computing features after the cut changed. Each can take from milliseconds to seconds
+//! projects, re-computing features after the cut changed; and [`ViewPrefill`], the examples'
+//! augmented views computed while the user records. Each can take from milliseconds to seconds
 //! (thousands of thumbnails), so none runs on the UI thread; the result comes back through a
 //! channel like every other worker's.
 
@@ -116,6 +117,70 @@ impl Jobs {
             if t.join().is_err() {
                 tracing::error!("a project job panicked");
             }
+        }
+    }
+}
+
+/// The examples' augmented views computed in the background while the user records (one
+/// example at a time on a `pacnet-views` thread, [`crate::learn::views::prefill`]), so that
+/// pressing Train only trains. Its own thread rather than a project job, so autosaves (which
+/// wait for jobs) do not wait for it.
+#[derive(Default)]
+pub struct ViewPrefill {
+    /// The project revision and recipe last looked at.
+    seen: Option<(u64, crate::learn::Hyper)>,
+    /// The running computation's stop flag and thread.
+    running: Option<(std::sync::Arc<std::sync::atomic::AtomicBool>, JoinHandle<()>)>,
+}
+
+impl ViewPrefill {
+    /// Whether a computation is still running (forgets one that has ended).
+    pub fn is_running(&mut self) -> bool {
+        if self.running.as_ref().is_some_and(|(_, t)| t.is_finished()) {
+            self.running = None;
+        }
+        self.running.is_some()
+    }
+
+    /// Whether project revision `revision` with `hyper` has not been looked at yet; it then
+    /// counts as looked at.
+    pub fn is_new(&mut self, revision: u64, hyper: &crate::learn::Hyper) -> bool {
+        if self.seen.as_ref().is_some_and(|(r, h)| *r == revision && h == hyper) {
+            return false;
+        }
+        self.seen = Some((revision, hyper.clone()));
+        true
+    }
+
+    /// Starts computing `pending` (at `cut` of `backbone`) into `cache`.
+    pub fn start(
+        &mut self,
+        backbone: std::sync::Arc<crate::backbone::Backbone>,
+        cut: usize,
+        cache: std::sync::Arc<std::sync::Mutex<crate::learn::ViewCache>>,
+        pending: crate::learn::views::Pending,
+    ) {
+        self.stop();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let thread = std::thread::Builder::new().name("pacnet-views".into()).spawn(move || {
+            match crate::learn::views::prefill(&backbone, cut, &cache, pending, &flag) {
+                Ok(n) => tracing::debug!("{n} augmented views computed in the background"),
+                // Training computes them again and reports any error where the user looks.
+                Err(e) => tracing::warn!("background augmented views: {e}"),
+            }
+        });
+        match thread {
+            Ok(t) => self.running = Some((stop, t)),
+            Err(e) => tracing::warn!("no thread for background augmented views ({e}); training computes them"),
+        }
+    }
+
+    /// Asks the running computation to stop after its current example (a training run
+    /// starts, or the app closes); it is not waited for.
+    pub fn stop(&mut self) {
+        if let Some((stop, _)) = self.running.take() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }

@@ -38,7 +38,7 @@ pub use features::{
     Steer, ViewRequest,
 };
 pub use game::{GameCmd, GameSetup, GameSnapshot, GameWorker, SteeredBy};
-pub use jobs::{JobResult, Jobs};
+pub use jobs::{JobResult, Jobs, ViewPrefill};
 pub use loader::{LoadEvent, Loader, load_backbone};
 pub use pipeline::{FramePipeline, FrameResult};
 pub use runtime::{LoadState, Runtime, RuntimeEvent, RuntimeOptions};

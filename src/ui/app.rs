@@ -200,6 +200,8 @@ pub struct RunProgress {
     pub outcome: Option<String>,
     /// The train/validation split sizes.
     pub split: Option<(usize, usize)>,
+    /// Augmented views computed so far and to compute, before the first epoch.
+    pub augmenting: Option<(usize, usize)>,
 }
 
 /// The whole app: settings, the open project, the workers and the panels' view state.
@@ -218,6 +220,8 @@ pub struct PacnetApp {
     pub(crate) views: panels::Views,
     /// Augmented views' features of the examples, kept across training runs.
     pub(crate) view_cache: Arc<std::sync::Mutex<crate::learn::ViewCache>>,
+    /// The background computation of the examples' augmented views.
+    pub(crate) prefill: crate::live::ViewPrefill,
     /// The tab the workers were last told about.
     shown_tab: Option<Tab>,
     /// The learn request the feature worker was last sent.
@@ -315,6 +319,7 @@ impl PacnetApp {
             modal: None,
             views: panels::Views::default(),
             view_cache: Arc::default(),
+            prefill: crate::live::ViewPrefill::default(),
             shown_tab: None,
             sent_view: None,
             sent_keys: None,
@@ -420,6 +425,30 @@ impl PacnetApp {
         }
         self.autosave();
         self.keys_countdown();
+        self.prefill_views();
+    }
+
+    /// Computes new examples' augmented views in the background as they arrive, so that
+    /// pressing Train only trains. Not while training (the trainer computes what is missing
+    /// itself) and never blocking on the cache.
+    fn prefill_views(&mut self) {
+        if self.prefill.is_running() || self.rt.is_training() || self.switching.is_some() {
+            return;
+        }
+        let (Some(doc), Some(bb)) = (&self.doc, self.rt.backbone().cloned()) else { return };
+        let hyper = &self.settings.hyper;
+        if hyper.views == 0 {
+            return;
+        }
+        let Ok(mut cache) = self.view_cache.try_lock() else { return };
+        if !self.prefill.is_new(doc.revision(), hyper) {
+            return;
+        }
+        let pending = cache.pending(doc.dataset(), hyper);
+        drop(cache);
+        if !pending.is_empty() {
+            self.prefill.start(bb, doc.cut(), Arc::clone(&self.view_cache), pending);
+        }
     }
 
     /// Draws the window, then applies the commands the panels recorded.
@@ -799,6 +828,7 @@ impl eframe::App for PacnetApp {
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.save_on_exit();
+        self.prefill.stop();
         self.rt.shutdown();
     }
 }

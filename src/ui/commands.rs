@@ -451,6 +451,9 @@ impl PacnetApp {
         };
         let repaint = self.rt.repaint();
         let hyper = self.settings.hyper.clone();
+        // The trainer computes what the background has not yet (it waits for the cache lock
+        // at most one example's views).
+        self.prefill.stop();
         // The augmented views are computed on the trainer thread (cached across runs), so
         // the window never waits for them.
         let views = match self.rt.backbone() {
@@ -565,9 +568,7 @@ impl PacnetApp {
     fn on_train(&mut self, e: TrainEvent) {
         let per = self.run.batches_per_epoch.max(1) as f64;
         match e {
-            TrainEvent::Augmenting { done, total } => {
-                self.run.outcome = Some(format!("computing augmented views: {done} of {total}"));
-            }
+            TrainEvent::Augmenting { done, total } => self.run.augmenting = Some((done, total)),
             TrainEvent::Batch { epoch, batch, loss } => {
                 if (epoch, batch) == (1, 1) {
                     self.run.outcome = None;

@@ -14,9 +14,16 @@ use super::super::lesson;
 use super::Ctx;
 use super::widgets::{ACCENT, hint};
 
-/// The status line: `epoch 7/20 · loss 0.0123` while training, the outcome afterwards.
+/// The status line: `computing augmented views 40/768` until the first batch, then
+/// `epoch 7/20 · loss 0.0123` while training, the outcome afterwards.
 #[must_use]
 pub fn status_line(run: &RunProgress) -> String {
+    if run.running
+        && run.batch_loss.is_empty()
+        && let Some((done, total)) = run.augmenting.filter(|&(_, total)| total > 0)
+    {
+        return format!("computing augmented views {done}/{total}");
+    }
     if run.running {
         let epoch = run.batch_loss.last().map_or(1, |p| (p[0].ceil() as usize).max(1));
         let loss = run.batch_loss.last().map_or_else(|| "…".to_owned(), |p| format!("{:.4}", p[1]));
@@ -73,7 +80,8 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
                     ui,
                     |ui| {
                         ui.selectable_value(&mut pick, false, "pacnet").on_hover_text(
-                            "Normalised features and 16 augmented views per example (see the README's benchmark).",
+                            "Normalised features and augmented views (16 per example, 768 at most in all), \
+                             computed in the background as you record (see the README's benchmark).",
                         );
                         ui.selectable_value(&mut pick, true, "TF.js demo")
                             .on_hover_text("The original demo: raw features, no augmentation.");
@@ -287,6 +295,11 @@ mod tests {
     fn the_status_line_shows_epoch_and_loss_while_training() {
         let mut run = RunProgress { running: true, epochs: 20, batches_per_epoch: 3, ..RunProgress::default() };
         assert_eq!(status_line(&run), "epoch 1/20 · loss …");
+        run.augmenting = Some((40, 768));
+        assert_eq!(status_line(&run), "computing augmented views 40/768");
+        run.augmenting = Some((0, 0));
+        assert_eq!(status_line(&run), "epoch 1/20 · loss …", "every view was cached");
+        run.augmenting = Some((768, 768));
         run.batch_loss.push([6.0 + 2.0 / 3.0, 0.012_34]);
         assert_eq!(status_line(&run), "epoch 7/20 · loss 0.0123");
         run.running = false;
