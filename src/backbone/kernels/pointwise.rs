@@ -2,12 +2,12 @@
 //! instead of through `gemm`.
 //!
 //! It is a matrix multiply (pixels × input channels times input × output channels), tiled in
-//! registers: 7 pixels × 3 output blocks = 21 accumulators (4 × 3 with AVX2's 16 registers). Per input channel the tile loads
+//! registers: 7 pixels × 3 output blocks = 21 accumulators. Per input channel the tile loads
 //! 3 weight vectors and broadcasts 7 input values, for 21 fused multiply-adds, so the FMA
 //! units, not the loads, set the pace (measured on a Xeon with two 512-bit FMA ports: 75–85
 //! GMAC/s on MobileNet's 14×14 and 7×7 layers, against 45–70 for the CHW tiles this replaced).
 //! Seven pixels because MobileNet's planes at 224×224 are 112, 56, 28, 14 and 7 wide, so a
-//! tile never straddles a row (with 4, a row's tail takes one narrower tile). Bias, activation and residual are applied in registers before
+//! tile never straddles a row. Bias, activation and residual are applied in registers before
 //! the only store, which `gemm` could not fuse. `dense::pointwise` (gemm + separate epilogue,
 //! on CHW) stays as the reference the tests compare against.
 
@@ -15,6 +15,9 @@ use super::blocked::{OutPtr, Part, Planes, zero_halo};
 use super::simd::{Level, dispatch_vec};
 use super::vector::Simd;
 use crate::backbone::arch::Act;
+
+/// Pixels per register tile.
+const MR: usize = 7;
 
 /// Packs `[cout, cin]` weights (a 1×1 conv, or any conv flattened to `cin` taps) for output
 /// blocks of `bw` channels: `[cout / bw][cin][bw]`, so the `bw` weights one input channel gives
@@ -155,10 +158,7 @@ unsafe fn pw_part<S: Simd>(
     }
 }
 
-/// Output blocks `cb..cb + NR` for the rows of `part`: tiles of 7 pixels where 32 vector
-/// registers hold 7 × 3 accumulators (AVX-512), of 4 where there are 16 (AVX2: 4 × 3 = 12
-/// accumulators, 3 weights and 1 broadcast; 7 × 3 spilled accumulators to the stack and ran
-/// at a third of the FMA peak).
+/// Output blocks `cb..cb + NR` for the rows of `part`.
 ///
 /// # Safety
 /// As [`pw_part`], with `cb + NR <= part.blocks.end`.
@@ -184,51 +184,20 @@ unsafe fn panel<S: Simd, const NR: usize>(
         let wp = w.as_ptr().add(cb * cin * op.bw);
         let bp = bias.as_ptr().add(cb * op.bw);
         for y in part.rows.clone() {
-            let at = |x0: usize| {
+            let mut x0 = 0;
+            while x0 < op.w {
+                let xr = x.as_ptr().add(xp.at(0, y, x0));
                 let at = op.at(cb, y, x0);
-                (x.as_ptr().add(xp.at(0, y, x0)), residual.map(|r| r.as_ptr().add(at)), out.ptr().add(at))
-            };
-            if S::REGS >= 32 {
-                row::<S, 7, NR>(&t, op.w, wp, bp, at);
-            } else {
-                row::<S, 4, NR>(&t, op.w, wp, bp, at);
+                let res = residual.map(|r| r.as_ptr().add(at));
+                let o = out.ptr().add(at);
+                if x0 + MR <= op.w {
+                    tile::<S, MR, NR>(&t, xr, wp, bp, res, o);
+                    x0 += MR;
+                } else {
+                    tile::<S, 1, NR>(&t, xr, wp, bp, res, o);
+                    x0 += 1;
+                }
             }
-        }
-    }
-}
-
-/// One output row of `w` pixels in tiles of `MR`, the tail in one narrower tile; `at(x0)`
-/// gives the input, residual and output pointers of pixel `x0`.
-///
-/// # Safety
-/// As [`tile`] for every pixel of the row.
-#[inline(always)]
-unsafe fn row<S: Simd, const MR: usize, const NR: usize>(
-    t: &Tile,
-    w: usize,
-    wp: *const f32,
-    bp: *const f32,
-    at: impl Fn(usize) -> (*const f32, Option<*const f32>, *mut f32),
-) {
-    let mut x0 = 0;
-    // SAFETY: the caller's contract; every tile stays inside the row.
-    unsafe {
-        while x0 + MR <= w {
-            let (xr, res, o) = at(x0);
-            tile::<S, MR, NR>(t, xr, wp, bp, res, o);
-            x0 += MR;
-        }
-        if x0 == w {
-            return;
-        }
-        let (xr, res, o) = at(x0);
-        match w - x0 {
-            1 => tile::<S, 1, NR>(t, xr, wp, bp, res, o),
-            2 => tile::<S, 2, NR>(t, xr, wp, bp, res, o),
-            3 => tile::<S, 3, NR>(t, xr, wp, bp, res, o),
-            4 => tile::<S, 4, NR>(t, xr, wp, bp, res, o),
-            5 => tile::<S, 5, NR>(t, xr, wp, bp, res, o),
-            _ => tile::<S, 6, NR>(t, xr, wp, bp, res, o),
         }
     }
 }

@@ -20,8 +20,6 @@ pub(crate) unsafe trait Simd: Copy {
     type V: Copy;
     /// Lanes per register.
     const LANES: usize;
-    /// Vector registers the compiled code can use (register tiles are sized to fit them).
-    const REGS: usize;
     /// All lanes = `x`.
     unsafe fn splat(x: f32) -> Self::V;
     /// Loads `LANES` values.
@@ -67,7 +65,6 @@ pub(crate) struct Avx512;
 unsafe impl Simd for Avx512 {
     type V = __m512;
     const LANES: usize = 16;
-    const REGS: usize = 32;
     #[inline(always)]
     unsafe fn splat(x: f32) -> __m512 {
         // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
@@ -120,8 +117,6 @@ pub(crate) struct Avx2;
 unsafe impl Simd for Avx2 {
     type V = __m256;
     const LANES: usize = 8;
-    // Also on AVX-512 CPUs: ymm16–31 need AVX-512VL, which the kernels are not compiled for.
-    const REGS: usize = 16;
     #[inline(always)]
     unsafe fn splat(x: f32) -> __m256 {
         // SAFETY: the trait's contract: the caller checked the CPU has this ISA, and `p` spans LANES floats.
@@ -175,8 +170,6 @@ pub(crate) struct Portable;
 unsafe impl Simd for Portable {
     type V = [f32; 8];
     const LANES: usize = 8;
-    // Two SSE registers per vector.
-    const REGS: usize = 8;
     #[inline(always)]
     unsafe fn splat(x: f32) -> [f32; 8] {
         [x; 8]
