@@ -103,3 +103,43 @@ fn feature_map_place_frame(bencher: divan::Bencher) {
     let frame = features.first().map(pacnet::learn::Features::to_f32).expect("a frame");
     bencher.bench_local(|| map.place(&frame, Some(&head)));
 }
+
+/// A 224×224 thumbnail with texture everywhere (the cost of the pixel operations does not
+/// depend on the content, but a flat picture would hide a branch on it).
+fn thumbnail() -> image::RgbImage {
+    image::RgbImage::from_fn(224, 224, |x, y| image::Rgb([(x * 7 + y) as u8, (y * 5 + x * x) as u8, (x ^ y) as u8]))
+}
+
+/// One augmented view of a thumbnail with the default ranges (warp, light, blur, noise): the
+/// part of a view's cost that is not the backbone. Paid once per view, in the background
+/// while recording, or all at once when a project is opened cold.
+#[divan::bench(sample_count = 50)]
+fn augment_view(bencher: divan::Bencher) {
+    let img = thumbnail();
+    let jitter = pacnet::learn::augment::Jitter::default();
+    let mut seed = 0;
+    bencher.bench_local(|| {
+        seed += 1;
+        jitter.views(divan::black_box(&img), 1, seed).len()
+    });
+}
+
+/// The stages of [`augment_view`] one by one: a 5 % rotation with shift and scale, a blur of
+/// σ 1 (the largest), noise of σ 4 grey levels.
+#[divan::bench(args = ["warp", "blur", "noise"], sample_count = 50)]
+fn augment_stage(bencher: divan::Bencher, stage: &str) {
+    use pacnet::learn::augment::{Warp, add_noise, blur};
+    use rand::SeedableRng;
+    let img = thumbnail();
+    let warp = Warp { dx: 0.05, dy: -0.03, scale: 1.08, rotate_deg: 4.0 };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    bencher.bench_local(|| match stage {
+        "warp" => warp.apply(divan::black_box(&img)).len(),
+        "blur" => blur(divan::black_box(&img), 1.0).len(),
+        _ => {
+            let mut out = img.clone();
+            add_noise(&mut out, 4.0, &mut rng);
+            out.len()
+        }
+    });
+}
