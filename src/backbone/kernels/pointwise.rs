@@ -2,12 +2,17 @@
 //! instead of through `gemm`.
 //!
 //! It is a matrix multiply (pixels × input channels times input × output channels), tiled in
-//! registers: 7 pixels × 3 output blocks = 21 accumulators. Per input channel the tile loads
-//! 3 weight vectors and broadcasts 7 input values, for 21 fused multiply-adds, so the FMA
-//! units, not the loads, set the pace (measured on a Xeon with two 512-bit FMA ports: 75–85
-//! GMAC/s on MobileNet's 14×14 and 7×7 layers, against 45–70 for the CHW tiles this replaced).
-//! Seven pixels because MobileNet's planes at 224×224 are 112, 56, 28, 14 and 7 wide, so a
-//! tile never straddles a row. Bias, activation and residual are applied in registers before
+//! registers: with AVX-512, 7 pixels × 3 output blocks = 21 accumulators. Per input channel
+//! the tile loads 3 weight vectors and broadcasts 7 input values, for 21 fused multiply-adds,
+//! so the FMA units, not the loads, set the pace (measured on a Xeon with two 512-bit FMA
+//! ports: 75–85 GMAC/s on MobileNet's 14×14 and 7×7 layers, against 45–70 for the CHW tiles
+//! this replaced). Seven pixels because MobileNet's planes at 224×224 are 112, 56, 28, 14 and
+//! 7 wide, so a tile never straddles a row. AVX2 has 16 vector registers, not 32: 21
+//! accumulators spilled to the stack on every input channel, and so did one of 4 × 3 (12
+//! accumulators + 3 weights + 1 broadcast leave the compiler no spare register). There the
+//! tile is 4 pixels × 2 blocks: 8 accumulators, 6 loads per 8 multiply-adds, still FMA-bound.
+//! A row's last 3, 2 or 1 pixels get a tile of their own width (not 1-pixel tiles, which are
+//! load-bound). Bias, activation and residual are applied in registers before
 //! the only store, which `gemm` could not fuse. `dense::pointwise` (gemm + separate epilogue,
 //! on CHW) stays as the reference the tests compare against.
 
@@ -16,8 +21,16 @@ use super::simd::{Level, dispatch_vec};
 use super::vector::Simd;
 use crate::backbone::arch::Act;
 
-/// Pixels per register tile.
-const MR: usize = 7;
+/// Pixels per register tile for `S`: 7 with 32 vector registers (16 lanes), 4 with 16 (AVX2,
+/// and the portable fallback, which does not matter for speed).
+const fn pixels_per_tile<S: Simd>() -> usize {
+    if S::LANES >= 16 { 7 } else { 4 }
+}
+
+/// Output blocks per panel for `S`: 3 with 32 vector registers, 2 with 16.
+const fn blocks_per_panel<S: Simd>() -> usize {
+    if S::LANES >= 16 { 3 } else { 2 }
+}
 
 /// Packs `[cout, cin]` weights (a 1×1 conv, or any conv flattened to `cin` taps) for output
 /// blocks of `bw` channels: `[cout / bw][cin][bw]`, so the `bw` weights one input channel gives
@@ -140,10 +153,10 @@ unsafe fn pw_part<S: Simd>(
 ) {
     let mut cb = part.blocks.start;
     while cb < part.blocks.end {
-        // Panels of 3 blocks; a remainder of 1 becomes 2 + 2 rather than 3 + 1.
-        let nr = match part.blocks.end - cb {
-            1 => 1,
-            2 | 4 => 2,
+        // Panels of 3 blocks (2 with AVX2); a remainder of 1 becomes 2 + 2 rather than 3 + 1.
+        let nr = match (blocks_per_panel::<S>(), part.blocks.end - cb) {
+            (_, 1) => 1,
+            (2, _) | (_, 2 | 4) => 2,
             _ => 3,
         };
         // SAFETY: blocks cb..cb + nr lie in the part (the caller's contract covers the rest).
@@ -190,13 +203,18 @@ unsafe fn panel<S: Simd, const NR: usize>(
                 let at = op.at(cb, y, x0);
                 let res = residual.map(|r| r.as_ptr().add(at));
                 let o = out.ptr().add(at);
-                if x0 + MR <= op.w {
-                    tile::<S, MR, NR>(&t, xr, wp, bp, res, o);
-                    x0 += MR;
-                } else {
-                    tile::<S, 1, NR>(&t, xr, wp, bp, res, o);
-                    x0 += 1;
+                let m = match (pixels_per_tile::<S>(), op.w - x0) {
+                    (7, 7..) => 7,
+                    (_, left) => left.min(4),
+                };
+                match m {
+                    7 => tile::<S, 7, NR>(&t, xr, wp, bp, res, o),
+                    4 => tile::<S, 4, NR>(&t, xr, wp, bp, res, o),
+                    3 => tile::<S, 3, NR>(&t, xr, wp, bp, res, o),
+                    2 => tile::<S, 2, NR>(&t, xr, wp, bp, res, o),
+                    _ => tile::<S, 1, NR>(&t, xr, wp, bp, res, o),
                 }
+                x0 += m;
             }
         }
     }
