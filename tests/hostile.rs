@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use pacnet::backbone::ModelConfig;
 use pacnet::backbone::weights::WeightFile;
-use pacnet::learn::save::{STALE_AFTER, SaveTarget, clean_stale};
+use pacnet::learn::save::{Existing, STALE_AFTER, SaveTarget, clean_stale, write_atomically};
 use pacnet::learn::{Head, Hyper, LearnError, Project};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -167,6 +167,49 @@ fn save_refuses_inputs_cleans_only_its_own_stale_temp_files_and_new_files_get_th
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_ne!(mode, 0o600, "a new project is not private-by-accident: {mode:o}");
     assert_eq!(mode & 0o600, 0o600);
+}
+
+/// Every file pacnet writes (projects, lesson exports, WAV files) goes through one writer.
+#[test]
+fn the_atomic_writer_keeps_modes_refuses_to_clobber_and_a_failed_write_leaves_the_old_file() {
+    let dir = util::tempdir();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let ours = |d: &Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".pacnet"))
+            .count()
+    };
+    let io = |e: std::io::Error| e;
+    let put = |bytes: &'static [u8]| move |f: &mut std::fs::File| std::io::Write::write_all(f, bytes);
+
+    // A new file: the umask's mode, not the temporary file's private 0600.
+    let new = dir.path().join("lesson.csv");
+    write_atomically(&new, Existing::Keep, put(b"one"), || Ok(()), io).unwrap();
+    assert_eq!(std::fs::read(&new).unwrap(), b"one");
+    assert_ne!(mode(&new), 0o600, "a new file is not private-by-accident");
+    assert_eq!(mode(&new) & 0o600, 0o600);
+
+    // Keep: an existing file is left alone and the error says so.
+    let e = write_atomically(&new, Existing::Keep, put(b"two"), || Ok(()), io).unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists, "{e}");
+    assert_eq!(std::fs::read(&new).unwrap(), b"one");
+
+    // Replace: new content, the old file's mode.
+    std::fs::set_permissions(&new, std::fs::Permissions::from_mode(0o640)).unwrap();
+    write_atomically(&new, Existing::Replace, put(b"three"), || Ok(()), io).unwrap();
+    assert_eq!((std::fs::read(&new).unwrap(), mode(&new)), (b"three".to_vec(), 0o640));
+
+    // A failing write or last check: the old file as it was, no temporary file left behind.
+    let failed = std::io::Error::other("disk full");
+    let e = write_atomically(&new, Existing::Replace, |_| Err(failed), || Ok(()), io).unwrap_err();
+    assert_eq!(e.to_string(), "disk full");
+    let e = write_atomically(&new, Existing::Replace, put(b"four"), || Err(std::io::Error::other("moved")), io)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "moved");
+    assert_eq!(std::fs::read(&new).unwrap(), b"three");
+    assert_eq!(ours(dir.path()), 0, "temporary files are removed");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -241,28 +241,13 @@ impl Project {
         let target = target.recheck()?;
         let path = target.path.as_path();
         let fail = |error: std::io::Error| LearnError::Save { path: path.to_owned(), error };
-        let dir = target.dir();
-        save::clean_stale(&dir);
-        let mode = std::fs::metadata(path).ok().map(|m| m.permissions());
-        let mut tmp = tempfile::Builder::new()
-            .prefix(save::TEMP_PREFIX)
-            .suffix(save::TEMP_SUFFIX)
-            // A new project gets the usual 0666 minus the umask, as any file the user creates.
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
-            .tempfile_in(&dir)
-            .map_err(fail)?;
-        if let Some(mode) = mode {
-            tmp.as_file().set_permissions(mode).map_err(fail)?;
-        }
-        self.write(tmp.as_file_mut()).map_err(fail)?;
-        tmp.as_file().sync_all().map_err(fail)?;
-        target.recheck()?;
-        tmp.persist(path).map_err(|e| fail(e.error))?;
-        // The rename itself lives in the directory: sync it too, or a power cut may undo it.
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        save::write_atomically(
+            path,
+            save::Existing::Replace,
+            |file| self.write(file).map_err(fail),
+            || target.recheck().map(drop),
+            fail,
+        )
     }
 
     /// Reads and validates a project file.

@@ -120,6 +120,58 @@ impl SaveTarget {
     }
 }
 
+/// What [`write_atomically`] does when a file already exists at the path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Existing {
+    /// Replace it (it keeps its permissions).
+    Replace,
+    /// Fail with `AlreadyExists`, also if the file appears while writing.
+    Keep,
+}
+
+/// Writes the file at `path` as every pacnet save does, so that a crash, a kill or a full disk
+/// leaves the old file or the new one, never half of one: `write` fills a temporary file of
+/// ours beside `path`; it is synced to disk; `last_check` runs (a target may have changed
+/// meanwhile); a rename puts it in place; the folder is synced (the rename lives there). A new
+/// file gets the usual 0666 minus the umask, like any file the user makes (a temporary file
+/// alone would stay private to its owner). Our temporary files left in the folder by a killed
+/// save are removed first. I/O errors go through `io` (the caller names the file its way).
+pub fn write_atomically<E>(
+    path: &Path,
+    existing: Existing,
+    write: impl FnOnce(&mut File) -> std::result::Result<(), E>,
+    last_check: impl FnOnce() -> std::result::Result<(), E>,
+    io: impl Fn(std::io::Error) -> E,
+) -> std::result::Result<(), E> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = parent_of(path);
+    clean_stale(&dir);
+    let mode = match existing {
+        Existing::Replace => std::fs::metadata(path).ok().map(|m| m.permissions()),
+        Existing::Keep => None,
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(&dir)
+        .map_err(&io)?;
+    if let Some(mode) = mode {
+        tmp.as_file().set_permissions(mode).map_err(&io)?;
+    }
+    write(tmp.as_file_mut())?;
+    tmp.as_file().sync_all().map_err(&io)?;
+    last_check()?;
+    match existing {
+        Existing::Replace => tmp.persist(path).map(drop).map_err(|e| io(e.error))?,
+        Existing::Keep => tmp.persist_noclobber(path).map(drop).map_err(|e| io(e.error))?,
+    }
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 /// Removes our own temporary files in `dir` that a killed save left behind (older than
 /// [`STALE_AFTER`]); returns how many. Other files are never touched.
 pub fn clean_stale(dir: &Path) -> usize {

@@ -8,6 +8,7 @@
 
 use crate::game::Event;
 use crate::game::sound::{Cues, Stream};
+use crate::learn::save::{Existing, write_atomically};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SizedSample};
 use std::io;
@@ -238,28 +239,20 @@ pub enum WavError {
     },
 }
 
-/// Writes mono 16-bit PCM `samples` at `rate` to `path`, atomically (a temporary file beside
-/// it, then a rename), so an interrupted run never leaves half a file.
+/// Writes mono 16-bit PCM `samples` at `rate` to `path`, atomically (see
+/// [`write_atomically`]), so an interrupted run never leaves half a file.
 pub fn write_wav(path: &Path, rate: u32, samples: &[i16]) -> Result<(), WavError> {
     let name = path.display().to_string();
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let io_err = |source| WavError::Io { path: name.clone(), source };
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err)?;
+    let enc = |source| WavError::Encode { path: name.clone(), source };
     let spec =
         hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let enc = |source| WavError::Encode { path: name.clone(), source };
-    let mut w = hound::WavWriter::new(io::BufWriter::new(tmp.as_file()), spec).map_err(enc)?;
-    for &s in samples {
-        w.write_sample(s).map_err(enc)?;
-    }
-    w.finalize().map_err(enc)?;
-    tmp.as_file().sync_all().map_err(io_err)?;
-    // A temporary file is private (0600); a sound file is for sharing.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io_err)?;
-    }
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
-    Ok(())
+    let write = |file: &mut std::fs::File| {
+        let mut w = hound::WavWriter::new(io::BufWriter::new(file), spec).map_err(enc)?;
+        for &s in samples {
+            w.write_sample(s).map_err(enc)?;
+        }
+        w.finalize().map_err(enc)
+    };
+    write_atomically(path, Existing::Replace, write, || Ok(()), io_err)
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::app::PacnetApp;
 use super::commands::Command;
+use crate::learn::save::{Existing, write_atomically};
 
 /// A chart waiting for the screenshot it will be cut from.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,15 +49,10 @@ pub fn free_name(dir: &Path, stem: &str, ext: &str) -> PathBuf {
         .unwrap_or_else(|| dir.join(format!("{stem}.{ext}")))
 }
 
-/// Writes a new file atomically (a temporary file beside it, then a rename that refuses to
-/// replace anything that appeared meanwhile).
+/// Writes a new file atomically (see [`write_atomically`]), refusing to replace anything,
+/// also a file that appeared meanwhile.
 pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new().prefix(".pacnet-").suffix(".tmp").tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist_noclobber(path).map_err(|e| e.error)?;
-    Ok(())
+    write_atomically(path, Existing::Keep, |f| f.write_all(bytes), || Ok(()), |e| e)
 }
 
 impl PacnetApp {
