@@ -267,7 +267,7 @@ fn the_view_cache_computes_once_and_training_uses_the_views() {
             TrainEvent::Batch { .. } => batches += 1,
             TrainEvent::Done { report, .. } => done = Some(report),
             TrainEvent::Stopped(r) => panic!("{r}"),
-            TrainEvent::Epoch { .. } => {}
+            TrainEvent::Epoch { .. } | TrainEvent::Ready { .. } | TrainEvent::Validated { .. } => {}
         }
     }
     assert_eq!(augmenting.last(), Some(&(3, 3)), "only the new example's views");

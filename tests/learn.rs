@@ -365,6 +365,43 @@ fn separable_features_reach_full_training_accuracy_and_the_loss_decreases() {
 }
 
 #[test]
+fn the_kept_head_is_ready_before_validation_and_done_repeats_it_with_every_epochs_validation() {
+    let data = synthetic(25, 4, [16, 3, 3], 1.0, 1);
+    let hyper = Hyper { lr: 1e-3, epochs: 6, units: 16, seed: 2, ..Hyper::default() };
+    let mut events = Vec::new();
+    let t = fit(&data, &hyper, &AtomicBool::new(false), &mut |e| events.push(e)).unwrap_or_else(|r| panic!("{r}"));
+    let ready = events.iter().position(|e| matches!(e, TrainEvent::Ready { .. })).expect("a Ready event");
+    let before = &events[..ready];
+    assert!(
+        before.iter().all(|e| matches!(e, TrainEvent::Batch { .. } | TrainEvent::Epoch { val_loss: None, .. })),
+        "only the kept head's batches and epochs come first: {before:?}"
+    );
+    assert_eq!(before.iter().filter(|e| matches!(e, TrainEvent::Epoch { .. })).count(), 6);
+    let validated: Vec<(usize, f32, f32)> = events[ready + 1..]
+        .iter()
+        .map(|e| match e {
+            TrainEvent::Validated { epoch, val_loss, val_acc } => (*epoch, *val_loss, *val_acc),
+            other => panic!("after Ready only validation epochs: {other:?}"),
+        })
+        .collect();
+    assert_eq!(validated.iter().map(|v| v.0).collect::<Vec<_>>(), (1..=6).collect::<Vec<_>>());
+    let TrainEvent::Ready { head } = &events[ready] else { panic!("not Ready") };
+    assert_eq!(params(head), params(&t.head), "the head that steers early is the head kept");
+    for (m, v) in t.report.epochs.iter().zip(&validated) {
+        assert_eq!((m.val_loss, m.val_acc), (Some(v.1), Some(v.2)), "epoch {}", m.epoch);
+    }
+    assert!(t.report.val_accuracy().is_some());
+
+    let mut events = Vec::new();
+    fit(&data, &Hyper { val_fraction: 0.0, ..hyper }, &AtomicBool::new(false), &mut |e| events.push(e))
+        .unwrap_or_else(|r| panic!("{r}"));
+    assert!(
+        !events.iter().any(|e| matches!(e, TrainEvent::Ready { .. } | TrainEvent::Validated { .. })),
+        "without validation the run just ends"
+    );
+}
+
+#[test]
 fn same_seed_gives_identical_weights_and_another_seed_different_ones() {
     let data = synthetic(12, 3, [8, 2, 2], 1.5, 3);
     let hyper = Hyper { epochs: 5, units: 16, seed: 7, ..Hyper::default() };
@@ -491,23 +528,40 @@ fn non_finite_loss_stops_training_and_keeps_the_last_good_head() {
     let msg = stop.to_string();
     assert!(msg.contains("learning rate (1000000000000000000000000000000)") && msg.contains("previous head"), "{msg}");
 
-    // A rate that survives the first epoch (found by scanning; 7e16–9e16 all do on this data):
-    // the head of the last finished epoch comes back.
-    let hyper = Hyper { lr: 8e16, epochs: 40, units: 32, ..Hyper::tfjs_demo() };
-    let mut epochs_done = 0;
-    let stop = fit(&data, &hyper, &AtomicBool::new(false), &mut |e| {
-        if let TrainEvent::Epoch { .. } = e {
-            epochs_done += 1
+    // A rate that survives the first epoch and then blows up (searched here, over a range
+    // where the weights grow by orders of magnitude per step): the head of the last finished
+    // epoch comes back.
+    let mut found = None;
+    for lr in (0..40).map(|i| 1e15 * 1.5f64.powi(i)) {
+        let hyper = Hyper { lr, epochs: 40, units: 32, val_fraction: 0.0, ..Hyper::tfjs_demo() };
+        let mut epochs_done = 0;
+        let result = fit(&data, &hyper, &AtomicBool::new(false), &mut |e| {
+            if let TrainEvent::Epoch { .. } = e {
+                epochs_done += 1
+            }
+        });
+        if let Err(stop @ StopReason::NonFinite { epoch: 2.., .. }) = result {
+            found = Some((stop, epochs_done));
+            break;
         }
-    })
-    .expect_err("must stop");
+    }
+    let (stop, epochs_done) = found.expect("some rate stops after the first epoch");
     let StopReason::NonFinite { epoch, last_good, .. } = &stop else { panic!("{stop}") };
-    assert!(*epoch >= 2 && epochs_done == epoch - 1, "stopped in epoch {epoch} after {epochs_done}: {stop}");
+    assert_eq!(epochs_done, epoch - 1, "{stop}");
     let head = last_good.as_ref().expect("a finished epoch's head");
     assert!(head.is_finite().unwrap());
     let p = head.predict(&data.gather(&[0]).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap()).unwrap();
     assert!(p.probs.iter().all(|v| v.is_finite()));
     assert!(stop.to_string().contains(&format!("the head of epoch {} was kept", epoch - 1)), "{stop}");
+
+    // The kept head trains to the end but a validation head blows up (8e16 on this data): the
+    // head is kept, and the report says why it was not validated.
+    let hyper = Hyper { lr: 8e16, epochs: 40, units: 32, ..Hyper::tfjs_demo() };
+    let t = fit(&data, &hyper, &AtomicBool::new(false), &mut |_| {}).unwrap_or_else(|r| panic!("{r}"));
+    assert!(t.head.is_finite().unwrap() && t.report.val.is_none() && t.report.epochs.len() == 40);
+    assert!(t.report.epochs.iter().all(|m| m.val_loss.is_none()));
+    let why = t.report.plan.split.no_validation.clone().unwrap_or_default();
+    assert!(why.contains("validation heads' loss became") && why.contains("80000000000000000"), "{why}");
 
     // Infinite features cannot even enter: they are refused when packed.
     assert!(TrainData::from_f32(classes(2), [1, 1, 2], &[1.0, f32::INFINITY, 0.0, 1.0], vec![0, 1]).is_err());

@@ -151,7 +151,9 @@ pub fn run(args: &BenchLearnArgs) -> anyhow::Result<()> {
 /// pressing Train: cold (every augmented view computed then, as when a project is opened or
 /// the recipe changed) and the usual case in the app, where each example's views were
 /// computed in the background as it was recorded, so Train only trains (the head and its
-/// validation head). The background cost per recorded example is printed too.
+/// validation head, which train one after the other: the head steers as soon as it is
+/// trained, and the validation heads only measure). The background cost per recorded example
+/// is printed too.
 fn budget(out: &mut dyn Write, featurizer: &Featurizer<'_>, set: &Featurised) -> anyhow::Result<()> {
     const PER_CLASS: usize = 50;
     let hyper = Hyper::default();
@@ -188,17 +190,27 @@ fn budget(out: &mut dyn Write, featurizer: &Featurizer<'_>, set: &Featurised) ->
     .with_views(views)?;
     let started = Instant::now();
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    crate::learn::fit(&data, &hyper, &cancel, &mut |_| {}).map_err(|r| anyhow::anyhow!("{r}"))?;
+    let mut ready = None;
+    crate::learn::fit(&data, &hyper, &cancel, &mut |e| {
+        if matches!(e, crate::learn::TrainEvent::Ready { .. }) {
+            ready = Some(started.elapsed().as_secs_f64());
+        }
+    })
+    .map_err(|r| anyhow::anyhow!("{r}"))?;
     let fit_secs = started.elapsed().as_secs_f64();
+    // What the user waits for: the head that steers. Validation finishes later, measuring.
+    let head_secs = ready.unwrap_or(fit_secs);
     writeln!(
         out,
-        "\nbudget: {} classes × {PER_CLASS} examples, default recipe ({per_example} views each, budget {}), {} threads:\n  \
-         after Train, views computed while recording (the app): training {fit_secs:.2} s\n  \
-         after Train, cold (no view cached): views {view_secs:.2} s + training {fit_secs:.2} s = {:.2} s\n  \
+        "\nbudget: {} classes × {PER_CLASS} examples, default recipe ({per_example} views each, budget {}, {} epochs), {} threads:\n  \
+         after Train, views computed while recording (the app): the head steers after {head_secs:.2} s (validation measured after {fit_secs:.2} s)\n  \
+         after Train, cold (no view cached): views {view_secs:.2} s + head {head_secs:.2} s = {:.2} s (validation measured after {:.2} s)\n  \
          background while recording: {:.0} ms per recorded example",
         set.classes.len(),
         hyper.view_budget,
+        hyper.epochs,
         rayon::current_num_threads(),
+        view_secs + head_secs,
         view_secs + fit_secs,
         one_secs * 1000.0,
     )?;

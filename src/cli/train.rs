@@ -182,7 +182,10 @@ pub fn train(
     epochs.set_length(hyper.epochs as u64);
     let outcome = loop {
         match training.recv() {
-            Some(TrainEvent::Batch { .. } | TrainEvent::Augmenting { .. }) => {}
+            Some(TrainEvent::Batch { .. } | TrainEvent::Augmenting { .. } | TrainEvent::Ready { .. }) => {}
+            Some(TrainEvent::Validated { epoch, val_loss, val_acc }) => {
+                epochs.set_message(format!("validating: epoch {epoch}, val loss {val_loss:.3} acc {val_acc:.3}"));
+            }
             Some(TrainEvent::Epoch { epoch, train_loss, train_acc, val_loss, val_acc }) => {
                 epochs.set_position(epoch as u64);
                 let val = match (val_loss, val_acc) {

@@ -1,8 +1,10 @@
-//! The training loop: the head that is kept trains on every example, and the validation
-//! heads (one per fold, see [`split::folds`]) train beside it, epoch by epoch, each without
-//! its held-out examples. They only measure: their held-out predictions give the validation
+//! The training loop: the head that is kept trains on every example first, and is handed
+//! over ([`TrainEvent::Ready`]) so that it steers while the validation heads (one per fold,
+//! see [`split::folds`]) train after it, each without its held-out examples: they only
+//! measure, so nobody should wait for them. Their held-out predictions give the validation
 //! loss and accuracy of every epoch, the confusion matrix and the examples the recipe gets
-//! wrong ([`Mistake`]).
+//! wrong ([`Mistake`]). (Training them beside the kept head, epoch by epoch, measured no
+//! faster: each head's products already keep both threads busy.)
 //!
 //! Per epoch every training example is seen once, as itself or as one of its augmented
 //! views (uniformly), in a fresh shuffle; batches of ⌊fraction · examples⌋; Adam with
@@ -25,6 +27,7 @@ use super::head::Head;
 use super::hyper::Hyper;
 use super::metrics::{Confusion, EpochMetrics};
 use super::ops::{Adam, AdamParams};
+use super::split::Validation;
 use super::train::{Mistake, Plan, StopReason, TrainData, TrainEvent, TrainReport, Trained};
 
 /// Trains a fresh head on `data` on the calling thread. `progress` sees every `Batch` and
@@ -166,7 +169,7 @@ pub fn smoothed_cross_entropy(logits: &Tensor, labels: &Tensor, eps: f64) -> can
 pub(crate) fn fit_planned(
     data: &TrainData,
     hyper: &Hyper,
-    plan: Plan,
+    mut plan: Plan,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(TrainEvent),
 ) -> std::result::Result<Trained, StopReason> {
@@ -197,32 +200,19 @@ pub(crate) fn fit_planned(
         let sums = kept
             .epoch(data, hyper, cancel, &mut |batch, loss| progress(TrainEvent::Batch { epoch, batch, loss }))
             .map_err(|s| stopped(epoch, s, &snapshot, &kept.model))?;
-        let (mut val_loss, mut val_right, mut val_n) = (0.0f64, 0usize, 0usize);
-        for run in &mut checks {
-            run.epoch(data, hyper, cancel, &mut |_, _| {}).map_err(|s| stopped(epoch, s, &snapshot, &kept.model))?;
-            let (loss, acc) = evaluate(&run.model, data, &run.val, hyper.label_smoothing)?;
-            val_loss += f64::from(loss) * run.val.len() as f64;
-            val_right += (f64::from(acc) * run.val.len() as f64).round() as usize;
-            val_n += run.val.len();
-        }
         let n = sums.seen.max(1) as f64;
-        let mut metrics = EpochMetrics {
+        let metrics = EpochMetrics {
             epoch,
             train_loss: (sums.loss / n) as f32,
             train_acc: (sums.correct as f64 / n) as f32,
             val_loss: None,
             val_acc: None,
         };
-        if val_n > 0 {
-            metrics.val_loss = Some((val_loss / val_n as f64) as f32);
-            metrics.val_acc = Some((val_right as f64 / val_n as f64) as f32);
-        }
-        let val_bad = metrics.val_loss.is_some_and(|l| !l.is_finite());
-        if val_bad || !snapshot.capture(&kept.vars)? {
+        if !snapshot.capture(&kept.vars)? {
             return Err(StopReason::NonFinite {
                 epoch,
                 batch: 0,
-                loss: metrics.val_loss.unwrap_or(f32::NAN),
+                loss: f32::NAN,
                 lr: hyper.lr,
                 last_good: snapshot.head(&kept.model).ok().flatten().map(Box::new),
             });
@@ -232,6 +222,51 @@ pub(crate) fn fit_planned(
     }
     let head =
         snapshot.head(&kept.model)?.ok_or_else(|| LearnError::Internal { message: "no epoch was trained".into() })?;
+    if !checks.is_empty() {
+        progress(TrainEvent::Ready { head: head.clone() });
+    }
+    let mut diverged = None;
+    'validation: for (epoch, metrics) in (1..).zip(&mut epochs) {
+        let (mut val_loss, mut val_right, mut val_n) = (0.0f64, 0usize, 0usize);
+        for run in &mut checks {
+            match run.epoch(data, hyper, cancel, &mut |_, _| {}) {
+                Ok(_) => {}
+                Err(Stop::NonFinite { loss, .. }) => {
+                    diverged = Some((epoch, loss));
+                    break 'validation;
+                }
+                Err(s) => return Err(stopped(epoch, s, &snapshot, &kept.model)),
+            }
+            let (loss, acc) = evaluate(&run.model, data, &run.val, hyper.label_smoothing)?;
+            val_loss += f64::from(loss) * run.val.len() as f64;
+            val_right += (f64::from(acc) * run.val.len() as f64).round() as usize;
+            val_n += run.val.len();
+        }
+        if val_n == 0 {
+            break;
+        }
+        let (loss, acc) = ((val_loss / val_n as f64) as f32, (val_right as f64 / val_n as f64) as f32);
+        if !loss.is_finite() {
+            diverged = Some((epoch, loss));
+            break;
+        }
+        (metrics.val_loss, metrics.val_acc) = (Some(loss), Some(acc));
+        progress(TrainEvent::Validated { epoch, val_loss: loss, val_acc: acc });
+    }
+    if let Some((epoch, loss)) = diverged {
+        // The kept head trained to the end and is finite; only the measurement failed. Keep
+        // the head and say why there is no validation, instead of throwing the head away.
+        let reason = format!(
+            "the validation heads' loss became {loss} in epoch {epoch} (the learning rate {} is probably too high)",
+            hyper.lr
+        );
+        for m in &mut epochs {
+            (m.val_loss, m.val_acc) = (None, None);
+        }
+        checks.clear();
+        plan.validation = Validation::Off { reason: reason.clone() };
+        plan.split.no_validation = Some(reason);
+    }
     let train = confusion(&head, data, &plan.split.train)?;
     let (val, mistakes) = if checks.is_empty() { (None, Vec::new()) } else { held_out(data, &checks)? };
     let report = TrainReport { hyper: hyper.clone(), plan, epochs, train, val, mistakes, elapsed: started.elapsed() };

@@ -410,6 +410,21 @@ pub enum TrainEvent {
         /// Validation accuracy, when there is a split.
         val_acc: Option<f32>,
     },
+    /// The kept head finished training and can steer; the validation heads train next (only
+    /// sent when there is a validation split). [`TrainEvent::Done`] follows with the same head.
+    Ready {
+        /// The trained head.
+        head: Head,
+    },
+    /// The validation heads finished an epoch (after [`TrainEvent::Ready`]).
+    Validated {
+        /// 1-based epoch.
+        epoch: usize,
+        /// Validation loss at the end of that epoch.
+        val_loss: f32,
+        /// Validation accuracy at the end of that epoch.
+        val_acc: f32,
+    },
     /// The run finished.
     Done {
         /// The trained head.

@@ -202,6 +202,10 @@ pub struct RunProgress {
     pub split: Option<(usize, usize)>,
     /// Augmented views computed so far and to compute, before the first epoch.
     pub augmenting: Option<(usize, usize)>,
+    /// The kept head is trained and steers; the validation heads are training.
+    pub ready: bool,
+    /// Epochs the validation heads have finished.
+    pub validated: usize,
 }
 
 /// The whole app: settings, the open project, the workers and the panels' view state.

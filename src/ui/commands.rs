@@ -584,16 +584,32 @@ impl PacnetApp {
                     val_acc,
                 });
             }
+            TrainEvent::Ready { head } => {
+                // The kept head steers now; the validation heads still train (measuring only).
+                self.run.ready = true;
+                if let Some(doc) = &mut self.doc {
+                    doc.set_head(head.clone());
+                }
+                self.rt.send_features(FeatureCmd::SetHead(Some(head)));
+            }
+            TrainEvent::Validated { epoch, val_loss, val_acc } => {
+                if let Some(m) = self.run.epochs_done.get_mut(epoch.saturating_sub(1)) {
+                    (m.val_loss, m.val_acc) = (Some(val_loss), Some(val_acc));
+                }
+                self.run.validated = epoch;
+            }
             TrainEvent::Done { head, report } => {
                 self.run.running = false;
                 let acc = match (report.val_accuracy(), report.train_accuracy()) {
                     (Some(v), _) => format!(" — validation accuracy {:.1} %", v * 100.0),
                     (None, Some(t)) => {
-                        format!(" — training accuracy {:.1} % (too few examples to keep some aside)", t * 100.0)
+                        let why = report.plan.split.no_validation.as_deref().unwrap_or("no examples kept aside");
+                        format!(" — training accuracy {:.1} % (not validated: {why})", t * 100.0)
                     }
                     (None, None) => String::new(),
                 };
                 self.run.outcome = Some(format!("trained in {:.1} s{acc}", report.elapsed.as_secs_f32()));
+                self.run.epochs_done.clone_from(&report.epochs);
                 if let Some(doc) = &mut self.doc {
                     doc.set_trained(head.clone(), &report);
                 }
@@ -608,8 +624,13 @@ impl PacnetApp {
                     doc.set_head(*head.clone());
                     self.rt.send_features(FeatureCmd::SetHead(Some(*head)));
                 }
+                let line = if self.run.ready && line == "training cancelled" {
+                    "validation stopped: the trained head steers, its accuracy was not measured".to_owned()
+                } else {
+                    line
+                };
                 self.run.outcome = Some(line.clone());
-                if line != "training cancelled" {
+                if !line.starts_with("training cancelled") && !line.starts_with("validation stopped") {
                     self.notices.error(line);
                 }
             }

@@ -15,7 +15,8 @@ use super::Ctx;
 use super::widgets::{ACCENT, hint};
 
 /// The status line: `computing augmented views 40/768` until the first batch, then
-/// `epoch 7/20 · loss 0.0123` while training, the outcome afterwards.
+/// `epoch 7/20 · loss 0.0123` while the kept head trains, then the validation heads' epoch,
+/// the outcome afterwards.
 #[must_use]
 pub fn status_line(run: &RunProgress) -> String {
     if run.running
@@ -23,6 +24,10 @@ pub fn status_line(run: &RunProgress) -> String {
         && let Some((done, total)) = run.augmenting.filter(|&(_, total)| total > 0)
     {
         return format!("computing augmented views {done}/{total}");
+    }
+    if run.running && run.ready {
+        let epoch = (run.validated + 1).min(run.epochs);
+        return format!("the head is trained and steers · validating, epoch {epoch}/{}", run.epochs);
     }
     if run.running {
         let epoch = run.batch_loss.last().map_or(1, |p| (p[0].ceil() as usize).max(1));
@@ -108,7 +113,15 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
         } else if ui.add_enabled(doc.total() > 0, egui::Button::new(RichText::new("Train").size(18.0))).clicked() {
             cx.cmds.push(Command::Train);
         }
-        let done = cx.run.batch_loss.len() as f32 / (cx.run.epochs * cx.run.batches_per_epoch).max(1) as f32;
+        // With validation the bar covers the kept head's epochs, then the validation heads'.
+        let per_phase = (cx.run.epochs * cx.run.batches_per_epoch).max(1) as f32;
+        let done = match cx.run.split {
+            Some((_, val)) if val > 0 => {
+                (cx.run.batch_loss.len() as f32 + cx.run.validated as f32 * per_phase / cx.run.epochs.max(1) as f32)
+                    / (2.0 * per_phase)
+            }
+            _ => cx.run.batch_loss.len() as f32 / per_phase,
+        };
         if cx.run.running {
             ui.add(egui::ProgressBar::new(done).desired_width(220.0));
         }
@@ -302,6 +315,10 @@ mod tests {
         run.augmenting = Some((768, 768));
         run.batch_loss.push([6.0 + 2.0 / 3.0, 0.012_34]);
         assert_eq!(status_line(&run), "epoch 7/20 · loss 0.0123");
+        run.ready = true;
+        assert_eq!(status_line(&run), "the head is trained and steers · validating, epoch 1/20");
+        run.validated = 20;
+        assert_eq!(status_line(&run), "the head is trained and steers · validating, epoch 20/20");
         run.running = false;
         run.outcome = Some("trained in 1.2 s".into());
         assert_eq!(status_line(&run), "trained in 1.2 s");
