@@ -10,9 +10,9 @@
 //! 7 wide, so a tile never straddles a row. AVX2 has 16 vector registers, not 32: 21
 //! accumulators spilled to the stack on every input channel, and so did one of 4 × 3 (12
 //! accumulators + 3 weights + 1 broadcast leave the compiler no spare register). There the
-//! tile is 4 pixels × 2 blocks: 8 accumulators, 6 loads per 8 multiply-adds, still FMA-bound.
-//! A row's last 3, 2 or 1 pixels get a tile of their own width (not 1-pixel tiles, which are
-//! load-bound). Bias, activation and residual are applied in registers before
+//! tile is up to 5 pixels × 2 blocks: 10 accumulators, 7 loads per 10 multiply-adds, still
+//! FMA-bound. Rows are cut into tiles as even as possible (14 → 5 + 5 + 4), since a narrow
+//! tile has too few independent accumulators to hide the multiply-add latency. Bias, activation and residual are applied in registers before
 //! the only store, which `gemm` could not fuse. `dense::pointwise` (gemm + separate epilogue,
 //! on CHW) stays as the reference the tests compare against.
 
@@ -21,10 +21,20 @@ use super::simd::{Level, dispatch_vec};
 use super::vector::Simd;
 use crate::backbone::arch::Act;
 
-/// Pixels per register tile for `S`: 7 with 32 vector registers (16 lanes), 4 with 16 (AVX2,
-/// and the portable fallback, which does not matter for speed).
+/// Most pixels per register tile for `S`: 7 with 32 vector registers (16 lanes), 5 with 16
+/// (AVX2: 10 accumulators, 2 weights and the broadcast; the portable fallback does not matter
+/// for speed).
 const fn pixels_per_tile<S: Simd>() -> usize {
-    if S::LANES >= 16 { 7 } else { 4 }
+    if S::LANES >= 16 { 7 } else { 5 }
+}
+
+/// The width of the tile at `x0` in a row of `w` pixels: the row is cut into ⌈w / max⌉
+/// tiles as even as possible (14 → 5 + 5 + 4, not 5 + 5 + 2 + 2), because a narrow tile has
+/// too few accumulators to hide the multiply-add latency.
+fn tile_width(max: usize, w: usize, x0: usize) -> usize {
+    let n = w.div_ceil(max.max(1)).max(1);
+    let (base, wide) = (w / n, w % n);
+    if x0 < wide * (base + 1) { base + 1 } else { base }
 }
 
 /// Output blocks per panel for `S`: 3 with 32 vector registers, 2 with 16.
@@ -203,12 +213,11 @@ unsafe fn panel<S: Simd, const NR: usize>(
                 let at = op.at(cb, y, x0);
                 let res = residual.map(|r| r.as_ptr().add(at));
                 let o = out.ptr().add(at);
-                let m = match (pixels_per_tile::<S>(), op.w - x0) {
-                    (7, 7..) => 7,
-                    (_, left) => left.min(4),
-                };
+                let m = tile_width(pixels_per_tile::<S>(), op.w, x0).clamp(1, op.w - x0);
                 match m {
                     7 => tile::<S, 7, NR>(&t, xr, wp, bp, res, o),
+                    6 => tile::<S, 6, NR>(&t, xr, wp, bp, res, o),
+                    5 => tile::<S, 5, NR>(&t, xr, wp, bp, res, o),
                     4 => tile::<S, 4, NR>(&t, xr, wp, bp, res, o),
                     3 => tile::<S, 3, NR>(&t, xr, wp, bp, res, o),
                     2 => tile::<S, 2, NR>(&t, xr, wp, bp, res, o),
