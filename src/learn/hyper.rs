@@ -114,7 +114,10 @@ impl Default for Hyper {
         Self {
             lr: 1e-4,
             batch_fraction: 0.4,
-            epochs: 20,
+            // The demo's menu value above its default 20: with the wider view ranges of
+            // `Jitter::default`, 40 epochs scored 3.1 points more than 20 on bench-learn's
+            // nudged frames (3 seeds), at twice the training time.
+            epochs: 40,
             units: 100,
             seed: 0,
             val_fraction: 0.15,
@@ -220,7 +223,7 @@ mod tests {
     #[test]
     fn the_view_budget_shares_views_out_but_leaves_every_example_one() {
         let h = Hyper::default();
-        assert_eq!((h.views, h.view_budget), (16, 768));
+        assert_eq!((h.views, h.view_budget, h.epochs), (16, 768, 40));
         assert_eq!(h.views_per_example(48), 16);
         assert_eq!(h.views_per_example(10), 16);
         assert_eq!(h.views_per_example(200), 3);

@@ -6,7 +6,7 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use crate::learn::hyper::{BATCH_FRACTIONS, EPOCHS, LEARNING_RATES, UNITS};
-use crate::learn::{Confusion, TrainingRecord};
+use crate::learn::{Confusion, Hyper, TrainingRecord};
 
 use super::super::app::RunProgress;
 use super::super::commands::Command;
@@ -93,10 +93,17 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
                     },
                 );
                 if pick != demo {
-                    // Only the recipe changes: the four menus above and the seed stay as chosen.
-                    let crate::learn::Hyper { lr, batch_fraction, epochs, units, seed, val_fraction, .. } = *h;
-                    let base = if pick { crate::learn::Hyper::tfjs_demo() } else { crate::learn::Hyper::default() };
-                    *h = crate::learn::Hyper { lr, batch_fraction, epochs, units, seed, val_fraction, ..base };
+                    // Only the recipe changes: the four menus above and the seed stay as chosen,
+                    // except epochs still at the old recipe's default, which follow to the new
+                    // one's (the demo's 20, pacnet's 40), so the preset shows the original.
+                    let Hyper { lr, batch_fraction, epochs, units, seed, val_fraction, .. } = *h;
+                    let (from, base) = if pick {
+                        (Hyper::default(), Hyper::tfjs_demo())
+                    } else {
+                        (Hyper::tfjs_demo(), Hyper::default())
+                    };
+                    let epochs = if epochs == from.epochs { base.epochs } else { epochs };
+                    *h = Hyper { lr, batch_fraction, epochs, units, seed, val_fraction, ..base };
                 }
                 let label = ui.label("seed");
                 ui.add(egui::DragValue::new(&mut h.seed).range(0..=u32::MAX as u64))
