@@ -23,7 +23,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::camera::{DemoCamera, DemoControl, DemoPose, ManualClock, Resolution};
-use crate::learn::augment::{Tone, Warp, add_noise, blur};
+use crate::learn::augment::{Tone, Warp, blur};
 
 /// Frame size of every set (a common webcam size; the app crops its centre square).
 pub const FRAME: (u32, u32) = (640, 480);
@@ -460,7 +460,7 @@ impl Stage<'_> {
         if rng.random_bool(0.3) {
             frame = blur(&frame, rng.random_range(0.5..=1.5));
         }
-        add_noise(&mut frame, 2.0, rng);
+        sensor_noise(&mut frame, 2.0, rng);
         frame
     }
 }
@@ -518,4 +518,17 @@ fn frame_pose(task: Task, label: usize, hand: &Hand, t: f32) -> (f32, f32, f32, 
     let (x, y, tilt, height) = task.pose(label);
     let (hx, hy, ht, hs) = hand.at(t);
     (x + hx, y + hy, tilt + ht, height * hs)
+}
+
+/// Gaussian sensor noise of `sigma` grey levels (Box–Muller), drawn as the sets were first
+/// drawn. The views' own noise (`augment::add_noise`) is cheaper and draws other numbers; the
+/// sets keep this one so that every published table stays comparable with the next run.
+fn sensor_noise(img: &mut RgbImage, sigma: f32, rng: &mut ChaCha8Rng) {
+    let raw: &mut [u8] = img;
+    for v in raw.iter_mut() {
+        let u: f32 = rng.random::<f32>().max(1e-7);
+        let w: f32 = rng.random();
+        let z = (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * w).cos();
+        *v = (f32::from(*v) + sigma * z + 0.5).clamp(0.0, 255.0) as u8;
+    }
 }
