@@ -66,11 +66,10 @@ impl Warp {
                 let at = (y0 * w as usize + x0) * 3;
                 let quad = (src.get(at..at + 6), src.get(at + row_len..at + row_len + 6));
                 let quad = (quad.0.and_then(|t| <&[u8; 6]>::try_from(t).ok()), quad.1.and_then(|b| b.try_into().ok()));
-                match (inside, quad, <&mut [u8; 3]>::try_from(px)) {
-                    (true, (Some(top), Some(bottom)), Ok(px)) => {
-                        lerp_quad(top, bottom, sx - x0 as f32, sy - y0 as f32, px);
-                    }
-                    (_, _, px) => sample_bilinear(src, w, h, sx, sy, px.unwrap_or(&mut [0; 3])),
+                let Ok(px) = <&mut [u8; 3]>::try_from(px) else { continue };
+                match (inside, quad) {
+                    (true, (Some(top), Some(bottom))) => lerp_quad(top, bottom, sx - x0 as f32, sy - y0 as f32, px),
+                    _ => sample_bilinear(src, w, h, sx, sy, px),
                 }
             }
         }
@@ -89,20 +88,21 @@ fn lerp_quad(top: &[u8; 6], bottom: &[u8; 6], fx: f32, fy: f32, out: &mut [u8; 3
 }
 
 /// Bilinear sample at (`x`, `y`) in pixel-centre coordinates, mirrored at the borders.
-fn sample_bilinear(src: &[u8], w: u32, h: u32, x: f32, y: f32, out: &mut [u8]) {
+fn sample_bilinear(src: &[u8], w: u32, h: u32, x: f32, y: f32, out: &mut [u8; 3]) {
     let (x0, y0) = (x.floor(), y.floor());
     let (fx, fy) = (x - x0, y - y0);
     let (x0, y0) = (x0 as i64, y0 as i64);
     let xs = [mirror(x0, w), mirror(x0 + 1, w)];
-    let ys = [mirror(y0, h), mirror(y0 + 1, h)];
-    let at = |xi: usize, yi: usize, c: usize| -> f32 {
-        src.get((yi * w as usize + xi) * 3 + c).map_or(0.0, |&v| f32::from(v))
+    // The two mirrored neighbours of row `yi`, side by side as `lerp_quad` reads them.
+    let pair = |yi: usize| -> [u8; 6] {
+        let mut two = [0; 6];
+        for (half, xi) in two.chunks_exact_mut(3).zip(xs) {
+            let at = (yi * w as usize + xi) * 3;
+            half.copy_from_slice(src.get(at..at + 3).unwrap_or(&[0; 3]));
+        }
+        two
     };
-    for (c, o) in out.iter_mut().enumerate().take(3) {
-        let top = at(xs[0], ys[0], c) * (1.0 - fx) + at(xs[1], ys[0], c) * fx;
-        let bottom = at(xs[0], ys[1], c) * (1.0 - fx) + at(xs[1], ys[1], c) * fx;
-        *o = (top + (bottom - top) * fy + 0.5).clamp(0.0, 255.0) as u8;
-    }
+    lerp_quad(&pair(mirror(y0, h)), &pair(mirror(y0 + 1, h)), fx, fy, out);
 }
 
 /// Index `i` reflected into `0..n` (… 2 1 0 | 0 1 2 … n−1 | n−1 n−2 …).

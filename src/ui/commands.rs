@@ -617,6 +617,7 @@ impl PacnetApp {
             }
             TrainEvent::Stopped(reason) => {
                 self.run.running = false;
+                let cancelled = matches!(reason, crate::learn::StopReason::Cancelled);
                 let line = reason.to_string();
                 if let crate::learn::StopReason::NonFinite { last_good: Some(head), .. } = reason
                     && let Some(doc) = &mut self.doc
@@ -624,13 +625,13 @@ impl PacnetApp {
                     doc.set_head(*head.clone());
                     self.rt.send_features(FeatureCmd::SetHead(Some(*head)));
                 }
-                let line = if self.run.ready && line == "training cancelled" {
+                let line = if cancelled && self.run.ready {
                     "validation stopped: the trained head steers, its accuracy was not measured".to_owned()
                 } else {
                     line
                 };
                 self.run.outcome = Some(line.clone());
-                if !line.starts_with("training cancelled") && !line.starts_with("validation stopped") {
+                if !cancelled {
                     self.notices.error(line);
                 }
             }

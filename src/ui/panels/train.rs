@@ -124,8 +124,7 @@ pub fn ui(ui: &mut Ui, cx: &mut Ctx<'_>) {
         let per_phase = (cx.run.epochs * cx.run.batches_per_epoch).max(1) as f32;
         let done = match cx.run.split {
             Some((_, val)) if val > 0 => {
-                (cx.run.batch_loss.len() as f32 + cx.run.validated as f32 * per_phase / cx.run.epochs.max(1) as f32)
-                    / (2.0 * per_phase)
+                (cx.run.batch_loss.len() + cx.run.validated * cx.run.batches_per_epoch) as f32 / (2.0 * per_phase)
             }
             _ => cx.run.batch_loss.len() as f32 / per_phase,
         };
