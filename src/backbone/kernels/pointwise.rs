@@ -12,9 +12,10 @@
 //! accumulators + 3 weights + 1 broadcast leave the compiler no spare register). There the
 //! tile is up to 5 pixels × 2 blocks: 10 accumulators, 7 loads per 10 multiply-adds, still
 //! FMA-bound. Rows are cut into tiles as even as possible (14 → 5 + 5 + 4), since a narrow
-//! tile has too few independent accumulators to hide the multiply-add latency. Bias, activation and residual are applied in registers before
-//! the only store, which `gemm` could not fuse. `dense::pointwise` (gemm + separate epilogue,
-//! on CHW) stays as the reference the tests compare against.
+//! tile has too few independent accumulators to hide the multiply-add latency. Bias,
+//! activation and residual are applied in registers before the only store, which `gemm`
+//! could not fuse. `dense::pointwise` (gemm + separate epilogue, on CHW) stays as the
+//! reference the tests compare against.
 
 use super::blocked::{OutPtr, Part, Planes, zero_halo};
 use super::simd::{Level, dispatch_vec};
