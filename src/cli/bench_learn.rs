@@ -26,6 +26,10 @@ pub struct BenchLearnArgs {
     /// Model directory or Hugging Face repo id (default: $PACNET_MODEL, else the built-in model).
     #[arg(long)]
     pub model: Option<String>,
+    /// Where to cut the backbone: a timm name (`blocks.3.0`) or a Keras name
+    /// (`conv_pw_11_relu`); default: the model's default cut.
+    #[arg(long)]
+    pub cut: Option<String>,
     /// Folder of photos to cut objects and rooms from (the golden images).
     #[arg(long, default_value = "../shared/models/golden/images")]
     pub photos: PathBuf,
@@ -89,7 +93,10 @@ pub fn run(args: &BenchLearnArgs) -> anyhow::Result<()> {
     let recipes = args.recipes.iter().map(|r| Recipe::parse(r)).collect::<anyhow::Result<Vec<_>>>()?;
     let props = Props::new(load_photos(&args.photos)?)?;
     let backbone = super::load_backbone(args.model.as_deref())?;
-    let cut = backbone.default_cut();
+    let cut = match &args.cut {
+        Some(name) => backbone.find_cut(name)?,
+        None => backbone.default_cut(),
+    };
     let featurizer = Featurizer::new(&backbone, cut, Crop::CenterSquare)?;
     let size = SetSize { train: args.train, same: args.same, nudges: args.nudges, nudged: args.nudged };
     let out = &mut std::io::stdout().lock();
