@@ -625,6 +625,36 @@ fn dataset_ids_bursts_classes_and_memory_limit() {
 }
 
 #[test]
+fn a_head_that_steers_before_validation_ends_is_saved_without_the_last_runs_record() {
+    let data = synthetic(10, 4, [8, 3, 3], 1.0, 8);
+    let ds = dataset_from(&data, 1);
+    let first = Hyper { epochs: 4, units: 12, seed: 1, ..Hyper::default() };
+    let old = fit_ok(&ds.train_data().unwrap(), &first);
+    let mut project = Project::new(ds.clone(), first.clone());
+    project.set_trained(old.head.clone(), &old.report);
+    assert!(project.training.is_some());
+
+    // The next run's head steers (TrainEvent::Ready) and the project is saved before its
+    // validation ends: the file has the new head and hyperparameters, and no record of the
+    // old head's accuracy or hard examples.
+    let second = Hyper { epochs: 6, units: 12, seed: 2, ..Hyper::default() };
+    let new = fit_ok(&ds.train_data().unwrap(), &second);
+    assert_ne!(params(&old.head), params(&new.head));
+    project.set_ready(new.head.clone(), second.clone());
+    let dir = util::tempdir();
+    let path = dir.path().join("validating.pacnet");
+    project.save(&path).expect("save");
+    let back = Project::load(&path).expect("load");
+    assert_eq!(params(back.head.as_ref().expect("head kept")), params(&new.head));
+    assert_eq!(back.hyper, second);
+    assert!(back.training.is_none(), "the old run's record was saved with the new head");
+
+    // Validation ends: the record arrives and describes the new run.
+    project.set_trained(new.head.clone(), &new.report);
+    assert_eq!(project.training.as_ref().map(|t| t.epochs.len()), Some(6));
+}
+
+#[test]
 fn train_save_load_predict_round_trip_is_exact() {
     let data = synthetic(10, 4, [8, 3, 3], 1.0, 8);
     let ds = dataset_from(&data, 1);

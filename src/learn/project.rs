@@ -146,6 +146,16 @@ impl Project {
         Self { dataset, hyper, head: None, training: None }
     }
 
+    /// Keeps the head of a run that is trained and still validating, with the hyperparameters
+    /// it was trained with. The last run's record goes: its accuracy and hard examples describe
+    /// a head that no longer steers, and a save before validation ends must not pair them with
+    /// the new one. [`Project::set_trained`] brings the new record when validation ends.
+    pub fn set_ready(&mut self, head: Head, hyper: Hyper) {
+        self.head = Some(head);
+        self.hyper = hyper;
+        self.training = None;
+    }
+
     /// Keeps a freshly trained head and its measurements.
     pub fn set_trained(&mut self, head: Head, report: &TrainReport) {
         self.head = Some(head);

@@ -248,6 +248,13 @@ impl Document {
         self.revision += 1;
     }
 
+    /// Keeps the head of a run that steers while its validation heads still train (see
+    /// [`crate::learn::Project::set_ready`]).
+    pub fn set_ready(&mut self, head: Head, hyper: Hyper) {
+        self.project.set_ready(head, hyper);
+        self.revision += 1;
+    }
+
     /// Keeps a finished run's head, hyperparameters and measurements.
     pub fn set_trained(&mut self, head: Head, report: &TrainReport) {
         self.project.hyper = report.hyper.clone();

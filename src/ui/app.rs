@@ -206,6 +206,8 @@ pub struct RunProgress {
     pub ready: bool,
     /// Epochs the validation heads have finished.
     pub validated: usize,
+    /// The hyperparameters of the run (the project keeps them with its head once it steers).
+    pub hyper: Option<crate::learn::Hyper>,
 }
 
 /// The whole app: settings, the open project, the workers and the panels' view state.

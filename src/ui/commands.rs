@@ -467,10 +467,11 @@ impl PacnetApp {
             )),
             _ => None,
         };
-        match Training::start_with_views(data, hyper, views, Some(repaint)) {
+        match Training::start_with_views(data, hyper.clone(), views, Some(repaint)) {
             Ok(t) => {
                 let plan = t.plan().clone();
                 self.run = RunProgress {
+                    hyper: Some(hyper),
                     running: true,
                     epochs: plan.epochs,
                     batches_per_epoch: plan.batches_per_epoch,
@@ -588,7 +589,8 @@ impl PacnetApp {
                 // The kept head steers now; the validation heads still train (measuring only).
                 self.run.ready = true;
                 if let Some(doc) = &mut self.doc {
-                    doc.set_head(head.clone());
+                    let hyper = self.run.hyper.clone().unwrap_or_else(|| doc.hyper().clone());
+                    doc.set_ready(head.clone(), hyper);
                 }
                 self.rt.send_features(FeatureCmd::SetHead(Some(head)));
             }
