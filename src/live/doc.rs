@@ -242,13 +242,8 @@ impl Document {
         self.project.head.as_ref()
     }
 
-    /// Keeps a head (the last good one of a run that diverged).
-    pub fn set_head(&mut self, head: Head) {
-        self.project.head = Some(head);
-        self.revision += 1;
-    }
-
-    /// Keeps the head of a run that steers while its validation heads still train (see
+    /// Keeps the head of a run that steers while its validation heads still train, or the last
+    /// good head of a run that diverged: a head without a record (see
     /// [`crate::learn::Project::set_ready`]).
     pub fn set_ready(&mut self, head: Head, hyper: Hyper) {
         self.project.set_ready(head, hyper);

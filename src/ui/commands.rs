@@ -588,11 +588,7 @@ impl PacnetApp {
             TrainEvent::Ready { head } => {
                 // The kept head steers now; the validation heads still train (measuring only).
                 self.run.ready = true;
-                if let Some(doc) = &mut self.doc {
-                    let hyper = self.run.hyper.clone().unwrap_or_else(|| doc.hyper().clone());
-                    doc.set_ready(head.clone(), hyper);
-                }
-                self.rt.send_features(FeatureCmd::SetHead(Some(head)));
+                self.steer_with(head);
             }
             TrainEvent::Validated { epoch, val_loss, val_acc } => {
                 if let Some(m) = self.run.epochs_done.get_mut(epoch.saturating_sub(1)) {
@@ -622,10 +618,11 @@ impl PacnetApp {
                 let cancelled = matches!(reason, crate::learn::StopReason::Cancelled);
                 let line = reason.to_string();
                 if let crate::learn::StopReason::NonFinite { last_good: Some(head), .. } = reason
-                    && let Some(doc) = &mut self.doc
+                    && self.doc.is_some()
                 {
-                    doc.set_head(*head.clone());
-                    self.rt.send_features(FeatureCmd::SetHead(Some(*head)));
+                    // The last good head of this run: like a head that steers before
+                    // validation, it comes without a record, and the old run's record goes.
+                    self.steer_with(*head);
                 }
                 let line = if cancelled && self.run.ready {
                     "validation stopped: the trained head steers, its accuracy was not measured".to_owned()
@@ -638,6 +635,16 @@ impl PacnetApp {
                 }
             }
         }
+    }
+
+    /// Makes `head`, of the run in progress, the project's head (without a record: see
+    /// `Document::set_ready`) and the one that steers.
+    fn steer_with(&mut self, head: crate::learn::Head) {
+        if let Some(doc) = &mut self.doc {
+            let hyper = self.run.hyper.clone().unwrap_or_else(|| doc.hyper().clone());
+            doc.set_ready(head.clone(), hyper);
+        }
+        self.rt.send_features(FeatureCmd::SetHead(Some(head)));
     }
 
     fn on_job(&mut self, j: JobResult) {
