@@ -156,9 +156,11 @@ impl Project {
         self.training = None;
     }
 
-    /// Keeps a freshly trained head and its measurements.
+    /// Keeps a freshly trained head, the hyperparameters it was trained with and its
+    /// measurements.
     pub fn set_trained(&mut self, head: Head, report: &TrainReport) {
         self.head = Some(head);
+        self.hyper = report.hyper.clone();
         self.training = Some(TrainingRecord::from(report));
     }
 

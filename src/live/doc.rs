@@ -252,7 +252,6 @@ impl Document {
 
     /// Keeps a finished run's head, hyperparameters and measurements.
     pub fn set_trained(&mut self, head: Head, report: &TrainReport) {
-        self.project.hyper = report.hyper.clone();
         self.project.set_trained(head, report);
         self.revision += 1;
     }
