@@ -12,6 +12,7 @@
 //! | [`learn`] | dataset, head, training, project file | `backbone` |
 //! | [`live`] | the per-frame pipeline, its worker threads, steering sinks, sound output | `backbone`, `camera`, `learn`, `game` |
 //! | [`about`] | version, commit, build date, SIMD level | `backbone` |
+//! | [`sys`] | files, signals, pipes and threads as the OS sees them | — (everyone may import it) |
 //! | [`ui`] | egui panels | everything below |
 //! | [`cli`] | clap commands | everything below |
 //!
@@ -24,4 +25,5 @@ pub mod cli;
 pub mod game;
 pub mod learn;
 pub mod live;
+pub mod sys;
 pub mod ui;
