@@ -7,7 +7,6 @@
 //! growing delay. Callers never block on the camera: every method takes a short lock on the
 //! shared state, except [`Capture::wait_newer`], which waits only as long as it is told to.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -15,12 +14,18 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::sys::panic_text;
+
 use super::demo::DemoControl;
 use super::error::CameraError;
 use super::folder::{FolderRecorder, RecordFormat};
 use super::frame::{Frame, Transform};
+use super::rate::RateMeter;
 use super::source::{FrameSource, OpenEnv, SourceInfo, SourceSpec};
-use super::webcam::panic_text;
+
+/// Frames the measured frame rate averages over (about half a second at 30 fps; a slow folder
+/// replay still gets a rate).
+const FPS_WINDOW: usize = 16;
 
 /// Called by the capture thread after every new frame and status change, so the UI can
 /// schedule a repaint without polling (set it to `move || ctx.request_repaint()`).
@@ -605,28 +610,6 @@ impl Drop for DoneGuard {
     }
 }
 
-/// Frames per second over a sliding window of timestamps.
-struct FpsMeter {
-    times: VecDeque<Duration>,
-}
-
-impl FpsMeter {
-    const WINDOW: usize = 16;
-
-    fn push(&mut self, t: Duration) -> Option<f32> {
-        if self.times.back().is_some_and(|last| t <= *last) {
-            self.times.clear(); // a new source restarts its clock
-        }
-        if self.times.len() == Self::WINDOW {
-            self.times.pop_front();
-        }
-        self.times.push_back(t);
-        let (first, last) = (self.times.front()?, self.times.back()?);
-        let span = last.saturating_sub(*first).as_secs_f32();
-        (self.times.len() >= 2 && span > 0.0).then(|| (self.times.len() - 1) as f32 / span)
-    }
-}
-
 enum Next {
     Continue,
     Quit,
@@ -640,7 +623,7 @@ impl Worker {
         let mut source_name = spec.to_string();
         let mut attempt: u32 = 0;
         let mut recorder: Option<FolderRecorder> = None;
-        let mut meter = FpsMeter { times: VecDeque::new() };
+        let mut meter = RateMeter::last(FPS_WINDOW);
 
         loop {
             let (stop, switch) = {
@@ -655,7 +638,7 @@ impl Worker {
                 spec = new_spec;
                 source_name = spec.to_string();
                 attempt = 0;
-                meter.times.clear();
+                meter.clear();
                 self.shared.update(|state| {
                     state.source_info = None;
                     state.fps = 0.0;
@@ -668,7 +651,7 @@ impl Worker {
                 let opened = catch_unwind(AssertUnwindSafe(|| opener(&spec))).unwrap_or_else(|p| {
                     Err(CameraError::Backend {
                         device: spec.to_string(),
-                        detail: format!("crashed while opening: {}", panic_text(&p)),
+                        detail: format!("crashed while opening: {}", panic_text(&*p)),
                     })
                 });
                 match opened {
@@ -694,7 +677,7 @@ impl Worker {
             let grabbed = catch_unwind(AssertUnwindSafe(|| open.next_frame())).unwrap_or_else(|p| {
                 Err(CameraError::Backend {
                     device: source_name.clone(),
-                    detail: format!("crashed while reading a frame: {}", panic_text(&p)),
+                    detail: format!("crashed while reading a frame: {}", panic_text(&*p)),
                 })
             });
             match grabbed {
@@ -756,7 +739,7 @@ impl Worker {
         frame: Frame,
         source_name: &str,
         skipped: u64,
-        meter: &mut FpsMeter,
+        meter: &mut RateMeter,
         recorder: &mut Option<FolderRecorder>,
     ) {
         let transform = self.shared.lock().transform;
@@ -773,7 +756,8 @@ impl Worker {
                 }
             }
         };
-        let measured = meter.push(frame.timestamp);
+        meter.tick(frame.timestamp);
+        let measured = meter.measured(frame.timestamp);
         let published = self.shared.update(|state| {
             state.stats.frames += 1;
             if state.latest.is_some() && !state.latest_taken {

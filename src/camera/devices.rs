@@ -274,13 +274,14 @@ mod nokhwa_listing {
     use super::{CameraDetails, FormatDetails, SizeDetails};
     use crate::camera::error::CameraError;
     use crate::camera::frame::Resolution;
-    use crate::camera::webcam::{DECODABLE, Stage, WireFormat, classify, panic_text};
+    use crate::camera::webcam::{DECODABLE, Stage, WireFormat, classify};
+    use crate::sys::panic_text;
 
     /// nokhwa lists only what it can decode, and only by opening each camera.
     pub(super) fn describe_all() -> Result<Vec<CameraDetails>, CameraError> {
         let device = "camera list".to_owned();
         let infos = catch_unwind(|| nokhwa::query(ApiBackend::Auto))
-            .map_err(|p| CameraError::Backend { device: device.clone(), detail: panic_text(&p) })?
+            .map_err(|p| CameraError::Backend { device: device.clone(), detail: panic_text(&*p) })?
             .map_err(|e| classify(&device, &e, Stage::Open))?;
         Ok(infos
             .into_iter()
@@ -305,7 +306,7 @@ mod nokhwa_listing {
                 match listed {
                     Ok(Ok(formats)) => details.formats = group(&formats),
                     Ok(Err(e)) => details.problem = Some(classify(&label, &e, Stage::Open)),
-                    Err(p) => details.problem = Some(CameraError::Backend { device: label, detail: panic_text(&p) }),
+                    Err(p) => details.problem = Some(CameraError::Backend { device: label, detail: panic_text(&*p) }),
                 }
                 details
             })

@@ -15,6 +15,7 @@
 //!   frame rate, reports a [`CaptureStatus`], retries a failing source with a [`Backoff`], switches
 //!   sources while running and records to a folder ([`FolderRecorder`]).
 //! - [`Clock`] — injectable time; tests use [`ManualClock`] so rates and timestamps are exact.
+//!   [`RateMeter`] measures events per second on it (frames here, predictions in `live`).
 //! - [`describe_cameras`] — what each camera offers (formats, sizes, rates), for `pacnet cameras`.
 //! - [`record_paced`] — a set number of pictures at the Record panel's pace, for `pacnet record`.
 //!
@@ -41,6 +42,7 @@ mod error;
 mod folder;
 mod frame;
 mod paced;
+mod rate;
 mod source;
 pub mod testing;
 mod webcam;
@@ -56,6 +58,7 @@ pub use error::CameraError;
 pub use folder::{FolderRecorder, FolderReplay, IMAGE_EXTENSIONS, RecordFormat, list_images, natural_cmp};
 pub use frame::{Frame, Resolution, Transform, mirror_in_place, resize};
 pub use paced::{Pace, PacedRecording, record_paced};
+pub use rate::RateMeter;
 pub use source::{FrameSource, OpenEnv, SourceInfo, SourceKind, SourceSpec};
 pub use webcam::{
     DEFAULT_STALL_TIMEOUT, DEFAULT_WEBCAM_FPS, DEFAULT_WEBCAM_RESOLUTION, Webcam, WebcamFormat, WebcamInfo, WireFormat,

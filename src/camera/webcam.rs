@@ -29,6 +29,8 @@ use std::time::{Duration, Instant};
 use image::RgbImage;
 use nokhwa::utils::{ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType};
 
+use crate::sys::panic_text;
+
 use super::clock::Clock;
 use super::error::CameraError;
 use super::frame::{Frame, Resolution};
@@ -66,7 +68,7 @@ pub fn list_webcams() -> Result<Vec<WebcamInfo>, CameraError> {
     }
     let device = "camera list".to_owned();
     let listed = catch_unwind(|| nokhwa::query(ApiBackend::Auto))
-        .map_err(|panic| CameraError::Backend { device: device.clone(), detail: panic_text(&panic) })?;
+        .map_err(|panic| CameraError::Backend { device: device.clone(), detail: panic_text(&*panic) })?;
     let infos = match listed {
         Ok(infos) => infos,
         Err(e) => {
@@ -312,7 +314,7 @@ impl Webcam {
                 let opened = catch_unwind(|| Device::open(index, resolution, fps)).unwrap_or_else(|p| {
                     Err(CameraError::Backend {
                         device: format!("camera {index}"),
-                        detail: format!("the camera driver crashed while opening: {}", panic_text(&p)),
+                        detail: format!("the camera driver crashed while opening: {}", panic_text(&*p)),
                     })
                 });
                 let mut device = match opened {
@@ -531,7 +533,7 @@ impl Device {
         loop {
             let camera = &mut self.camera;
             let grabbed = catch_unwind(AssertUnwindSafe(|| camera.frame())).unwrap_or_else(|p| {
-                Err(nokhwa::NokhwaError::ReadFrameError(format!("driver crashed: {}", panic_text(&p))))
+                Err(nokhwa::NokhwaError::ReadFrameError(format!("driver crashed: {}", panic_text(&*p))))
             });
             let buffer = grabbed.map_err(|e| classify(&self.label, &e, Stage::Read))?;
             match decode_buffer(&self.label, &buffer) {
@@ -574,7 +576,7 @@ fn decode_buffer(label: &str, buffer: &nokhwa::Buffer) -> Result<RgbImage, Camer
                 .ok_or(ours)
         }),
         other => catch_unwind(AssertUnwindSafe(|| buffer.decode_image::<nokhwa::pixel_format::RgbFormat>()))
-            .map_err(|panic| panic_text(&panic))
+            .map_err(|panic| panic_text(&*panic))
             .and_then(|r| r.map_err(|e| e.to_string()))
             .map_err(|detail| CameraError::Decode {
                 device: label.to_owned(),
@@ -677,15 +679,6 @@ pub(crate) fn classify(device: &str, error: &nokhwa::NokhwaError, stage: Stage) 
     } else {
         CameraError::Backend { device, detail }
     }
-}
-
-/// The message of a caught panic, for an error line.
-pub(crate) fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ use std::time::Duration;
 use candle_core::{Device, Tensor};
 use rayon::prelude::*;
 
+use crate::sys::panic_text;
+
 use super::error::{LearnError, Result};
 use super::features::{Features, decode_into};
 pub use super::fit::{confusion, evaluate, fit, predict};
@@ -517,16 +519,9 @@ impl Training {
                 let last = match run {
                     Ok(Ok(t)) => TrainEvent::Done { head: t.head, report: Box::new(t.report) },
                     Ok(Err(reason)) => TrainEvent::Stopped(reason),
-                    Err(panic) => {
-                        let what = panic
-                            .downcast_ref::<&str>()
-                            .map(|s| (*s).to_owned())
-                            .or_else(|| panic.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
-                        TrainEvent::Stopped(StopReason::Failed(LearnError::Internal {
-                            message: format!("the trainer panicked: {what}"),
-                        }))
-                    }
+                    Err(panic) => TrainEvent::Stopped(StopReason::Failed(LearnError::Internal {
+                        message: format!("the trainer panicked: {}", panic_text(&*panic)),
+                    })),
                 };
                 let _ = tx.send(last);
                 wake();

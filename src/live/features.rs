@@ -23,12 +23,12 @@ use std::time::Duration;
 use image::RgbImage;
 
 use crate::backbone::{Backbone, Crop, Guess};
-use crate::camera::{Clock, FrameReader, Resolution};
+use crate::camera::{Clock, FrameReader, RateMeter, Resolution};
 use crate::game::Dir;
 use crate::learn::{FeatureMap, Features, Head, MapPoint, Thumbnail};
 
 use super::maps::{Atlas, atlas};
-use super::meters::{Ema, RateMeter};
+use super::meters::Ema;
 use super::pipeline::FramePipeline;
 pub use super::pipeline::LivePrediction;
 use super::sink::{GameSink, SteerSink};
@@ -284,7 +284,7 @@ impl State {
             last_view: None,
             last_top5: None,
             top5: Vec::new(),
-            rate: RateMeter::new(Duration::from_secs(2)),
+            rate: RateMeter::over(Duration::from_secs(2)),
             pipeline_ms: Ema::default(),
             last_error: None,
             game_sink: GameSink::new(out.steer),

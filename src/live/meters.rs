@@ -1,45 +1,10 @@
-//! Small meters for the numbers the app shows about itself: events per second, smoothed
-//! durations, and the UI's own frame rate and frame time.
+//! Small meters for the numbers the app shows about itself: smoothed durations, and the UI's
+//! own frame rate and frame time (events per second: [`RateMeter`], shared with the camera).
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
-/// Counts events per second over a sliding window (for "predictions per second"). Times are
-/// the runtime clock's (durations since its start).
-#[derive(Clone, Debug)]
-pub struct RateMeter {
-    window: Duration,
-    times: VecDeque<Duration>,
-}
-
-impl RateMeter {
-    /// A meter averaging over the last `window`.
-    #[must_use]
-    pub fn new(window: Duration) -> Self {
-        Self { window, times: VecDeque::new() }
-    }
-
-    /// Notes one event at `now`.
-    pub fn tick(&mut self, now: Duration) {
-        self.times.push_back(now);
-        while self.times.front().is_some_and(|t| now.saturating_sub(*t) > self.window) {
-            self.times.pop_front();
-        }
-    }
-
-    /// Events per second over the window as of `now`; 0 before two events.
-    #[must_use]
-    pub fn rate(&self, now: Duration) -> f32 {
-        let recent: Vec<&Duration> = self.times.iter().filter(|t| now.saturating_sub(**t) <= self.window).collect();
-        match (recent.first(), recent.last()) {
-            (Some(first), Some(last)) if recent.len() >= 2 => {
-                let span = last.saturating_sub(**first).as_secs_f32();
-                if span > 0.0 { (recent.len() - 1) as f32 / span } else { 0.0 }
-            }
-            _ => 0.0,
-        }
-    }
-}
+use crate::camera::RateMeter;
 
 /// A running mean that favours recent values (for latency readouts that should not jump).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -81,7 +46,7 @@ pub struct FrameStats {
 impl Default for FrameStats {
     fn default() -> Self {
         Self {
-            rate: RateMeter::new(Duration::from_secs(1)),
+            rate: RateMeter::over(Duration::from_secs(1)),
             recent_ms: VecDeque::new(),
             whole_ms: VecDeque::new(),
             last_log: None,
@@ -158,21 +123,6 @@ fn quantile(values: &VecDeque<f32>, q: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rate_meter_counts_events_in_its_window() {
-        let t0 = Duration::from_secs(7);
-        let mut m = RateMeter::new(Duration::from_secs(1));
-        assert_eq!(m.rate(t0), 0.0);
-        for i in 0..11 {
-            m.tick(t0 + Duration::from_millis(50 * i));
-        }
-        // 11 events 50 ms apart: 20 per second.
-        let r = m.rate(t0 + Duration::from_millis(500));
-        assert!((r - 20.0).abs() < 1e-3, "{r}");
-        // Long after, the window is empty.
-        assert_eq!(m.rate(t0 + Duration::from_secs(5)), 0.0);
-    }
 
     #[test]
     fn ema_starts_at_the_first_value_and_ignores_nan() {

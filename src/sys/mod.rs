@@ -4,3 +4,7 @@
 //!
 //! **May import:** nothing else of pacnet (`tests/architecture.rs` checks), so that every
 //! module, `backbone`, `camera` and `game` included, may use it.
+
+pub mod panic;
+
+pub use panic::panic_text;
