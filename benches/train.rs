@@ -90,7 +90,7 @@ fn feature_map_fit_400(bencher: divan::Bencher) {
     let (features, head) = map_inputs();
     let examples: Vec<(u64, usize, &pacnet::learn::Features)> =
         features.iter().enumerate().map(|(i, f)| (i as u64, i % 4, f)).collect();
-    bencher.bench_local(|| pacnet::learn::FeatureMap::build(0, &examples, Some(&head)).expect("map").len());
+    bencher.bench_local(|| pacnet::learn::ExampleMap::build(0, &examples, Some(&head)).expect("map").len());
 }
 
 /// Placing one live frame on that map (per camera frame, on the feature worker).
@@ -99,7 +99,7 @@ fn feature_map_place_frame(bencher: divan::Bencher) {
     let (features, head) = map_inputs();
     let examples: Vec<(u64, usize, &pacnet::learn::Features)> =
         features.iter().enumerate().map(|(i, f)| (i as u64, i % 4, f)).collect();
-    let map = pacnet::learn::FeatureMap::build(0, &examples, Some(&head)).expect("map");
+    let map = pacnet::learn::ExampleMap::build(0, &examples, Some(&head)).expect("map");
     let frame = features.first().map(pacnet::learn::Features::to_f32).expect("a frame");
     bencher.bench_local(|| map.place(&frame, Some(&head)));
 }

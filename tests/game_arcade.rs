@@ -4,7 +4,7 @@
 
 use super::game::{TestResult, autopilot, count, nearest_dot_dir, practice};
 use pacnet::game::{
-    Act, DYING_TICKS, Dir, Event, FLASH_HALF_TICKS, FRUIT_MAX_TICKS, FRUIT_MIN_TICKS, Figure, Fruit, Game, Ghost,
+    Cutscene, DYING_TICKS, Dir, Event, FLASH_HALF_TICKS, FRUIT_MAX_TICKS, FRUIT_MIN_TICKS, Figure, Fruit, Game, Ghost,
     GhostState, HouseRelease, Input, InputOptions, LEVEL_COMPLETE_TICKS, Look, Maze, Mode, ModeTimer, Options, Phase,
     READY_TICKS, Release, Rng, SPLIT_COLUMN, SPLIT_DOTS, Scenario, Tile, UNITS_PER_PIXEL, UNITS_PER_TILE,
     frightened_direction, spec,
@@ -601,9 +601,20 @@ fn one_dot_from_the_end(level: u32) -> Result<Game, Box<dyn std::error::Error>> 
 
 #[test]
 fn intermissions_follow_levels_2_5_9_13_and_17() -> TestResult {
-    let after: Vec<(u32, Act)> = (1..=300).filter_map(|l| Act::after_level(l).map(|a| (l, a))).collect();
-    assert_eq!(after, vec![(2, Act::One), (5, Act::Two), (9, Act::Three), (13, Act::Three), (17, Act::Three)]);
-    for (level, act) in [(2, Some(Act::One)), (3, None), (5, Some(Act::Two)), (17, Some(Act::Three)), (18, None)] {
+    let after: Vec<(u32, Cutscene)> = (1..=300).filter_map(|l| Cutscene::after_level(l).map(|a| (l, a))).collect();
+    assert_eq!(
+        after,
+        vec![
+            (2, Cutscene::One),
+            (5, Cutscene::Two),
+            (9, Cutscene::Three),
+            (13, Cutscene::Three),
+            (17, Cutscene::Three)
+        ]
+    );
+    for (level, act) in
+        [(2, Some(Cutscene::One)), (3, None), (5, Some(Cutscene::Two)), (17, Some(Cutscene::Three)), (18, None)]
+    {
         let mut game = one_dot_from_the_end(level)?;
         let mut log = Vec::new();
         for t in 1..=LEVEL_COMPLETE_TICKS + 1000 {
@@ -638,11 +649,11 @@ fn intermission_is_skipped_with_the_skip_input() -> TestResult {
     for _ in 0..30 {
         game.step(Input::NONE);
     }
-    assert_eq!(game.intermission(), Some((Act::Two, 30)));
+    assert_eq!(game.intermission(), Some((Cutscene::Two, 30)));
     let events = game.step(Input { skip: true, ..Input::NONE });
     assert_eq!(
         events,
-        vec![Event::IntermissionEnded { act: Act::Two, skipped: true }, Event::LevelStarted { level: 6 }]
+        vec![Event::IntermissionEnded { act: Cutscene::Two, skipped: true }, Event::LevelStarted { level: 6 }]
     );
     assert_eq!(game.phase(), Phase::Ready { ticks_left: READY_TICKS });
     // Outside a cut-scene the skip input does nothing.
@@ -657,39 +668,43 @@ fn intermission_is_skipped_with_the_skip_input() -> TestResult {
 
 #[test]
 fn intermission_scenes_play_the_three_gags() {
-    let blinky_look = |act: Act, t: u32| {
+    let blinky_look = |act: Cutscene, t: u32| {
         act.scene(t).sprites.iter().find_map(|s| match s.figure {
             Figure::Ghost { ghost: Ghost::Blinky, look } => Some((look, s.dir, s.pos.x)),
             _ => None,
         })
     };
-    let pacman = |act: Act, t: u32| {
+    let pacman = |act: Cutscene, t: u32| {
         act.scene(t).sprites.iter().find_map(|s| match s.figure {
             Figure::Pacman { big } => Some((big, s.dir, s.pos.x)),
             _ => None,
         })
     };
     // One: Blinky chases Pac-Man to the left, then a giant Pac-Man chases a blue Blinky back.
-    let (look, dir, bx) = blinky_look(Act::One, 10).unwrap_or((Look::Torn, Dir::Up, 0));
-    let (big, _, px) = pacman(Act::One, 10).unwrap_or((true, Dir::Up, 0));
+    let (look, dir, bx) = blinky_look(Cutscene::One, 10).unwrap_or((Look::Torn, Dir::Up, 0));
+    let (big, _, px) = pacman(Cutscene::One, 10).unwrap_or((true, Dir::Up, 0));
     assert_eq!((look, dir, big), (Look::Normal, Dir::Left, false));
     assert!(px < bx, "Pac-Man leads");
-    let end = Act::One.ticks() - 60;
-    let (look, dir, bx) = blinky_look(Act::One, end).unwrap_or((Look::Torn, Dir::Up, 0));
-    let (big, pdir, px) = pacman(Act::One, end).unwrap_or((false, Dir::Up, 0));
+    let end = Cutscene::One.ticks() - 60;
+    let (look, dir, bx) = blinky_look(Cutscene::One, end).unwrap_or((Look::Torn, Dir::Up, 0));
+    let (big, pdir, px) = pacman(Cutscene::One, end).unwrap_or((false, Dir::Up, 0));
     assert_eq!((look, dir, big, pdir), (Look::Frightened, Dir::Right, true, Dir::Right));
     assert!(px < bx, "the giant follows");
     // Two: snagged on the nail, then torn.
-    let looks: Vec<Look> = (0..Act::Two.ticks()).filter_map(|t| blinky_look(Act::Two, t).map(|l| l.0)).collect();
+    let looks: Vec<Look> =
+        (0..Cutscene::Two.ticks()).filter_map(|t| blinky_look(Cutscene::Two, t).map(|l| l.0)).collect();
     assert!(looks.iter().any(|l| matches!(l, Look::Snagged { .. })));
     assert_eq!(looks.last(), Some(&Look::Torn));
-    assert!(Act::Two.scene(0).sprites.iter().any(|s| s.figure == Figure::Nail));
+    assert!(Cutscene::Two.scene(0).sprites.iter().any(|s| s.figure == Figure::Nail));
     // Three: patched, then naked dragging the sheet.
-    assert_eq!(blinky_look(Act::Three, 10).map(|l| l.0), Some(Look::Patched));
-    let last = Act::Three.scene(Act::Three.ticks() - 100);
+    assert_eq!(blinky_look(Cutscene::Three, 10).map(|l| l.0), Some(Look::Patched));
+    let last = Cutscene::Three.scene(Cutscene::Three.ticks() - 100);
     assert!(last.sprites.iter().any(|s| s.figure == Figure::Sheet));
-    assert_eq!(blinky_look(Act::Three, Act::Three.ticks() - 100).map(|l| (l.0, l.1)), Some((Look::Naked, Dir::Right)));
-    for act in [Act::One, Act::Two, Act::Three] {
+    assert_eq!(
+        blinky_look(Cutscene::Three, Cutscene::Three.ticks() - 100).map(|l| (l.0, l.1)),
+        Some((Look::Naked, Dir::Right))
+    );
+    for act in [Cutscene::One, Cutscene::Two, Cutscene::Three] {
         assert!((300..=900).contains(&act.ticks()), "{act:?}: {}", act.ticks());
     }
 }

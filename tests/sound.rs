@@ -194,7 +194,7 @@ fn each_event_starts_its_sound() {
     let loud_ticks = (0..100).filter(|k| rms(&x[k * t..(k + 1) * t]) > 300.0).count();
     assert!((60..=80).contains(&loud_ticks), "{loud_ticks}");
     // Intermission: the tune runs until the scene ends.
-    let act = pacnet::game::Act::One;
+    let act = pacnet::game::Cutscene::One;
     let x = play(&mut s, &[Event::IntermissionStarted { act }], 400);
     assert!(rms(&x[300 * t..]) > 500.0, "still playing at tick 300");
     let x = play(&mut s, &[Event::IntermissionEnded { act, skipped: true }], 5);

@@ -2,8 +2,8 @@
 //! walk. (The views themselves are driven in `ui.rs`.)
 
 use pacnet::learn::descent::{self, Descent, Method};
-use pacnet::learn::map::Pca2;
-use pacnet::learn::{FeatureMap, Features, Head};
+use pacnet::learn::example_map::Pca2;
+use pacnet::learn::{ExampleMap, Features, Head};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -88,13 +88,13 @@ fn the_feature_map_has_a_point_per_example_and_the_hidden_layer_view_marks_what_
     let classes: Vec<String> = ["up", "down", "left", "right"].map(String::from).to_vec();
     let head = Head::init(classes, [c, h, w], 16, 5).unwrap();
 
-    let plain = FeatureMap::build(2, &examples, None).unwrap();
+    let plain = ExampleMap::build(2, &examples, None).unwrap();
     assert_eq!(plain.len(), 40);
     assert_eq!(plain.backbone.points.len(), 40);
     assert_eq!(plain.ids.first(), Some(&100));
     assert!(plain.hidden.is_none() && plain.wrong.iter().all(Option::is_none));
 
-    let map = FeatureMap::build(2, &examples, Some(&head)).unwrap();
+    let map = ExampleMap::build(2, &examples, Some(&head)).unwrap();
     let hidden = map.hidden.as_ref().expect("a hidden-layer view with a head");
     assert_eq!(hidden.points.len(), 40);
     assert_eq!(hidden.pca.dim(), 16);

@@ -622,12 +622,12 @@ fn teaching_views_feature_map_gradient_descent_and_presenter_mode() {
     a.h.step();
     a.h.get_by_label("Where your examples land (feature map)").click();
     a.h.step();
-    settle(&mut a, 60, "the feature map", |app| app.feature_map().is_some_and(|m| m.len() == total));
+    settle(&mut a, 60, "the feature map", |app| app.example_map().is_some_and(|m| m.len() == total));
     wait_for(&mut a, 5, "the live frame on the map", |app| {
         app.runtime().features().and_then(|f| f.live()).is_some_and(|l| l.map_point.is_some())
     });
     a.h.step();
-    let map = a.h.state().feature_map().expect("a map");
+    let map = a.h.state().example_map().expect("a map");
     let dots = a.h.state().map_dots();
     assert_eq!(dots.len(), total, "one dot per example");
     // The two poses land apart: the class means are further apart than either class spreads.

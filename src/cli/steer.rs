@@ -12,8 +12,8 @@ use clap::Args;
 
 use crate::camera::{Capture, CaptureOptions, SourceSpec, SystemClock};
 use crate::live::keys::X11Keys;
-use crate::live::session::run_steering;
 use crate::live::sink::{KeySink, PrintSink};
+use crate::live::steer_loop::run_steering;
 use crate::live::{FramePipeline, KeyMode, SteerSettings};
 
 /// Arguments of `pacnet steer`.

@@ -3,7 +3,7 @@
 use super::geom::Tile;
 use super::ghost::Ghost;
 use super::house::Release;
-use super::intermission::Act;
+use super::intermission::Cutscene;
 use super::level::Fruit;
 use super::mode::Mode;
 use serde::{Deserialize, Serialize};
@@ -78,12 +78,12 @@ pub enum Event {
     /// A cut-scene began between two levels (after levels 2, 5, 9, 13 and 17).
     IntermissionStarted {
         /// Which one.
-        act: Act,
+        act: Cutscene,
     },
     /// The cut-scene finished, or the player skipped it.
     IntermissionEnded {
         /// Which one.
-        act: Act,
+        act: Cutscene,
         /// Ended early by [`Input::skip`](super::Input::skip).
         skipped: bool,
     },
@@ -118,10 +118,10 @@ pub enum Phase {
         /// Ticks since the last dot; see [`LEVEL_COMPLETE_TICKS`].
         tick: u32,
     },
-    /// A cut-scene between levels; see [`Act`].
+    /// A cut-scene between levels; see [`Cutscene`].
     Intermission {
         /// Which one.
-        act: Act,
+        act: Cutscene,
         /// Ticks since it began.
         tick: u32,
     },

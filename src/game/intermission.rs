@@ -5,7 +5,7 @@
 //! #0A45 of the documented disassembly cited in `event.rs`): the first after level 2, the second
 //! after level 5, the third after levels 9, 13 and 17. The choreography here is our own
 //! rendition of the same three gags, not a frame-by-frame copy: a scene is a pure function of its
-//! tick, so the renderer draws [`Act::scene`] and tests check it without a window.
+//! tick, so the renderer draws [`Cutscene::scene`] and tests check it without a window.
 
 use super::geom::{Dir, Pos, Tile, UNITS_PER_TILE, speed_units};
 use super::ghost::Ghost;
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// One of the three cut-scenes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Act {
+pub enum Cutscene {
     /// "The chase": Blinky chases Pac-Man off the screen, then a giant Pac-Man chases a blue
     /// Blinky back.
     One,
@@ -133,13 +133,13 @@ fn blinky(look: Look, pos: Pos, dir: Dir, moving: bool) -> Sprite {
     Sprite { figure: Figure::Ghost { ghost: Ghost::Blinky, look }, pos, dir, moving }
 }
 
-impl Act {
+impl Cutscene {
     /// The scene that follows `level`, if any: 2, 5, then 9, 13 and 17.
-    pub const fn after_level(level: u32) -> Option<Act> {
+    pub const fn after_level(level: u32) -> Option<Cutscene> {
         match level {
-            2 => Some(Act::One),
-            5 => Some(Act::Two),
-            9 | 13 | 17 => Some(Act::Three),
+            2 => Some(Cutscene::One),
+            5 => Some(Cutscene::Two),
+            9 | 13 | 17 => Some(Cutscene::Three),
             _ => None,
         }
     }
@@ -147,18 +147,18 @@ impl Act {
     /// Its number, 1 to 3.
     pub const fn number(self) -> u8 {
         match self {
-            Act::One => 1,
-            Act::Two => 2,
-            Act::Three => 3,
+            Cutscene::One => 1,
+            Cutscene::Two => 2,
+            Cutscene::Three => 3,
         }
     }
 
     /// Its length in ticks.
     pub const fn ticks(self) -> u32 {
         match self {
-            Act::One => ONE_OUT + ONE_BACK,
-            Act::Two => TWO_SNAG + TWO_STRETCH + TWO_LOOK,
-            Act::Three => THREE_OUT + THREE_PAUSE + THREE_BACK,
+            Cutscene::One => ONE_OUT + ONE_BACK,
+            Cutscene::Two => TWO_SNAG + TWO_STRETCH + TWO_LOOK,
+            Cutscene::Three => THREE_OUT + THREE_PAUSE + THREE_BACK,
         }
     }
 
@@ -166,9 +166,9 @@ impl Act {
     pub fn scene(self, tick: u32) -> Scene {
         let t = tick.min(self.ticks().saturating_sub(1));
         let sprites = match self {
-            Act::One => act_one(t),
-            Act::Two => act_two(t),
-            Act::Three => act_three(t),
+            Cutscene::One => act_one(t),
+            Cutscene::Two => act_two(t),
+            Cutscene::Three => act_three(t),
         };
         Scene { sprites }
     }

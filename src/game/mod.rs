@@ -115,7 +115,7 @@ pub use ghost::{
 };
 pub use house::{HouseRelease, Release};
 pub use input::{Input, InputOptions, MAX_SPEED_PERCENT, MAX_TICKS_PER_CALL, MIN_SPEED_PERCENT, Pacer};
-pub use intermission::{Act, Figure, Look, Scene, Sprite};
+pub use intermission::{Cutscene, Figure, Look, Scene, Sprite};
 pub use level::{Fruit, GLOBAL_DOT_LIMITS, LevelSpec, house_dot_limits, idle_release_ticks, schedule, spec};
 pub use maze::{
     ARCADE_LAYOUT, COLS, Cell, FRUIT_POS, HOUSE_CENTER, HOUSE_DOOR_TARGET, HOUSE_EXIT, Maze, MazeError, NO_UP_TILES,

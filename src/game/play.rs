@@ -18,7 +18,7 @@ use super::geom::{Dir, Pos, TICKS_PER_SECOND, UNITS_PER_PIXEL, UNITS_PER_TILE, s
 use super::ghost::Ghost;
 use super::house::{HouseRelease, Release};
 use super::input::Input;
-use super::intermission::Act;
+use super::intermission::Cutscene;
 use super::level;
 use super::maze::{Cell, FRUIT_POS};
 use super::split;
@@ -367,7 +367,7 @@ impl Game {
 
     /// The walls have flashed: a cut-scene if one follows this level, else the next level.
     fn after_level(&mut self, ev: &mut Vec<Event>) {
-        match Act::after_level(self.level) {
+        match Cutscene::after_level(self.level) {
             Some(act) => {
                 self.phase = Phase::Intermission { act, tick: 0 };
                 ev.push(Event::IntermissionStarted { act });

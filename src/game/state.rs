@@ -8,7 +8,7 @@ use super::geom::{Dir, Pos, Tile};
 use super::ghost::{Chase, Ghost, PerGhost};
 use super::house::HouseRelease;
 use super::input::{InputFilter, InputOptions};
-use super::intermission::Act;
+use super::intermission::Cutscene;
 use super::level::{self, Fruit, LevelSpec};
 use super::maze::{Maze, MazeError};
 use super::mode::{Mode, ModeTimer};
@@ -327,7 +327,7 @@ impl Game {
     }
 
     /// The cut-scene being shown, with its tick, if any.
-    pub fn intermission(&self) -> Option<(Act, u32)> {
+    pub fn intermission(&self) -> Option<(Cutscene, u32)> {
         match self.phase {
             Phase::Intermission { act, tick } => Some((act, tick)),
             _ => None,

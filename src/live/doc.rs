@@ -16,7 +16,7 @@ use crate::learn::{
     Dataset, Example, FeatureSource, Featurizer, Head, Hyper, Project, TrainData, TrainReport, TrainingRecord,
 };
 
-use super::features::Recorded;
+use super::feature_worker::Recorded;
 
 /// The open project.
 #[derive(Clone)]

@@ -16,8 +16,8 @@ use crate::game::sound::Cues;
 use crate::game::{Dir, Event, Game, Input, Options, Pacer};
 
 use super::audio::{AudioOut, AudioStatus};
-use super::features::Steer;
 use super::meters::Ema;
+use super::sink::GameSteer;
 use super::{Repaint, Slot};
 
 /// A steering decision older than this is ignored (the camera or the worker stalled).
@@ -115,7 +115,7 @@ impl GameWorker {
     ///
     /// # Errors
     /// A bad option, or the operating system refusing a thread.
-    pub fn start(setup: GameSetup, steer: Slot<Steer>, repaint: Repaint) -> anyhow::Result<Self> {
+    pub fn start(setup: GameSetup, steer: Slot<GameSteer>, repaint: Repaint) -> anyhow::Result<Self> {
         let game = Game::new(setup.seed, setup.options)?.with_high_score(setup.high_score);
         let audio = if setup.sound {
             AudioOut::start(setup.volume, setup.muted)
@@ -202,7 +202,7 @@ struct State {
     /// The steering signal already counted in the latency.
     last_signal: Option<Duration>,
     clock: Arc<dyn Clock>,
-    steer: Slot<Steer>,
+    steer: Slot<GameSteer>,
     snapshot: Slot<GameSnapshot>,
     events: SyncSender<Event>,
     repaint: Repaint,

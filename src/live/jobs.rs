@@ -43,7 +43,7 @@ pub enum JobResult {
         /// The project's revision it shows.
         revision: u64,
         /// The map, or one line saying why not.
-        result: Result<std::sync::Arc<crate::learn::FeatureMap>, String>,
+        result: Result<std::sync::Arc<crate::learn::ExampleMap>, String>,
     },
     /// Features were re-computed for another cut.
     Refeaturized {

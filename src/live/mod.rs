@@ -1,48 +1,47 @@
 //! The live loop, without a screen: camera → backbone → head → steering, on worker threads.
 //!
 //! **Job:** everything that runs while the app (or `pacnet steer` / `pacnet play`) is live —
-//! the per-frame [`pipeline`], the [`features`] worker that runs it on every camera frame,
-//! the [`steer`]ing logic and the [`sink`]s a decision goes to (the built-in game, key
-//! presses for another window, stdout), the [`game`] thread and its sound output
-//! ([`audio`]), the backbone [`loader`], the open project ([`doc`]) and its save/load
-//! [`jobs`], the [`meters`] and activation [`maps`] the teaching views show, and the
-//! [`runtime`] that owns all of those threads; also [`fewshot`], the webcam-like few-shot
-//! sets `pacnet bench-learn` measures the recipes on.
+//! the per-frame [`pipeline`], the [`feature_worker`] thread that runs it on every camera
+//! frame, the [`steer`]ing logic and the [`sink`]s a decision goes to (the built-in game, key
+//! presses for another window, stdout), `pacnet steer`'s loop on the calling thread
+//! ([`steer_loop`]), the [`game`] thread and its sound output ([`audio`]), the backbone
+//! [`loader`], the open project ([`doc`]) and its save/load [`jobs`], the [`meters`] and the
+//! layer pictures ([`activation_atlas`]) the teaching views show, and the [`runtime`] that owns
+//! all of those threads.
 //!
 //! **May import:** `backbone`, `camera`, `learn`, `game`. Never egui, eframe, clap or `ui`
 //! (`tests/architecture.rs` checks): the app and the CLI both drive this module, so it must
 //! not know which one does.
 
+pub mod activation_atlas;
 pub mod audio;
 pub mod doc;
-pub mod features;
-pub mod fewshot;
+pub mod feature_worker;
 pub mod game;
 pub mod jobs;
 pub mod keys;
 pub mod loader;
-pub mod maps;
 pub mod meters;
 pub mod pipeline;
 pub mod play;
 pub mod runtime;
-pub mod session;
 pub mod sink;
 pub mod steer;
+pub mod steer_loop;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 pub use doc::Document;
-pub use features::{
-    FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker, LayerView, Live, LivePrediction, RecordRequest, Recorded,
-    Steer, ViewRequest,
+pub use feature_worker::{
+    FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker, LayerView, LivePrediction, LiveStatus, RecordRequest,
+    Recorded, ViewRequest,
 };
 pub use game::{GameCmd, GameSetup, GameSnapshot, GameWorker, SteeredBy};
 pub use jobs::{JobResult, Jobs, ViewPrefill};
 pub use loader::{LoadEvent, Loader, load_backbone};
 pub use pipeline::{FramePipeline, FrameResult};
 pub use runtime::{LoadState, Runtime, RuntimeEvent, RuntimeOptions};
-pub use sink::{KeyMode, SteerSink};
+pub use sink::{GameSteer, KeyMode, SteerSink};
 pub use steer::{Decision, Smoother, SteerSettings};
 
 /// Asks the UI for a repaint (a clone of `egui::Context::request_repaint` in the app; a no-op

@@ -4,12 +4,12 @@
 //! |---|---|---|---|
 //! | `pacnet-camera` ([`Capture`]) | the frame source | `switch`, `set_transform` | newest frame + status (slot) |
 //! | `pacnet-loader` ([`Loader`]) | the download / load | cancel (flag) | progress, then the backbone (channel) |
-//! | `pacnet-features` ([`FeatureWorker`]) | the frame pipeline, the steering sink | [`FeatureCmd`] (channel) | [`Live`], [`LayerView`] (slots), examples (channel) |
+//! | `pacnet-features` ([`FeatureWorker`]) | the frame pipeline, the steering sink | [`FeatureCmd`] (channel) | [`LiveStatus`](super::LiveStatus), [`LayerView`](super::LayerView) (slots), examples (channel) |
 //! | `pacnet-game` ([`GameWorker`]) | the game | [`GameCmd`] (channel) | [`GameSnapshot`] (slot), game events (bounded channel) |
 //! | `pacnet-train` (learn's [`Training`]) | the training run | cancel | [`TrainEvent`]s (channel) |
 //! | `pacnet-project` ([`Jobs`]) | a save or load | — | its result (channel) |
 //!
-//! The feature worker hands steering to the game thread through one more slot ([`Steer`]),
+//! The feature worker hands steering to the game thread through one more slot ([`GameSteer`]),
 //! or to another window as key presses ([`super::sink`]).
 //! Every worker asks for a repaint when it has something new, so the UI never polls on a
 //! timer, and the UI never blocks: it drains channels with `try_recv` and reads slots.
@@ -22,12 +22,12 @@ use crate::backbone::{Backbone, FetchOptions, ModelSource};
 use crate::camera::{Capture, CaptureOptions, Clock, DemoControl, SourceSpec, Transform};
 use crate::learn::{TrainEvent, Training};
 
-use super::features::{FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker, Steer};
+use super::feature_worker::{FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker};
 use super::game::{GameCmd, GameSetup, GameWorker};
 use super::jobs::{self, Jobs};
 use super::keys::X11Keys;
 use super::loader::{LoadEvent, Loader};
-use super::sink::{KeyMode, KeySink};
+use super::sink::{GameSteer, KeyMode, KeySink};
 use super::{Repaint, Slot};
 
 /// Where the backbone is.
@@ -100,7 +100,7 @@ pub struct Runtime {
     backbone: Option<Arc<Backbone>>,
     staged: Option<Arc<Backbone>>,
     features: Option<FeatureWorker>,
-    steer: Slot<Steer>,
+    steer: Slot<GameSteer>,
     game: Option<GameWorker>,
     game_error: Option<String>,
     training: Option<Training>,

@@ -8,7 +8,6 @@ use std::time::Duration;
 use crate::game::Dir;
 
 use super::Slot;
-use super::features::Steer;
 
 /// One frame's decision.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,15 +39,24 @@ pub trait SteerSink: Send {
     fn stop(&mut self);
 }
 
+/// What [`GameSink`] hands the game thread: the direction, with when its frame was picked up.
+#[derive(Clone, Copy, Debug)]
+pub struct GameSteer {
+    /// `None`: keep going.
+    pub dir: Option<Dir>,
+    /// When the worker took the frame this came from (the runtime's clock).
+    pub picked: Duration,
+}
+
 /// Steers the built-in game: the game thread reads the newest decision from a slot.
 pub struct GameSink {
-    slot: Slot<Steer>,
+    slot: Slot<GameSteer>,
 }
 
 impl GameSink {
     /// A sink writing into `slot`.
     #[must_use]
-    pub fn new(slot: Slot<Steer>) -> Self {
+    pub fn new(slot: Slot<GameSteer>) -> Self {
         Self { slot }
     }
 }
@@ -56,7 +64,7 @@ impl GameSink {
 impl SteerSink for GameSink {
     fn decide(&mut self, decision: Option<&SteerDecision>) {
         match decision {
-            Some(d) => self.slot.put(Steer { dir: d.dir, picked: d.at }),
+            Some(d) => self.slot.put(GameSteer { dir: d.dir, picked: d.at }),
             None => self.slot.clear(),
         }
     }

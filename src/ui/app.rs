@@ -254,7 +254,7 @@ pub struct PacnetApp {
     /// pauses until it is in use).
     pub(crate) switching: Option<String>,
     /// The feature map and its fitting.
-    pub(crate) map: super::teach::MapState,
+    pub(crate) example_map: super::teach::ExampleMapState,
     /// A chart to save once the window's screenshot arrives.
     pub(crate) shot: Option<super::lesson::Shot>,
 }
@@ -340,7 +340,7 @@ impl PacnetApp {
             model_fallback,
             picked: false,
             switching: None,
-            map: super::teach::MapState::default(),
+            example_map: super::teach::ExampleMapState::default(),
             shot: None,
         }
     }
@@ -408,8 +408,8 @@ impl PacnetApp {
 
     /// The feature map on screen, once computed.
     #[must_use]
-    pub fn feature_map(&self) -> Option<std::sync::Arc<crate::learn::FeatureMap>> {
-        self.map.current().cloned()
+    pub fn example_map(&self) -> Option<std::sync::Arc<crate::learn::ExampleMap>> {
+        self.example_map.current().cloned()
     }
 
     /// The class being recorded, if a record button is held.
@@ -715,7 +715,7 @@ impl PacnetApp {
         match self.rt.start_features(setup) {
             Ok(()) => {
                 self.sent_view = None;
-                self.map.forget_sent();
+                self.example_map.forget_sent();
                 if let Some(head) = self.doc.as_ref().and_then(|d| d.head().cloned()) {
                     self.rt.send_features(FeatureCmd::SetHead(Some(head)));
                 }

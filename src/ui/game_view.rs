@@ -6,8 +6,8 @@
 //! 28:36 rectangle that fits the target, so it stays sharp at any size and pixels-per-point.
 
 use crate::game::{
-    Act, COLS, Cell, DYING_ANIMATION_END_TICK, DYING_ANIMATION_TICK, DYING_FREEZE_TICKS, Dir, FRUIT_POS, Figure, Fruit,
-    Game, Ghost, GhostState, GhostView, LEVEL_FLASH_TICKS, LEVEL_FREEZE_TICKS, Look, Maze, Phase, Pos, ROWS,
+    COLS, Cell, Cutscene, DYING_ANIMATION_END_TICK, DYING_ANIMATION_TICK, DYING_FREEZE_TICKS, Dir, FRUIT_POS, Figure,
+    Fruit, Game, Ghost, GhostState, GhostView, LEVEL_FLASH_TICKS, LEVEL_FREEZE_TICKS, Look, Maze, Phase, Pos, ROWS,
     SPLIT_COLUMN, SPLIT_DOTS, SPLIT_HIDDEN, Sprite, Tile,
 };
 use egui::{Align2, Color32, FontId, Painter, Pos2, Rect, Shape, Stroke, Vec2, pos2, vec2};
@@ -197,7 +197,7 @@ fn paint_split_screen(painter: &Painter, l: &Layout, maze: &Maze) {
 }
 
 /// A cut-scene: black screen, the scene's sprites on their row.
-fn paint_intermission(painter: &Painter, l: &Layout, act: Act, tick: u32) {
+fn paint_intermission(painter: &Painter, l: &Layout, act: Cutscene, tick: u32) {
     for sprite in act.scene(tick).sprites {
         paint_scene_sprite(painter, l, &sprite, tick);
     }

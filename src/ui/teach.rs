@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::learn::FeatureMap;
+use crate::learn::ExampleMap;
 use crate::live::FeatureCmd;
 use crate::live::jobs::JobResult;
 
@@ -29,9 +29,9 @@ pub struct MapKey {
 
 /// The feature map as the app holds it.
 #[derive(Default)]
-pub struct MapState {
+pub struct ExampleMapState {
     /// The newest map, and the project state it shows.
-    pub map: Option<(MapKey, Arc<FeatureMap>)>,
+    pub map: Option<(MapKey, Arc<ExampleMap>)>,
     /// A fit is running for this state.
     pending: Option<MapKey>,
     /// When the last fit started (the runtime's clock).
@@ -42,10 +42,10 @@ pub struct MapState {
     pub error: Option<String>,
 }
 
-impl MapState {
+impl ExampleMapState {
     /// The map to draw, if any.
     #[must_use]
-    pub fn current(&self) -> Option<&Arc<FeatureMap>> {
+    pub fn current(&self) -> Option<&Arc<ExampleMap>> {
         self.map.as_ref().map(|(_, m)| m)
     }
 
@@ -71,24 +71,24 @@ impl PacnetApp {
     /// to place live frames on.
     pub(crate) fn sync_map(&mut self) {
         if !self.map_shown() {
-            if self.map.sent {
+            if self.example_map.sent {
                 self.rt.send_features(FeatureCmd::Map(None));
-                self.map.sent = false;
+                self.example_map.sent = false;
             }
             return;
         }
-        if !self.map.sent
-            && let Some(m) = self.map.current()
+        if !self.example_map.sent
+            && let Some(m) = self.example_map.current()
         {
             self.rt.send_features(FeatureCmd::Map(Some(Arc::clone(m))));
-            self.map.sent = true;
+            self.example_map.sent = true;
         }
         let Some(doc) = &self.doc else { return };
         let key = MapKey { revision: doc.revision(), total: doc.total(), cut: doc.cut(), title: doc.title() };
         let now = self.rt.clock().now();
-        let stale = self.map.map.as_ref().is_none_or(|(k, _)| *k != key);
-        let due = self.map.last_fit.is_none_or(|t| now.saturating_sub(t) >= MAP_REFIT_EVERY);
-        if !stale || self.map.pending.is_some() {
+        let stale = self.example_map.map.as_ref().is_none_or(|(k, _)| *k != key);
+        let due = self.example_map.last_fit.is_none_or(|t| now.saturating_sub(t) >= MAP_REFIT_EVERY);
+        if !stale || self.example_map.pending.is_some() {
             return;
         }
         if !due {
@@ -99,29 +99,29 @@ impl PacnetApp {
         let head = doc.head().cloned();
         let cut = doc.cut();
         let revision = key.revision;
-        self.map.pending = Some(key);
-        self.map.last_fit = Some(now);
+        self.example_map.pending = Some(key);
+        self.example_map.last_fit = Some(now);
         self.rt.jobs().spawn(move || {
             let refs: Vec<(u64, usize, &crate::learn::Features)> =
                 examples.iter().map(|(i, l, f)| (*i, *l, f)).collect();
-            let result = FeatureMap::build(cut, &refs, head.as_ref()).map(Arc::new).map_err(|e| e.to_string());
+            let result = ExampleMap::build(cut, &refs, head.as_ref()).map(Arc::new).map_err(|e| e.to_string());
             JobResult::Map { revision, result }
         });
     }
 
     /// A fit finished.
-    pub(crate) fn on_map(&mut self, result: Result<Arc<FeatureMap>, String>) {
-        let Some(key) = self.map.pending.take() else { return };
+    pub(crate) fn on_map(&mut self, result: Result<Arc<ExampleMap>, String>) {
+        let Some(key) = self.example_map.pending.take() else { return };
         match result {
             Ok(map) => {
-                self.map.error = None;
+                self.example_map.error = None;
                 if self.map_shown() {
                     self.rt.send_features(FeatureCmd::Map(Some(Arc::clone(&map))));
-                    self.map.sent = true;
+                    self.example_map.sent = true;
                 }
-                self.map.map = Some((key, map));
+                self.example_map.map = Some((key, map));
             }
-            Err(e) => self.map.error = Some(e),
+            Err(e) => self.example_map.error = Some(e),
         }
         self.ctx.request_repaint();
     }

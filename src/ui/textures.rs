@@ -11,7 +11,7 @@ use image::RgbImage;
 use crate::camera::{Frame, Resolution};
 
 /// Thumbnail side in pixels (the grid shows them at about this size).
-pub const THUMB: u32 = crate::live::features::PREVIEW_SIDE;
+pub const THUMB: u32 = crate::live::feature_worker::PREVIEW_SIDE;
 /// New thumbnails uploaded per frame at most; the rest appear over the next frames.
 const THUMBS_PER_FRAME: usize = 24;
 

@@ -10,7 +10,7 @@ use super::super::app::LearnPage;
 use super::super::commands::Command;
 use super::Ctx;
 use super::widgets::{ACCENT, confidence_bar, hint, si, thousands};
-use crate::live::features::MAX_CHANNELS;
+use crate::live::feature_worker::MAX_CHANNELS;
 
 /// The learn panel's view state.
 #[derive(Debug, Default)]
@@ -18,7 +18,7 @@ pub struct LearnView {
     /// Show every conv, not only the rows where the network can be cut.
     all_rows: bool,
     /// The feature map page.
-    pub map: super::map::MapView,
+    pub example_map: super::example_map::ExampleMapView,
 }
 
 /// The head's size as people write it: `12,544 × 100 + 100 + 100 × 5 = 1.25 M parameters`
@@ -53,7 +53,7 @@ impl LearnView {
             }
         });
         if cx.settings.learn_page == LearnPage::Map {
-            return self.map.ui(ui, cx);
+            return self.example_map.ui(ui, cx);
         }
         egui::Panel::left("layers").default_size(640.0).resizable(true).show(ui, |ui| self.table(ui, cx, &bb));
         egui::CentralPanel::default().show(ui, |ui| {

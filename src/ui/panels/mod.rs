@@ -7,8 +7,8 @@
 
 mod about;
 mod descent;
+mod example_map;
 mod learn;
-mod map;
 mod models;
 mod play;
 pub mod project;
@@ -49,8 +49,8 @@ pub struct Ctx<'a> {
     pub frames: &'a crate::live::meters::FrameStats,
     /// Seconds until keys go to another window, while counting down.
     pub keys_countdown: Option<f32>,
-    /// The feature map.
-    pub map: &'a super::teach::MapState,
+    /// The example map (the Learn panel's "feature map" page).
+    pub example_map: &'a super::teach::ExampleMapState,
 }
 
 /// The panels' view state.
@@ -77,7 +77,7 @@ impl Views {
     /// Where the feature map drew each example's dot in the last frame (id, screen position).
     #[must_use]
     pub fn map_dots(&self) -> &[(u64, egui::Pos2)] {
-        &self.learn.map.dots
+        &self.learn.example_map.dots
     }
 
     /// The example outlined in the record panel's grid.
@@ -111,9 +111,10 @@ impl Views {
 /// Draws the whole window into `ui`.
 pub fn show(app: &mut PacnetApp, ui: &mut Ui, cmds: &mut Vec<Command>) {
     let keys_countdown = app.keys_countdown_left();
-    let PacnetApp { settings, rt, doc, recording, run, tex, notices, modal, views, frames, map, .. } = app;
+    let PacnetApp { settings, rt, doc, recording, run, tex, notices, modal, views, frames, example_map, .. } = app;
     let recording = recording.active.map(|(c, _)| c);
-    let mut cx = Ctx { settings, rt, doc: doc.as_ref(), tex, run, recording, cmds, frames, keys_countdown, map };
+    let mut cx =
+        Ctx { settings, rt, doc: doc.as_ref(), tex, run, recording, cmds, frames, keys_countdown, example_map };
     top::top_bar(ui, &mut cx);
     top::banners(ui, &mut cx, notices);
     top::status_bar(ui, &mut cx, notices);

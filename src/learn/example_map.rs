@@ -1,5 +1,8 @@
-//! The feature map: every recorded example as a point in 2-D, by principal component analysis
-//! (PCA) of the backbone's features at the cut, and of the trained head's hidden layer.
+//! The example map: every recorded example as a point in 2-D, by principal component analysis
+//! (PCA) of the backbone's features at the cut, and of the trained head's hidden layer. The
+//! Learn panel calls it the "feature map" (a map of the examples' features); in code it is the
+//! example map, so it is not mistaken for a CNN's per-layer feature (activation) maps, which
+//! are `live::activation_atlas`'s pictures.
 //!
 //! It shows a class the idea the whole demo rests on: the frozen network already places
 //! pictures of the same pose near each other, so a tiny head separates them from a few
@@ -172,7 +175,7 @@ pub struct Projection {
 /// Every example as a point, in the backbone's feature space and (with a trained head) in the
 /// head's hidden layer.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FeatureMap {
+pub struct ExampleMap {
     /// The cut the features come from (a live frame at another cut is not placed).
     pub cut: usize,
     /// Example ids, in order.
@@ -196,7 +199,7 @@ pub struct MapPoint {
     pub hidden: Option<[f32; 2]>,
 }
 
-impl FeatureMap {
+impl ExampleMap {
     /// Builds the map of `examples` (`(id, class, features)`) recorded at `cut`, with the
     /// head's hidden layer too when `head` reads features of this size.
     pub fn build(cut: usize, examples: &[(u64, usize, &Features)], head: Option<&Head>) -> Result<Self> {

@@ -1,4 +1,5 @@
-//! The feature map (a page of the Learn panel): every recorded example as a dot, coloured by
+//! The example map, titled "feature map" on screen (a page of the Learn panel; the maths is
+//! [`crate::learn::example_map`]): every recorded example as a dot, coloured by
 //! class, in the backbone's feature space and in the trained head's hidden layer; the live
 //! frame as a moving dot with a short trail. Hover shows an example's picture, a click opens it
 //! in the Record panel.
@@ -8,8 +9,8 @@ use std::collections::VecDeque;
 use egui::{Color32, RichText, Ui, Vec2};
 use egui_plot::{Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points};
 
-use crate::learn::map::Projection;
-use crate::learn::{FeatureMap, MapPoint};
+use crate::learn::example_map::Projection;
+use crate::learn::{ExampleMap, MapPoint};
 
 use super::super::commands::Command;
 use super::super::lesson;
@@ -41,7 +42,7 @@ pub fn class_color(i: usize) -> Color32 {
 
 /// The map page's view state: the live dot's recent positions.
 #[derive(Debug, Default)]
-pub struct MapView {
+pub struct ExampleMapView {
     trail: VecDeque<MapPoint>,
     last_seq: Option<u64>,
     /// Where each example's dot was drawn on the backbone map this frame (for scripts and
@@ -49,7 +50,7 @@ pub struct MapView {
     pub dots: Vec<(u64, egui::Pos2)>,
 }
 
-impl MapView {
+impl ExampleMapView {
     /// Draws the page.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut Ctx<'_>) {
         let Some(doc) = cx.doc else {
@@ -63,8 +64,8 @@ impl MapView {
              Pictures of the same pose land near each other because the frozen network already tells them apart — that is why a tiny head learns from a few examples. \
              The big white dot is the camera now. Hover a dot to see its picture; click it to find it on the Record panel.",
         );
-        let Some(map) = cx.map.current().cloned() else {
-            match (&cx.map.error, doc.total()) {
+        let Some(map) = cx.example_map.current().cloned() else {
+            match (&cx.example_map.error, doc.total()) {
                 (Some(e), _) => {
                     ui.colored_label(super::widgets::RED, format!("the map could not be computed: {e}"));
                 }
@@ -89,7 +90,7 @@ impl MapView {
         ui.label(format!(
             "{} examples{}{}",
             map.len(),
-            if cx.map.busy() { " · updating…" } else { "" },
+            if cx.example_map.busy() { " · updating…" } else { "" },
             if map.hidden.is_some() {
                 format!(" · {wrong} the trained head gets wrong (circled in red)")
             } else {
@@ -158,7 +159,7 @@ fn dot(ui: &mut Ui, color: Color32, radius: f32) {
 fn plot(
     ui: &mut Ui,
     id: &str,
-    map: &FeatureMap,
+    map: &ExampleMap,
     projection: &Projection,
     trail: &[[f32; 2]],
     size: Vec2,
@@ -238,7 +239,7 @@ struct Hover {
 }
 
 /// The hovered example's picture and class beside the pointer.
-fn tooltip(cx: &mut Ctx<'_>, map: &FeatureMap, hover: Hover) -> Option<usize> {
+fn tooltip(cx: &mut Ctx<'_>, map: &ExampleMap, hover: Hover) -> Option<usize> {
     let i = hover.index;
     let id = map.ids.get(i).copied()?;
     let doc = cx.doc?;

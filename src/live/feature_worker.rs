@@ -24,14 +24,13 @@ use image::RgbImage;
 
 use crate::backbone::{Backbone, Crop, Guess};
 use crate::camera::{Clock, FrameReader, RateMeter, Resolution};
-use crate::game::Dir;
-use crate::learn::{FeatureMap, Features, Head, MapPoint, Thumbnail};
+use crate::learn::{ExampleMap, Features, Head, MapPoint, Thumbnail};
 
-use super::maps::{Atlas, atlas};
+use super::activation_atlas::{Atlas, atlas};
 use super::meters::Ema;
 use super::pipeline::FramePipeline;
 pub use super::pipeline::LivePrediction;
-use super::sink::{GameSink, SteerSink};
+use super::sink::{GameSink, GameSteer, SteerSink};
 use super::steer::SteerSettings;
 use super::{Repaint, Slot};
 
@@ -84,7 +83,7 @@ pub enum FeatureCmd {
     /// the built-in game.
     Sink(Option<Box<dyn SteerSink>>),
     /// Place every frame on this feature map (the learn panel's map is open), or stop.
-    Map(Option<Arc<FeatureMap>>),
+    Map(Option<Arc<ExampleMap>>),
 }
 
 /// One recorded example.
@@ -116,7 +115,7 @@ pub enum FeatureEvent {
 
 /// The newest per-frame results.
 #[derive(Clone, Debug)]
-pub struct Live {
+pub struct LiveStatus {
     /// Camera frame number these results are for.
     pub seq: u64,
     /// Cut the features came from.
@@ -144,20 +143,11 @@ pub struct LayerView {
     pub top5: Vec<Guess>,
 }
 
-/// The steering direction for the game thread, with when its frame was picked up.
-#[derive(Clone, Copy, Debug)]
-pub struct Steer {
-    /// `None`: keep going.
-    pub dir: Option<Dir>,
-    /// When the worker took the frame this came from (the runtime's clock).
-    pub picked: Duration,
-}
-
 /// The running worker.
 pub struct FeatureWorker {
     tx: Option<Sender<FeatureCmd>>,
     events: Receiver<FeatureEvent>,
-    live: Slot<Live>,
+    live: Slot<LiveStatus>,
     view: Slot<LayerView>,
     thread: Option<JoinHandle<()>>,
 }
@@ -184,7 +174,7 @@ impl FeatureWorker {
         backbone: Arc<Backbone>,
         reader: FrameReader,
         setup: FeatureSetup,
-        steer: Slot<Steer>,
+        steer: Slot<GameSteer>,
         clock: Arc<dyn Clock>,
         repaint: Repaint,
     ) -> std::io::Result<Self> {
@@ -212,7 +202,7 @@ impl FeatureWorker {
     }
 
     /// The newest per-frame results.
-    pub fn live(&self) -> Option<Arc<Live>> {
+    pub fn live(&self) -> Option<Arc<LiveStatus>> {
         self.live.get()
     }
 
@@ -256,9 +246,9 @@ struct State {
     /// The built-in game's sink, used whenever no other sink is set.
     game_sink: GameSink,
     other_sink: Option<Box<dyn SteerSink>>,
-    map: Option<Arc<FeatureMap>>,
+    map: Option<Arc<ExampleMap>>,
     clock: Arc<dyn Clock>,
-    live: Slot<Live>,
+    live: Slot<LiveStatus>,
     view: Slot<LayerView>,
     events: Sender<FeatureEvent>,
     repaint: Repaint,
@@ -266,8 +256,8 @@ struct State {
 
 /// Where the thread's results go.
 struct Outputs {
-    steer: Slot<Steer>,
-    live: Slot<Live>,
+    steer: Slot<GameSteer>,
+    live: Slot<LiveStatus>,
     view: Slot<LayerView>,
     events: Sender<FeatureEvent>,
     repaint: Repaint,
@@ -436,7 +426,7 @@ impl State {
             .as_ref()
             .filter(|m| m.cut == cut)
             .and_then(|m| m.place(self.pipeline.features(), self.pipeline.head()));
-        let live = Live {
+        let live = LiveStatus {
             seq,
             cut,
             prediction,

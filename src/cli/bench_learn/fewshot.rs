@@ -17,6 +17,12 @@
 //!   and white balance ±20 %) and the background changed (a patch of another room appeared
 //!   behind the object, or, one session in three, another room altogether). Magnitudes are
 //!   uniform within each range.
+//!
+//! Why here: it is a pure renderer of benchmark sets, and `pacnet bench-learn` (this folder's
+//! `mod.rs`) is its only user. It films with the demo camera (`camera`) and jitters with
+//! `learn`'s augmentation, so it must sit where both may be imported: `learn` may not import
+//! `camera`, and nothing in `live` runs it, so `cli` — which may import everything but `ui` —
+//! is the lowest module it fits, next to the benchmark that uses it.
 
 use image::{RgbImage, RgbaImage};
 use rand::{Rng, SeedableRng};

@@ -1,5 +1,6 @@
 //! Activation maps as pictures: one layer's channels laid out as a grid of small greyscale
-//! tiles, for the learn panel.
+//! tiles (an atlas), for the learn panel's "what each layer sees" page. Not the example map
+//! ([`crate::learn::example_map`]), which places whole examples by PCA.
 //!
 //! Built on the feature worker (a 112 × 112 × 64 layer is 800 k values; turning them into
 //! pixels is not the UI thread's job) and uploaded as one texture, so the panel draws one

@@ -1,8 +1,10 @@
 //! `pacnet bench-learn`: how well each training recipe learns from 12 frames per class, on
-//! webcam-like sets ([`crate::live::fewshot`]): the demo toy and golden-photo objects at four
+//! webcam-like sets ([`fewshot`]): the demo toy and golden-photo objects at four
 //! positions or four tilts, tested on more frames of the same recording and on frames after a
 //! camera nudge. Every recipe sees the same frames; the table gives the mean and the worst
 //! accuracy over the seeds.
+
+mod fewshot;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,7 +20,7 @@ use crate::learn::augment::Jitter;
 use crate::learn::featurize::Featurizer;
 use crate::learn::views::view_features;
 use crate::learn::{Features, Hyper, Normalize, Thumbnail, TrainData};
-use crate::live::fewshot::{self, FewShotSet, Photo, Props, SceneKind, SetSize, Task};
+use fewshot::{FewShotSet, Photo, Props, SceneKind, SetSize, Task};
 
 /// Arguments of `pacnet bench-learn`.
 #[derive(Debug, Args)]
@@ -75,7 +77,7 @@ pub struct BenchLearnArgs {
 }
 
 /// One set after the backbone.
-struct Featurised {
+struct FeaturisedSet {
     shape: [usize; 3],
     scene: SceneKind,
     task: Task,
@@ -116,9 +118,9 @@ pub fn run(args: &BenchLearnArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let sets: Vec<Featurised> = jobs
+    let sets: Vec<FeaturisedSet> = jobs
         .par_iter()
-        .map(|&(scene, task, seed)| -> anyhow::Result<Featurised> {
+        .map(|&(scene, task, seed)| -> anyhow::Result<FeaturisedSet> {
             let set = fewshot::build(scene, task, seed, size, &props)?;
             if seed == args.first_seed
                 && let Some(dir) = &args.frames
@@ -161,7 +163,7 @@ pub fn run(args: &BenchLearnArgs) -> anyhow::Result<()> {
 /// validation head, which train one after the other: the head steers as soon as it is
 /// trained, and the validation heads only measure). The background cost per recorded example
 /// is printed too.
-fn budget(out: &mut dyn Write, featurizer: &Featurizer<'_>, set: &Featurised) -> anyhow::Result<()> {
+fn budget(out: &mut dyn Write, featurizer: &Featurizer<'_>, set: &FeaturisedSet) -> anyhow::Result<()> {
     const PER_CLASS: usize = 50;
     let hyper = Hyper::default();
     let mut picked = Vec::new();
@@ -341,7 +343,7 @@ impl Pool {
 /// with that jitter ask for at most).
 type SetViews = Vec<(Jitter, Vec<Vec<Features>>)>;
 
-fn augment(featurizer: &Featurizer<'_>, sets: &[Featurised], recipes: &[Recipe]) -> anyhow::Result<Vec<SetViews>> {
+fn augment(featurizer: &Featurizer<'_>, sets: &[FeaturisedSet], recipes: &[Recipe]) -> anyhow::Result<Vec<SetViews>> {
     sets.iter()
         .map(|s| {
             let mut wanted: Vec<(Jitter, usize)> = Vec::new();
@@ -371,7 +373,7 @@ fn augment(featurizer: &Featurizer<'_>, sets: &[Featurised], recipes: &[Recipe])
 }
 
 /// Same-recording and nudged accuracy of `recipe` trained on `set` (seeded by the set's seed).
-fn score(set: &Featurised, views: &SetViews, recipe: &Recipe) -> anyhow::Result<[f64; 2]> {
+fn score(set: &FeaturisedSet, views: &SetViews, recipe: &Recipe) -> anyhow::Result<[f64; 2]> {
     let hyper = Hyper { seed: set.seed, ..recipe.hyper.clone() };
     let pooled = |f: &Features| -> anyhow::Result<Features> {
         match recipe.pool {
@@ -409,7 +411,11 @@ fn score(set: &Featurised, views: &SetViews, recipe: &Recipe) -> anyhow::Result<
 }
 
 /// One row per recipe, one column per scene × task × split: mean / worst over the seeds.
-fn print_table(out: &mut dyn Write, sets: &[Featurised], rows: &[(String, Vec<[f64; 2]>, f64)]) -> anyhow::Result<()> {
+fn print_table(
+    out: &mut dyn Write,
+    sets: &[FeaturisedSet],
+    rows: &[(String, Vec<[f64; 2]>, f64)],
+) -> anyhow::Result<()> {
     let mut groups: Vec<(SceneKind, Task)> = Vec::new();
     for s in sets {
         if !groups.contains(&(s.scene, s.task)) {
@@ -478,7 +484,7 @@ fn featurise(
     task: Task,
     seed: u64,
     set: FewShotSet,
-) -> anyhow::Result<Featurised> {
+) -> anyhow::Result<FeaturisedSet> {
     let train = set
         .train
         .par_iter()
@@ -490,7 +496,7 @@ fn featurise(
     let test = |shots: &[fewshot::Shot]| -> anyhow::Result<Vec<(usize, Features)>> {
         shots.par_iter().map(|s| Ok((s.label, Features::from_f32(&featurizer.frame(&s.frame)?.features)?))).collect()
     };
-    Ok(Featurised {
+    Ok(FeaturisedSet {
         shape: featurizer.source().shape,
         scene,
         task,
@@ -527,7 +533,7 @@ fn save_frames(dir: &Path, scene: SceneKind, task: Task, set: &FewShotSet) -> an
 
 /// One safetensors file per set: `train` [n, d] f16 with `train_labels` (u8), `views`
 /// [n·k, d] (view j of example i at row i·k + j), `same`, `nudged` and their labels.
-fn export(dir: &Path, featurizer: &Featurizer<'_>, sets: &[Featurised], views: usize) -> anyhow::Result<()> {
+fn export(dir: &Path, featurizer: &Featurizer<'_>, sets: &[FeaturisedSet], views: usize) -> anyhow::Result<()> {
     use safetensors::tensor::{Dtype, TensorView};
     std::fs::create_dir_all(dir).with_context(|| format!("--export {}", dir.display()))?;
     let jitters = [("views", Jitter::default()), ("views_bg", Jitter { patch: 0.5, ..Jitter::default() })];
