@@ -14,9 +14,11 @@
 //! | [`about`] | version, commit, build date, SIMD level | `backbone` |
 //! | [`sys`] | files, signals, pipes and threads as the OS sees them | — (everyone may import it) |
 //! | [`ui`] | egui panels | everything below |
-//! | [`cli`] | clap commands | everything below |
+//! | [`cli`] | clap commands | everything below, and of [`ui`] only its launch API (`run_app`, `AppOptions`, `Tab`: `pacnet` and `pacnet app` open the window) |
 //!
-//! `tests/architecture.rs` enforces the table.
+//! Only `ui` and `cli` use GUI or CLI crates (egui, eframe, egui_plot, clap); `game` uses no
+//! crate but std, serde and thiserror. `tests/architecture.rs` enforces the table: it resolves
+//! every `use` tree and written-out path in `src/` (groups, `super::`, `crate::`, `pacnet::`).
 
 pub mod about;
 pub mod backbone;

@@ -1,5 +1,8 @@
 //! The `pacnet` command line: parses arguments with clap and calls the library. Errors are
 //! printed once as `pacnet: …` (the cause chain on one line) with exit code 2, as ripgrep does.
+//!
+//! **May import:** every other pacnet module; of `ui` only its launch API (`run_app`,
+//! `AppOptions`, `Tab`), which `pacnet` and `pacnet app` call (`tests/architecture.rs` checks).
 
 mod bench;
 mod bench_learn;

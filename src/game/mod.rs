@@ -1,8 +1,8 @@
 //! Pac-Man rules: a deterministic, fixed-tick simulation of the 1980 arcade game, with no GUI
 //! types and no clock.
 //!
-//! **May import:** std, `serde`, `thiserror`. Never `crate::ui`, `crate::learn`,
-//! `crate::backbone`, `crate::camera`, `egui` or `clap` (`tests/architecture.rs` checks).
+//! **May import:** `crate::sys`, and no crate but std, `serde` and `thiserror`: no other pacnet
+//! module, no GUI or CLI crate, no `rand` (`tests/architecture.rs` checks).
 //!
 //! The rules follow "The Pac-Man Dossier" by Jamey Pittman (v1.0.26, 2011); each ported rule
 //! names the dossier section it comes from. The state lives in [`Game`], whose fields are
