@@ -892,3 +892,39 @@ pub mod hub {
         out
     }
 }
+
+/// The text of a panic raised by `f`, or `None` if it returned.
+fn panic_of(f: impl FnOnce()) -> Option<String> {
+    let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).err()?;
+    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+}
+
+#[test]
+fn kernel_sizes_that_overflow_panic_before_any_pointer_is_formed() {
+    use pacnet::backbone::kernels::{self, Geom, Planes, simd};
+    // 2^32 · 2^32 wraps to 0 on 64 bits: an unchecked product passes `len >= 0` with empty
+    // slices, and gemm then writes 2^64 floats through the pointer.
+    let big = 1usize << 32;
+    let text = panic_of(|| kernels::matmul(&[], &[], &mut [], big, big, big, 1)).expect("matmul accepted 2^32 × 2^32");
+    assert!(text.contains("overflows usize"), "{text}");
+    // Small, empty and degenerate shapes are still fine.
+    let mut out = [7.0f32; 6];
+    kernels::matmul(&[1.0; 6], &[1.0; 3], &mut out, 2, 3, 1, 1);
+    assert_eq!(&out[..2], &[3.0, 3.0]);
+    kernels::matmul(&[], &[], &mut out, 2, 0, 3, 1);
+    assert_eq!(out, [0.0; 6], "k = 0 is a product of zeros");
+    // m = 0: nothing to compute even though k and n are large (their product still fits).
+    kernels::matmul(&[], &[0.0; 4], &mut [], 0, 2, 2, 1);
+    let text = panic_of(|| kernels::matmul(&[], &[], &mut [], 0, big, big, 1)).expect("an impossible b passed");
+    assert!(text.contains("overflows usize"), "{text}");
+
+    // A depthwise geometry whose far padding wraps ((out_h − 1)·stride + k ≡ 3) and whose
+    // layout's size wraps: stopped by the checked sums, never a read past the halo.
+    let level = simd::level();
+    let h = (1usize << 63) + 1;
+    let g = Geom { in_h: h, in_w: 1, out_h: h, out_w: 1, k: 3, stride: 2, pad_top: 1, pad_left: 1 };
+    let p = Planes { c: 8, h, w: 1, bw: 8, halo: 1 };
+    let text = panic_of(|| kernels::depthwise::depthwise(level, &[], &p, &[], &[], &g, Act::Identity, &mut [], &p))
+        .expect("depthwise accepted a shape whose size overflows");
+    assert!(text.contains("overflows usize"), "{text}");
+}

@@ -21,5 +21,6 @@ mod live;
 mod package;
 mod sound;
 mod teach;
+mod team;
 mod ui;
 mod webcam;

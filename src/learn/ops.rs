@@ -126,11 +126,19 @@ fn gemm_x_wt(
     k: usize,
 ) -> candle_core::Result<()> {
     // gemm reads (n − 1)·d + k values of x and (units − 1)·d + k of w, writes n·units of out.
-    let fits = |len: usize, rows: usize| rows == 0 || (rows - 1) * d + k <= len;
-    if out.len() < n * units || !fits(x.len(), n) || !fits(w.len(), units) {
+    // Checked products: in release a wrapped size would pass these checks and let gemm
+    // write past `out`.
+    let fits = |len: usize, rows: usize| {
+        rows == 0 || (rows - 1).checked_mul(d).and_then(|r| r.checked_add(k)).is_some_and(|need| need <= len)
+    };
+    if n.checked_mul(units).is_none_or(|need| out.len() < need) || !fits(x.len(), n) || !fits(w.len(), units) {
         candle_core::bail!("input_dense: slice of {k} columns does not fit [{n}, {d}] × [{units}, {d}]");
     }
+    if n == 0 || units == 0 {
+        return Ok(());
+    }
     if k == 0 {
+        out[..n * units].fill(0.0);
         return Ok(());
     }
     // SAFETY: checked just above: every element gemm touches lies inside `x`, `w` and `out`

@@ -17,6 +17,8 @@
 
 use std::ops::Range;
 
+use super::{size, sum};
+
 /// Shape and layout of one blocked activation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Planes {
@@ -33,29 +35,33 @@ pub struct Planes {
 }
 
 impl Planes {
-    /// Channel blocks.
+    /// Channel blocks (none when `bw` is 0, a layout no kernel accepts).
     pub fn blocks(&self) -> usize {
-        self.c.div_ceil(self.bw)
+        self.c.checked_div(self.bw).map_or(0, |_| self.c.div_ceil(self.bw))
     }
 
     /// Padded width in pixels.
     pub fn padded_w(&self) -> usize {
-        self.w + 2 * self.halo
+        sum(&[self.w, self.halo, self.halo])
     }
 
     /// Floats from one padded row to the next.
     pub fn row_len(&self) -> usize {
-        self.padded_w() * self.bw
+        size(&[self.padded_w(), self.bw])
     }
 
     /// Floats per block plane, halo included.
     pub fn plane_len(&self) -> usize {
-        (self.h + 2 * self.halo) * self.row_len()
+        size(&[sum(&[self.h, self.halo, self.halo]), self.row_len()])
     }
 
-    /// Floats of the whole activation.
+    /// Floats of the whole activation. Every offset inside it ([`Planes::at`]) is then
+    /// smaller, so the kernels index without further checks.
+    ///
+    /// # Panics
+    /// When the layout's size overflows `usize` (see `kernels::size`).
     pub fn len(&self) -> usize {
-        self.blocks() * self.plane_len()
+        size(&[self.blocks(), self.plane_len()])
     }
 
     /// Whether the activation holds no values.
@@ -132,7 +138,7 @@ impl OutPtr {
 /// channels zeroed.
 pub fn from_chw(x: &[f32], p: &Planes, out: &mut [f32]) {
     let (h, w) = (p.h, p.w);
-    assert!(x.len() >= p.c * h * w && out.len() >= p.len(), "from_chw: slices shorter than their shapes");
+    assert!(x.len() >= size(&[p.c, h, w]) && out.len() >= p.len(), "from_chw: slices shorter than their shapes");
     out[..p.len()].fill(0.0);
     for (ch, plane) in x.chunks_exact(h * w).enumerate().take(p.c) {
         let (b, lane) = (ch / p.bw, ch % p.bw);
@@ -149,7 +155,7 @@ pub fn from_chw(x: &[f32], p: &Planes, out: &mut [f32]) {
 /// (`[c, h, w]`, the whole tensor; only those blocks' channels are written).
 pub fn to_chw(x: &[f32], p: &Planes, out: &mut [f32], blocks: Range<usize>) {
     assert!(
-        x.len() >= p.len() && out.len() >= p.c * p.h * p.w && blocks.end <= p.blocks(),
+        x.len() >= p.len() && out.len() >= size(&[p.c, p.h, p.w]) && blocks.end <= p.blocks(),
         "to_chw: slices shorter than their shapes"
     );
     // SAFETY: lengths checked; `out` is borrowed mutably for the call.

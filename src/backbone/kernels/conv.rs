@@ -7,10 +7,10 @@
 //! first write all k·k shifted copies to memory). Border pixels, where some taps fall into
 //! the padding, take the same path with the taps clipped.
 
-use super::Geom;
 use super::blocked::{OutPtr, Part, Planes, zero_halo};
 use super::simd::{Level, dispatch_vec};
 use super::vector::Simd;
+use super::{Geom, size};
 use crate::backbone::arch::Act;
 
 /// Output pixels per register tile.
@@ -51,12 +51,15 @@ pub(crate) fn check(
     out_len: usize,
     op: &Planes,
 ) {
+    // The far padding, computed with checked sums: the kernel's row and column arithmetic
+    // stays below these, so it cannot wrap once they exist (this panics if they would not).
+    let _far_pads = (g.pad_bottom(), g.pad_right());
     assert!(
         (op.bw == level.lanes() || op.bw == 8)
             && (op.h, op.w) == (g.out_h, g.out_w)
-            && x.len() >= cin * g.in_len()
-            && w.len() >= op.blocks() * cin * g.k * g.k * op.bw
-            && bias.len() >= op.blocks() * op.bw
+            && x.len() >= size(&[cin, g.in_len()])
+            && w.len() >= size(&[op.blocks(), cin, g.k, g.k, op.bw])
+            && bias.len() >= size(&[op.blocks(), op.bw])
             && out_len >= op.len(),
         "conv: slices shorter than their shapes, or layouts that disagree ({g:?} → {op:?})"
     );

@@ -3,7 +3,7 @@
 //! pass, matrix-vector products (squeeze-excite, heads), pooling and channel scaling.
 
 use super::simd::{Level, dispatch, madd};
-use super::{Geom, act_lanes};
+use super::{Geom, act_lanes, size};
 use crate::backbone::arch::Act;
 
 /// Below this many multiply-accumulates a matrix multiply stays on one thread: waking a second
@@ -11,9 +11,25 @@ use crate::backbone::arch::Act;
 const PARALLEL_MACS: usize = 1 << 20;
 
 /// `out[m×n] = a[m×k] · b[k×n]`, row-major, overwriting `out`.
+///
+/// # Panics
+/// When a slice is shorter than its matrix (sizes are multiplied with overflow checks, so
+/// impossible dimensions panic here too, before gemm sees a pointer).
 pub fn matmul(a: &[f32], b: &[f32], out: &mut [f32], m: usize, k: usize, n: usize, threads: usize) {
-    assert!(a.len() >= m * k && b.len() >= k * n && out.len() >= m * n, "matmul: slices too short");
-    let parallelism = if threads > 1 && m * n * k >= PARALLEL_MACS {
+    assert!(
+        a.len() >= size(&[m, k]) && b.len() >= size(&[k, n]) && out.len() >= size(&[m, n]),
+        "matmul: slices shorter than [{m}, {k}] · [{k}, {n}] → [{m}, {n}]"
+    );
+    // From here every dimension that gemm turns into a stride is at most a slice length (at
+    // most isize::MAX), except when the product it is part of is empty: nothing to compute.
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        out[..m * n].fill(0.0);
+        return;
+    }
+    let parallelism = if threads > 1 && m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MACS {
         gemm::Parallelism::Rayon(threads)
     } else {
         gemm::Parallelism::None

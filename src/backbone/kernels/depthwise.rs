@@ -12,10 +12,10 @@
 //! MobileNet's depthwise layers at 20–55 GMAC/s, 3–10× the CHW kernel it replaced, whose
 //! small planes (7×7, 14×14) filled registers poorly and paid a padding copy per channel.
 
-use super::Geom;
 use super::blocked::{OutPtr, Part, Planes, zero_halo};
 use super::simd::{Level, dispatch_vec};
 use super::vector::Simd;
+use super::{Geom, size};
 use crate::backbone::arch::Act;
 
 /// Output pixels per register tile.
@@ -99,8 +99,8 @@ pub(crate) fn check(
             && (xp.h, xp.w, op.h, op.w) == (g.in_h, g.in_w, g.out_h, g.out_w)
             && pads.iter().all(|&p| p <= xp.halo)
             && x.len() >= xp.len()
-            && w.len() >= op.blocks() * g.k * g.k * op.bw
-            && bias.len() >= op.blocks() * op.bw
+            && w.len() >= size(&[op.blocks(), g.k, g.k, op.bw])
+            && bias.len() >= size(&[op.blocks(), op.bw])
             && out_len >= op.len(),
         "depthwise: slices shorter than their shapes, or layouts that disagree ({xp:?} → {op:?}, {g:?})"
     );

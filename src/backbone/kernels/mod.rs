@@ -28,6 +28,28 @@ pub use dense::{bias_act, conv_dense, global_avg_pool, hard_sigmoid, linear, lin
 
 use super::arch::Act;
 
+/// `a·b·…`, panicking on overflow. Why not `*`: release builds wrap silently, and a wrapped
+/// size passes a kernel's `len >= size` check, after which its raw pointers read and write
+/// past the slice. Every size a safe kernel entry checks, and every length the layouts report,
+/// goes through here or [`sum`], so an impossible shape stops with a panic before any pointer
+/// is formed.
+#[track_caller]
+pub(crate) fn size(factors: &[usize]) -> usize {
+    factors
+        .iter()
+        .try_fold(1usize, |acc, &f| acc.checked_mul(f))
+        .unwrap_or_else(|| panic!("kernel shape {factors:?}: its size overflows usize"))
+}
+
+/// `a + b + …`, panicking on overflow (see [`size`]).
+#[track_caller]
+pub(crate) fn sum(terms: &[usize]) -> usize {
+    terms
+        .iter()
+        .try_fold(0usize, |acc, &t| acc.checked_add(t))
+        .unwrap_or_else(|| panic!("kernel shape {terms:?}: its sum overflows usize"))
+}
+
 /// Geometry of one 2-D convolution over a square or rectangular plane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Geom {
@@ -77,23 +99,31 @@ impl Geom {
     }
 
     /// Zero rows below the input (TF "same" may add one more than above).
+    ///
+    /// # Panics
+    /// When the geometry's sizes overflow `usize` (no real layer comes near).
     pub fn pad_bottom(&self) -> usize {
-        ((self.out_h - 1) * self.stride + self.k).saturating_sub(self.in_h + self.pad_top)
+        let reach = sum(&[size(&[self.out_h.saturating_sub(1), self.stride]), self.k]);
+        reach.saturating_sub(sum(&[self.in_h, self.pad_top]))
     }
 
     /// Zero columns right of the input.
+    ///
+    /// # Panics
+    /// As [`Geom::pad_bottom`].
     pub fn pad_right(&self) -> usize {
-        ((self.out_w - 1) * self.stride + self.k).saturating_sub(self.in_w + self.pad_left)
+        let reach = sum(&[size(&[self.out_w.saturating_sub(1), self.stride]), self.k]);
+        reach.saturating_sub(sum(&[self.in_w, self.pad_left]))
     }
 
     /// Input positions per channel.
     pub fn in_len(&self) -> usize {
-        self.in_h * self.in_w
+        size(&[self.in_h, self.in_w])
     }
 
     /// Output positions per channel.
     pub fn out_len(&self) -> usize {
-        self.out_h * self.out_w
+        size(&[self.out_h, self.out_w])
     }
 
     /// The output columns `ox` whose tap `kx` lands inside the input row.

@@ -19,6 +19,7 @@
 
 use super::blocked::{OutPtr, Part, Planes, zero_halo};
 use super::simd::{Level, dispatch_vec};
+use super::size;
 use super::vector::Simd;
 use crate::backbone::arch::Act;
 
@@ -115,8 +116,8 @@ pub(crate) fn check(
         (op.bw == level.lanes() || op.bw == 8)
             && (xp.h, xp.w, xp.halo) == (op.h, op.w, op.halo)
             && x.len() >= xp.len()
-            && w.len() >= op.blocks() * xp.c * op.bw
-            && bias.len() >= op.blocks() * op.bw
+            && w.len() >= size(&[op.blocks(), xp.c, op.bw])
+            && bias.len() >= size(&[op.blocks(), op.bw])
             && out_len >= op.len()
             && residual.is_none_or(|r| r.len() >= op.len()),
         "pointwise: slices shorter than their shapes, or layouts that disagree ({xp:?} → {op:?})"
