@@ -3,10 +3,31 @@
 # (release build: the MobileNet golden tests need optimised kernels, and the app's run
 # command builds the same artifacts). Needs ../shared/models beside the checkout; the export
 # checks run on Node.js and Python (deps.sh --test installs them when missing).
+#
+# Usage: scripts/test.sh [--cold] [CARGO TEST ARGS...]
+#   --cold   as on a brand-new machine: every cache pacnet's tests fill (XDG_CACHE_HOME, so
+#            ~/.cache/pacnet's ONNX Runtime venv and TF.js packages, pip's cache, npm's cache,
+#            the Hugging Face cache) points at an empty temp folder, removed afterwards. The
+#            cargo target folder and registry stay (build time is not what this proves).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = --cold ]; then
+  shift
+  cold="$(mktemp -d)"
+  trap 'rm -rf "$cold"' EXIT
+  export XDG_CACHE_HOME="$cold" npm_config_cache="$cold/npm" HF_HOME="$cold/huggingface"
+  echo "test.sh: cold run, every cache in $cold" >&2
+fi
 scripts/deps.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
+
+# Everything outside cargo that tests need is made here, once, before any test starts:
+# tests run in parallel, and two of them making the same thing at once on a fresh machine
+# is how a newcomer's first run used to fail (issue 26). Each is a no-op when already made.
+echo "test.sh: preparing ONNX Runtime's venv, the TF.js packages and the fake webcam (once per machine)" >&2
+scripts/onnx/venv.sh >/dev/null
+scripts/tfjs/install.sh >/dev/null
+scripts/with-fake-webcam.sh true
 
 cargo fmt --check
 
