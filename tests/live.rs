@@ -24,7 +24,7 @@ struct Recorder {
 }
 
 impl KeyBackend for Recorder {
-    fn key(&mut self, dir: Dir, down: bool) -> Result<(), String> {
+    fn key(&mut self, dir: Dir, down: bool) -> Result<(), pacnet::live::keys::KeysError> {
         self.events.push((dir, down));
         Ok(())
     }
@@ -86,7 +86,7 @@ fn esc_stops_a_key_sink_and_a_dropped_sink_releases_its_key() {
     // Dropping a sink (the app closing) releases the key it holds.
     struct Shared(std::sync::Arc<std::sync::Mutex<Vec<(Dir, bool)>>>);
     impl KeyBackend for Shared {
-        fn key(&mut self, dir: Dir, down: bool) -> Result<(), String> {
+        fn key(&mut self, dir: Dir, down: bool) -> Result<(), pacnet::live::keys::KeysError> {
             self.0.lock().unwrap().push((dir, down));
             Ok(())
         }

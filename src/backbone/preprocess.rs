@@ -160,29 +160,33 @@ pub fn load_image(path: &Path) -> Result<RgbImage> {
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| BackboneError::io(path, e))?;
-    decode_image(&bytes).map_err(err)
+    decode_image(&bytes, path)
 }
 
-/// Decodes image bytes (see [`load_image`]); the error is the message without the file name.
-pub fn decode_image(bytes: &[u8]) -> std::result::Result<RgbImage, String> {
+/// Decodes image bytes read from `path` (see [`load_image`]); the error names `path`.
+///
+/// # Errors
+/// [`BackboneError::Image`]: not an image, truncated, too large or empty.
+pub fn decode_image(bytes: &[u8], path: &Path) -> Result<RgbImage> {
+    let err = |message: String| BackboneError::Image { path: path.to_owned(), message };
     // Judge the format by the bytes, not the file name: a text file called .png is not a PNG.
     let format = image::guess_format(bytes.get(..bytes.len().min(64)).unwrap_or_default())
-        .map_err(|_| "not a recognised image format (JPEG, PNG, BMP or WebP expected)".to_owned())?;
+        .map_err(|_| err("not a recognised image format (JPEG, PNG, BMP or WebP expected)".to_owned()))?;
     if format == image::ImageFormat::Jpeg && !jpeg_complete(bytes) {
         // The JPEG decoder fills a cut-off scan with grey and reports success.
-        return Err("truncated JPEG (no end-of-image marker after the image data): the file was cut off".into());
+        return Err(err("truncated JPEG (no end-of-image marker after the image data): the file was cut off".into()));
     }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
     // Only the header is read here; the size check below gives a message with the sides, then
     // the decoder gets the real limits before any pixel is decoded.
     reader.no_limits();
-    let mut decoder = reader.into_decoder().map_err(|e| decode_error(&e))?;
+    let mut decoder = reader.into_decoder().map_err(|e| err(decode_error(&e)))?;
     let (w, h) = decoder.dimensions();
     if u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS || w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE {
-        return Err(format!(
+        return Err(err(format!(
             "is {w}×{h} pixels; pacnet reads images up to {} megapixels and {MAX_IMAGE_SIDE} pixels a side",
             MAX_IMAGE_PIXELS >> 20
-        ));
+        )));
     }
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
@@ -190,12 +194,12 @@ pub fn decode_image(bytes: &[u8]) -> std::result::Result<RgbImage, String> {
     // Room for the decoded pixels at 4 bytes each (the most a supported format produces),
     // plus the decoder's own buffers.
     limits.max_alloc = Some(4 * MAX_IMAGE_PIXELS + (64 << 20));
-    decoder.set_limits(limits).map_err(|e| decode_error(&e))?;
+    decoder.set_limits(limits).map_err(|e| err(decode_error(&e)))?;
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| decode_error(&e))?;
+    let mut img = image::DynamicImage::from_decoder(decoder).map_err(|e| err(decode_error(&e)))?;
     img.apply_orientation(orientation);
     if img.width() == 0 || img.height() == 0 {
-        return Err("has no pixels".into());
+        return Err(err("has no pixels".into()));
     }
     Ok(img.to_rgb8())
 }

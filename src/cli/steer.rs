@@ -56,11 +56,11 @@ pub struct SteerArgs {
     pub model: Option<String>,
 }
 
-fn parse_mode(text: &str) -> Result<KeyMode, String> {
+fn parse_mode(text: &str) -> anyhow::Result<KeyMode> {
     match text.to_ascii_lowercase().as_str() {
         "hold" => Ok(KeyMode::Hold),
         "tap" => Ok(KeyMode::Tap),
-        other => Err(format!("`{other}`: expected hold or tap")),
+        other => Err(anyhow::anyhow!("`{other}`: expected hold or tap")),
     }
 }
 

@@ -173,19 +173,20 @@ fn clamp_volume(volume: f32) -> f32 {
 }
 
 /// Opens the default device and starts a stream fed from `rx`.
-fn open(rx: Receiver<Tick>, controls: Arc<Controls>) -> Result<cpal::Stream, String> {
+fn open(rx: Receiver<Tick>, controls: Arc<Controls>) -> Result<cpal::Stream, SoundError> {
     let host = cpal::default_host();
-    let device = host.default_output_device().ok_or("no default output device")?;
-    let supported = device.default_output_config().map_err(|e| format!("no output configuration ({e})"))?;
+    let device = host.default_output_device().ok_or(SoundError::NoDevice)?;
+    let supported =
+        device.default_output_config().map_err(|e| SoundError::Device(format!("no output configuration ({e})")))?;
     let config = supported.config();
     let stream = match supported.sample_format() {
         cpal::SampleFormat::F32 => build::<f32>(&device, config, rx, controls),
         cpal::SampleFormat::I16 => build::<i16>(&device, config, rx, controls),
         cpal::SampleFormat::U16 => build::<u16>(&device, config, rx, controls),
         cpal::SampleFormat::I32 => build::<i32>(&device, config, rx, controls),
-        other => return Err(format!("unsupported sample format {other}")),
+        other => return Err(SoundError::Device(format!("unsupported sample format {other}"))),
     }?;
-    stream.play().map_err(|e| format!("the device would not start ({e})"))?;
+    stream.play().map_err(|e| SoundError::Device(format!("the device would not start ({e})")))?;
     Ok(stream)
 }
 
@@ -194,7 +195,7 @@ fn build<T: SizedSample + FromSample<f32>>(
     config: cpal::StreamConfig,
     rx: Receiver<Tick>,
     controls: Arc<Controls>,
-) -> Result<cpal::Stream, String> {
+) -> Result<cpal::Stream, SoundError> {
     let channels = usize::from(config.channels).max(1);
     let mut stream = Stream::new(config.sample_rate);
     let mut mono: Vec<f32> = Vec::new();
@@ -215,7 +216,20 @@ fn build<T: SizedSample + FromSample<f32>>(
         }
     };
     let error = |e: cpal::Error| tracing::warn!("sound device error: {e}");
-    device.build_output_stream(config, data, error, None).map_err(|e| format!("cannot open the device ({e})"))
+    device
+        .build_output_stream(config, data, error, None)
+        .map_err(|e| SoundError::Device(format!("cannot open the device ({e})")))
+}
+
+/// Why the game plays without sound.
+#[derive(Debug, thiserror::Error)]
+pub enum SoundError {
+    /// The system has no output device (no sound card, or no sound server).
+    #[error("no default sound output device — the game plays silently (check the system's sound settings)")]
+    NoDevice,
+    /// The default device refused (`cpal`'s message, with the step that failed).
+    #[error("the sound output device failed: {0} — the game plays silently")]
+    Device(String),
 }
 
 /// Why a WAV file could not be written.

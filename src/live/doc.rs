@@ -16,6 +16,7 @@ use crate::learn::{
     Dataset, Example, FeatureSource, Featurizer, Head, Hyper, Project, TrainData, TrainReport, TrainingRecord,
 };
 
+use super::error::{LiveError, Result};
 use super::feature_worker::Recorded;
 
 /// The open project.
@@ -30,20 +31,15 @@ pub struct Document {
     saved_revision: u64,
 }
 
-/// One line for the GUI from any error.
-fn line(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
 impl Document {
     /// An empty project recording at cut `cut` of `bb`: the four directions, and the idle
     /// class `none` if `idle`.
     ///
     /// # Errors
     /// A cut the backbone does not have.
-    pub fn new(bb: &Backbone, cut: usize, crop: Crop, idle: bool, hyper: Hyper) -> Result<Self, String> {
-        let source = FeatureSource::of(bb, cut, crop).map_err(line)?;
-        let dataset = Dataset::new(Dataset::default_classes(idle), source).map_err(line)?;
+    pub fn new(bb: &Backbone, cut: usize, crop: Crop, idle: bool, hyper: Hyper) -> Result<Self> {
+        let source = FeatureSource::of(bb, cut, crop)?;
+        let dataset = Dataset::new(Dataset::default_classes(idle), source)?;
         Ok(Self { project: Project::new(dataset, hyper), cut, path: None, revision: 0, saved_revision: 0 })
     }
 
@@ -53,8 +49,8 @@ impl Document {
     ///
     /// # Errors
     /// One line naming the file and what is wrong (foreign, truncated, corrupt, newer).
-    pub fn load(path: &Path, bb: &Backbone) -> Result<Self, String> {
-        let mut project = Project::load(path).map_err(line)?;
+    pub fn load(path: &Path, bb: &Backbone) -> Result<Self> {
+        let mut project = Project::load(path)?;
         let source = project.dataset.source().clone();
         let cut = bb.find_cut(&source.cut).unwrap_or_else(|_| bb.default_cut());
         // A format-1 file knows its weights only by path: it keeps its features (and head) if
@@ -64,10 +60,10 @@ impl Document {
             Ok(()) if adopted => (project, true),
             Ok(()) => (project, false),
             Err(_) => {
-                let f = Featurizer::new(bb, cut, source.crop).map_err(line)?;
+                let f = Featurizer::new(bb, cut, source.crop)?;
                 let p = project
                     .refeaturize(&f, &mut |_, _| {}, &AtomicBool::new(false))
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                    .map_err(|source| LiveError::Project { path: path.to_path_buf(), source })?;
                 (p, true)
             }
         };
@@ -83,10 +79,10 @@ impl Document {
     ///
     /// # Errors
     /// A cut the backbone does not have, or a failing forward pass.
-    pub fn refeaturize(project: Project, bb: &Backbone, cut: usize) -> Result<Self, String> {
+    pub fn refeaturize(project: Project, bb: &Backbone, cut: usize) -> Result<Self> {
         let crop = project.dataset.source().crop;
-        let f = Featurizer::new(bb, cut, crop).map_err(line)?;
-        let project = project.refeaturize(&f, &mut |_, _| {}, &AtomicBool::new(false)).map_err(line)?;
+        let f = Featurizer::new(bb, cut, crop)?;
+        let project = project.refeaturize(&f, &mut |_, _| {}, &AtomicBool::new(false))?;
         Ok(Self { project, cut, path: None, revision: 1, saved_revision: 0 })
     }
 
@@ -182,7 +178,7 @@ impl Document {
     ///
     /// # Errors
     /// A full dataset, an unknown class.
-    pub fn add(&mut self, r: Recorded) -> Result<Option<u64>, String> {
+    pub fn add(&mut self, r: Recorded) -> Result<Option<u64>> {
         if r.cut != self.cut {
             return Ok(None);
         }
@@ -197,8 +193,7 @@ impl Document {
             recorded_ms,
             features: r.features,
             thumbnail: r.thumbnail,
-        })
-        .map_err(line)?;
+        })?;
         self.revision += 1;
         Ok(Some(id))
     }
@@ -286,11 +281,11 @@ impl Document {
     ///
     /// # Errors
     /// Fewer than two classes with examples, or a class with too few (learn's message).
-    pub fn train_data(&self) -> Result<TrainData, String> {
+    pub fn train_data(&self) -> Result<TrainData> {
         let (used, unused) = self.trainable_classes();
         if used.len() < 2 {
             let names: Vec<&str> = unused.iter().map(|&c| self.class_name(c)).collect();
-            return Err(format!("record at least two classes first (no examples yet of: {})", names.join(", ")));
+            return Err(LiveError::TooFewClasses { missing: names.join(", ") });
         }
         let classes: Vec<String> = used.iter().map(|&c| self.class_name(c).to_owned()).collect();
         let relabel = |l: usize| used.iter().position(|&c| c == l);
@@ -302,10 +297,9 @@ impl Document {
                 ids.push(e.id);
             }
         }
-        let data = TrainData::new(classes, self.project.dataset.source().shape, rows, labels)
-            .and_then(|d| d.with_ids(ids))
-            .map_err(line)?;
-        data.check_trainable().map_err(line)?;
+        let data =
+            TrainData::new(classes, self.project.dataset.source().shape, rows, labels).and_then(|d| d.with_ids(ids))?;
+        data.check_trainable()?;
         Ok(data)
     }
 
@@ -319,10 +313,10 @@ impl Document {
     ///
     /// # Errors
     /// A cut the backbone does not have.
-    pub fn set_cut_empty(&mut self, bb: &Backbone, cut: usize) -> Result<(), String> {
-        let source = FeatureSource::of(bb, cut, self.crop()).map_err(line)?;
+    pub fn set_cut_empty(&mut self, bb: &Backbone, cut: usize) -> Result<()> {
+        let source = FeatureSource::of(bb, cut, self.crop())?;
         let classes = self.classes().to_vec();
-        self.project = Project::new(Dataset::new(classes, source).map_err(line)?, self.project.hyper.clone());
+        self.project = Project::new(Dataset::new(classes, source)?, self.project.hyper.clone());
         self.cut = cut;
         self.revision += 1;
         Ok(())

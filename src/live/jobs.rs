@@ -10,6 +10,7 @@ use std::thread::JoinHandle;
 
 use super::Repaint;
 use super::doc::Document;
+use super::error::LiveError;
 
 /// What a finished job reports.
 pub enum JobResult {
@@ -21,8 +22,8 @@ pub enum JobResult {
         recovery: bool,
         /// The project's revision that was saved.
         revision: u64,
-        /// `Err`: one line saying why.
-        result: Result<(), String>,
+        /// `Err`: why.
+        result: Result<(), LiveError>,
     },
     /// A project was read (and re-featurised if it had to be).
     Opened {
@@ -31,26 +32,26 @@ pub enum JobResult {
         /// Whether it was the recovery file.
         recovery: bool,
         /// The project, or one line saying why not.
-        result: Result<Box<Document>, String>,
+        result: Result<Box<Document>, LiveError>,
     },
     /// A trained model was exported (`Ok`: what was written) or not (one line saying why).
     Exported {
         /// The outcome, one line either way.
-        result: Result<String, String>,
+        result: Result<String, LiveError>,
     },
     /// The feature map of the project at this revision was computed (or not).
     Map {
         /// The project's revision it shows.
         revision: u64,
         /// The map, or one line saying why not.
-        result: Result<std::sync::Arc<crate::learn::ExampleMap>, String>,
+        result: Result<std::sync::Arc<crate::learn::ExampleMap>, LiveError>,
     },
     /// Features were re-computed for another cut.
     Refeaturized {
         /// The cut index they were computed at.
         cut: usize,
         /// The project with new features, or why not.
-        result: Result<Box<Document>, String>,
+        result: Result<Box<Document>, LiveError>,
     },
 }
 

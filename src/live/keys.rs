@@ -43,6 +43,9 @@ pub enum KeysError {
         /// What went wrong.
         message: String,
     },
+    /// The connection broke while sending (the X server went away).
+    #[error("the X display stopped taking key presses: {0}")]
+    Lost(String),
 }
 
 /// Key presses through XTEST on the display in `$DISPLAY`.
@@ -105,16 +108,17 @@ impl X11Keys {
 }
 
 impl KeyBackend for X11Keys {
-    fn key(&mut self, dir: Dir, down: bool) -> Result<(), String> {
+    fn key(&mut self, dir: Dir, down: bool) -> Result<(), KeysError> {
+        let lost = |e: &dyn std::fmt::Display| KeysError::Lost(e.to_string());
         let kind = if down { xproto::KEY_PRESS_EVENT } else { xproto::KEY_RELEASE_EVENT };
         xtest::fake_input(&self.conn, kind, self.code(dir), x11rb::CURRENT_TIME, self.root, 0, 0, 0)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| lost(&e))?;
         if down {
-            self.conn.flush().map_err(|e| e.to_string())
+            self.conn.flush().map_err(|e| lost(&e))
         } else {
             // A release waits for the server to take it: the process may exit right after (the
             // last key of `pacnet steer`), and a release never read would leave the key down.
-            x11rb::wrapper::ConnectionExt::sync(&self.conn).map_err(|e| e.to_string())
+            x11rb::wrapper::ConnectionExt::sync(&self.conn).map_err(|e| lost(&e))
         }
     }
 

@@ -16,6 +16,7 @@
 pub mod activation_atlas;
 pub mod audio;
 pub mod doc;
+pub mod error;
 pub mod feature_worker;
 pub mod game;
 pub mod jobs;
@@ -32,6 +33,7 @@ pub mod steer_loop;
 use std::sync::{Arc, Mutex, PoisonError};
 
 pub use doc::Document;
+pub use error::LiveError;
 pub use feature_worker::{
     FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker, LayerView, LivePrediction, LiveStatus, RecordRequest,
     Recorded, ViewRequest,

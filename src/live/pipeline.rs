@@ -11,6 +11,7 @@ use image::RgbImage;
 use crate::backbone::{Backbone, Crop, Extractor};
 use crate::learn::Head;
 
+use super::error::LiveError;
 use super::steer::{Decision, Smoother, SteerSettings, decide};
 
 /// A prediction with what the steering made of it.
@@ -151,11 +152,10 @@ impl FramePipeline {
     ///
     /// # Errors
     /// An empty frame or a failing head, as one line.
-    pub fn process(&mut self, backbone: &Backbone, frame: &RgbImage) -> Result<FrameResult, String> {
-        self.prepare(backbone, frame).map_err(|e| format!("could not prepare the camera frame: {e}"))?;
-        self.run(backbone, self.cut, &|_| false, &mut |_, _| {})
-            .map_err(|e| format!("the backbone failed on a frame: {e}"))?;
-        let prediction = self.predict().map_err(|e| format!("the head failed to predict: {e}"))?;
+    pub fn process(&mut self, backbone: &Backbone, frame: &RgbImage) -> Result<FrameResult, LiveError> {
+        self.prepare(backbone, frame).map_err(LiveError::Prepare)?;
+        self.run(backbone, self.cut, &|_| false, &mut |_, _| {}).map_err(LiveError::Forward)?;
+        let prediction = self.predict().map_err(LiveError::Predict)?;
         Ok(FrameResult { prediction })
     }
 
@@ -172,16 +172,17 @@ impl FramePipeline {
         backbone: &Backbone,
         frames: impl Iterator<Item = &'f RgbImage> + Send,
         done: &mut dyn FnMut(FrameResult, Duration),
-    ) -> Result<(), String> {
+    ) -> Result<(), LiveError> {
         let crop = self.crop;
         std::thread::scope(|scope| {
             // Two frames' buffers circulate: one being prepared, one waiting or being run.
-            let (full_tx, full_rx) = mpsc::sync_channel::<Result<Prepared, String>>(1);
+            let (full_tx, full_rx) = mpsc::sync_channel::<Result<Prepared, LiveError>>(1);
             let (free_tx, free_rx) = mpsc::channel::<Prepared>();
             for _ in 0..2 {
                 let s = backbone.config().input_size;
                 let p = Prepared { input: RgbImage::new(s as u32, s as u32), chw: Vec::new(), started: Instant::now() };
-                free_tx.send(p).map_err(|e| e.to_string())?;
+                // The receiver is alive in this scope: the send cannot fail.
+                let _ = free_tx.send(p);
             }
             let mut pre = Extractor::new(backbone);
             std::thread::Builder::new()
@@ -196,14 +197,14 @@ impl FramePipeline {
                                 pre.swap_prepared(&mut p.input, &mut p.chw);
                                 Ok(p)
                             }
-                            Err(e) => Err(format!("could not prepare the camera frame: {e}")),
+                            Err(e) => Err(LiveError::Prepare(e)),
                         };
                         if full_tx.send(r).is_err() {
                             return;
                         }
                     }
                 })
-                .map_err(|e| format!("could not start the preprocessing thread: {e}"))?;
+                .map_err(|source| LiveError::Thread { name: "pacnet-prepare", source })?;
             // Ends when the helper has sent its last frame and dropped its sender.
             for prepared in full_rx {
                 let mut p = prepared?;
@@ -211,9 +212,8 @@ impl FramePipeline {
                 let started = p.started;
                 // The helper may have finished; the buffer is then simply dropped.
                 let _ = free_tx.send(p);
-                self.run(backbone, self.cut, &|_| false, &mut |_, _| {})
-                    .map_err(|e| format!("the backbone failed on a frame: {e}"))?;
-                let prediction = self.predict().map_err(|e| format!("the head failed to predict: {e}"))?;
+                self.run(backbone, self.cut, &|_| false, &mut |_, _| {}).map_err(LiveError::Forward)?;
+                let prediction = self.predict().map_err(LiveError::Predict)?;
                 done(FrameResult { prediction }, started.elapsed());
             }
             Ok(())

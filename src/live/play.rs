@@ -9,6 +9,7 @@ use crate::backbone::{Backbone, load_image};
 use crate::game::sound::render_inputs;
 use crate::game::{Dir, Input, Options, RunSummary, run_with};
 
+use super::error::LiveError;
 use super::pipeline::FramePipeline;
 
 /// Ticks per second of the game.
@@ -52,12 +53,12 @@ pub fn play_headless(
     pipeline: &mut FramePipeline,
     frames: &[std::path::PathBuf],
     opts: &PlayOptions,
-) -> Result<PlayReport, String> {
+) -> Result<PlayReport, LiveError> {
     if frames.is_empty() {
-        return Err("no frames to play from".into());
+        return Err(LiveError::NoFrames);
     }
     if !(opts.fps.is_finite() && opts.fps > 0.0 && opts.fps <= TICK_HZ) {
-        return Err(format!("--fps {}: expected a rate above 0 and at most 60", opts.fps));
+        return Err(LiveError::Fps(opts.fps));
     }
     let mut images: Vec<Option<RgbImage>> = vec![None; frames.len()];
     let mut inputs = Vec::with_capacity(usize::try_from(opts.ticks).unwrap_or(0));
@@ -67,12 +68,12 @@ pub fn play_headless(
         if shown != Some(k) {
             shown = Some(k);
             let i = usize::try_from(k % frames.len() as u64).unwrap_or(0);
-            let slot = images.get_mut(i).ok_or("frame index out of range")?;
+            // `i` is below `frames.len()` (a remainder of it) and `images` has that length.
+            let (Some(slot), Some(path)) = (images.get_mut(i), frames.get(i)) else { return Err(LiveError::NoFrames) };
             if slot.is_none() {
-                let path = frames.get(i).ok_or("frame index out of range")?;
-                *slot = Some(load_image(path).map_err(|e| e.to_string())?);
+                *slot = Some(load_image(path)?);
             }
-            let image = slot.as_ref().ok_or("frame not loaded")?;
+            let Some(image) = slot.as_ref() else { return Err(LiveError::NoFrames) };
             let result = pipeline.process(backbone, image)?;
             processed += 1;
             dir = result.prediction.and_then(|p| p.decision.dir);
@@ -80,10 +81,10 @@ pub fn play_headless(
         steered += u64::from(dir.is_some());
         inputs.push(Input { dir, ..Input::default() });
     }
-    let summary = run_with(opts.seed, opts.options, &inputs, opts.ticks).map_err(|e| e.to_string())?;
+    let summary = run_with(opts.seed, opts.options, &inputs, opts.ticks)?;
     // The same inputs replayed through the synthesiser: the same game, heard.
     let sound = match opts.sound_rate {
-        Some(rate) => Some(render_inputs(opts.seed, opts.options, inputs, rate).map_err(|e| e.to_string())?),
+        Some(rate) => Some(render_inputs(opts.seed, opts.options, inputs, rate)?),
         None => None,
     };
     Ok(PlayReport { summary, frames: processed, steered_ticks: steered, sound })

@@ -18,10 +18,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::backbone::{Backbone, FetchOptions, ModelSource};
+use crate::backbone::{Backbone, BackboneError, FetchOptions, ModelSource};
 use crate::camera::{Capture, CaptureOptions, Clock, DemoControl, SourceSpec, Transform};
 use crate::learn::{TrainEvent, Training};
 
+use super::error::LiveError;
 use super::feature_worker::{FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker};
 use super::game::{GameCmd, GameSetup, GameWorker};
 use super::jobs::{self, Jobs};
@@ -71,7 +72,7 @@ pub enum RuntimeEvent {
 /// How the runtime starts.
 pub struct RuntimeOptions {
     /// The model to load first, or why the one asked for is not a model.
-    pub model: Result<ModelSource, String>,
+    pub model: Result<ModelSource, BackboneError>,
     /// How downloads may go (offline or not).
     pub fetch: FetchOptions,
     /// The camera to open.
@@ -153,7 +154,7 @@ impl Runtime {
         };
         match options.model {
             Ok(source) => me.load_model(source),
-            Err(message) => me.load = LoadState::Failed(message),
+            Err(e) => me.load = LoadState::Failed(e.to_string()),
         }
         me
     }
@@ -287,15 +288,15 @@ impl Runtime {
     ///
     /// # Errors
     /// Before the backbone is loaded, without a camera, or when no thread can be started.
-    pub fn start_features(&mut self, setup: FeatureSetup) -> Result<(), String> {
-        let bb = self.backbone.clone().ok_or("the model is not loaded yet")?;
-        let capture = self.capture.as_ref().ok_or("no camera")?;
+    pub fn start_features(&mut self, setup: FeatureSetup) -> Result<(), LiveError> {
+        let bb = self.backbone.clone().ok_or(LiveError::NotLoaded)?;
+        let capture = self.capture.as_ref().ok_or(LiveError::NoCamera)?;
         self.features = None;
         self.sending_keys = None;
         let clock = Arc::clone(&self.clock);
         let worker =
             FeatureWorker::start(bb, capture.reader(), setup, self.steer.clone(), clock, Arc::clone(&self.repaint))
-                .map_err(|e| format!("could not start the feature worker: {e}"))?;
+                .map_err(|source| LiveError::Thread { name: FeatureWorker::THREAD_NAME, source })?;
         self.features = Some(worker);
         Ok(())
     }
@@ -305,9 +306,9 @@ impl Runtime {
     ///
     /// # Errors
     /// No feature worker yet, or no X11 display (one line that says what to do instead).
-    pub fn send_keys(&mut self, mode: KeyMode) -> Result<(), String> {
-        let features = self.features.as_ref().ok_or("the model is not loaded yet")?;
-        let backend = X11Keys::connect().map_err(|e| e.to_string())?;
+    pub fn send_keys(&mut self, mode: KeyMode) -> Result<(), LiveError> {
+        let features = self.features.as_ref().ok_or(LiveError::NotLoaded)?;
+        let backend = X11Keys::connect()?;
         features.send(FeatureCmd::Sink(Some(Box::new(KeySink::new(backend, mode)))));
         self.sending_keys = Some(mode);
         Ok(())

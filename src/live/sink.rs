@@ -147,8 +147,8 @@ pub trait KeyBackend: Send {
     /// Presses (`down`) or releases the arrow key for `dir`.
     ///
     /// # Errors
-    /// One line, e.g. the display went away.
-    fn key(&mut self, dir: Dir, down: bool) -> Result<(), String>;
+    /// E.g. the display went away.
+    fn key(&mut self, dir: Dir, down: bool) -> Result<(), super::keys::KeysError>;
 
     /// Whether Esc is held right now (the way to stop sending keys from any window).
     fn escape_held(&mut self) -> bool {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::backbone::Backbone;
 use crate::camera::{Clock, FrameReader};
 
+use super::error::LiveError;
 use super::pipeline::FramePipeline;
 use super::sink::{SteerDecision, SteerSink};
 
@@ -34,7 +35,7 @@ pub fn run_steering(
     clock: &dyn Clock,
     stop: &AtomicBool,
     max_frames: Option<u64>,
-) -> Result<SteerRun, String> {
+) -> Result<SteerRun, LiveError> {
     let mut run = SteerRun { frames: 0, steered: 0, reason: String::new() };
     let mut seq = 0;
     let outcome = loop {

@@ -791,7 +791,8 @@ impl PacnetApp {
             if let Some(dir) = path.parent() {
                 let _ = std::fs::create_dir_all(dir);
             }
-            let result = project.save(&path).map_err(|e| e.to_string());
+            let result =
+                project.save(&path).map_err(|source| crate::live::LiveError::Save { path: path.clone(), source });
             crate::live::JobResult::Saved { path, recovery: true, revision, result }
         });
     }
@@ -800,18 +801,17 @@ impl PacnetApp {
 /// The first model to load, and whether it came from the settings (then a failure falls back
 /// to the built-in model): `--model`, else `$PACNET_MODEL`, else the picker's last choice,
 /// else the built-in model.
-fn startup_model(options: &AppOptions, settings: &Settings) -> (Result<ModelSource, String>, bool) {
-    let text = |r: crate::backbone::Result<ModelSource>| r.map_err(|e| e.to_string());
+fn startup_model(options: &AppOptions, settings: &Settings) -> (crate::backbone::Result<ModelSource>, bool) {
     if let Some(m) = &options.model {
-        return (text(ModelSource::parse_from(m, "--model")), false);
+        return (ModelSource::parse_from(m, "--model"), false);
     }
     if let Ok(v) = std::env::var(MODEL_ENV)
         && !v.trim().is_empty()
     {
-        return (text(ModelSource::parse_from(&v, &format!("${MODEL_ENV}"))), false);
+        return (ModelSource::parse_from(&v, &format!("${MODEL_ENV}")), false);
     }
     match &settings.model {
-        Some(m) => (text(ModelSource::parse_from(m, "the model chosen last time")), true),
+        Some(m) => (ModelSource::parse_from(m, "the model chosen last time"), true),
         None => (Ok(ModelSource::Builtin), false),
     }
 }

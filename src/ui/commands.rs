@@ -418,7 +418,8 @@ impl PacnetApp {
         let project = doc.snapshot();
         let revision = doc.revision();
         self.rt.jobs().spawn(move || {
-            let result = project.save(&path).map_err(|e| e.to_string());
+            let result =
+                project.save(&path).map_err(|source| crate::live::LiveError::Save { path: path.clone(), source });
             JobResult::Saved { path, recovery: false, revision, result }
         });
     }
@@ -431,7 +432,7 @@ impl PacnetApp {
         self.rt.jobs().spawn(move || {
             let result = crate::learn::export::export(&project, &bb, format, &dir)
                 .map(|e| e.summary())
-                .map_err(|e| format!("could not export: {e}"));
+                .map_err(|source| crate::live::LiveError::Export { dir: dir.clone(), source: Box::new(source) });
             JobResult::Exported { result }
         });
     }
@@ -444,7 +445,7 @@ impl PacnetApp {
         let data = match doc.train_data() {
             Ok(d) => d,
             Err(e) => {
-                self.run.outcome = Some(e.clone());
+                self.run.outcome = Some(e.to_string());
                 self.notices.error(e);
                 return;
             }
@@ -668,9 +669,9 @@ impl PacnetApp {
                     }
                 }
                 Err(e) if recovery => self.notices.error(format!("could not autosave to the recovery file: {e}")),
-                Err(e) => self.notices.error(format!(
-                    "could not save: {e} — your examples are still here; try another place (Project > Save as…)"
-                )),
+                Err(e) => self
+                    .notices
+                    .error(format!("{e} — your examples are still here; try another place (Project > Save as…)")),
             },
             JobResult::Opened { path, recovery, result } => {
                 match result {

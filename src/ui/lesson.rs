@@ -72,7 +72,7 @@ impl PacnetApp {
             self.run.epochs_done.clone()
         };
         if epochs.is_empty() {
-            self.notices.error("no metrics to save yet: train first".into());
+            self.notices.error("no metrics to save yet: train first");
             return;
         }
         let path = free_name(&self.lesson_folder(), "pacnet-metrics", "csv");

@@ -104,13 +104,14 @@ impl PacnetApp {
         self.rt.jobs().spawn(move || {
             let refs: Vec<(u64, usize, &crate::learn::Features)> =
                 examples.iter().map(|(i, l, f)| (*i, *l, f)).collect();
-            let result = ExampleMap::build(cut, &refs, head.as_ref()).map(Arc::new).map_err(|e| e.to_string());
+            let result =
+                ExampleMap::build(cut, &refs, head.as_ref()).map(Arc::new).map_err(crate::live::LiveError::from);
             JobResult::Map { revision, result }
         });
     }
 
     /// A fit finished.
-    pub(crate) fn on_map(&mut self, result: Result<Arc<ExampleMap>, String>) {
+    pub(crate) fn on_map(&mut self, result: Result<Arc<ExampleMap>, crate::live::LiveError>) {
         let Some(key) = self.example_map.pending.take() else { return };
         match result {
             Ok(map) => {
@@ -121,7 +122,7 @@ impl PacnetApp {
                 }
                 self.example_map.map = Some((key, map));
             }
-            Err(e) => self.example_map.error = Some(e),
+            Err(e) => self.example_map.error = Some(e.to_string()),
         }
         self.ctx.request_repaint();
     }

@@ -28,7 +28,8 @@ impl Notices {
     const MAX_ERRORS: usize = 4;
 
     /// Shows an error banner (once, however often it is reported).
-    pub fn error(&mut self, line: String) {
+    pub fn error(&mut self, line: impl ToString) {
+        let line = line.to_string();
         tracing::warn!("{line}");
         if !self.errors.contains(&line) {
             self.errors.push(line);
