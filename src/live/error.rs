@@ -82,7 +82,7 @@ pub enum LiveError {
     #[error("--fps {0}: expected a rate above 0 and at most 60")]
     Fps(f64),
     /// The game refused its inputs or options.
-    #[error("the game could not run: {0}")]
+    #[error(transparent)]
     Game(#[from] crate::game::GameError),
 }
 

@@ -115,7 +115,7 @@ impl GameWorker {
     ///
     /// # Errors
     /// A bad option, or the operating system refusing a thread.
-    pub fn start(setup: GameSetup, steer: Slot<GameSteer>, repaint: Repaint) -> anyhow::Result<Self> {
+    pub fn start(setup: GameSetup, steer: Slot<GameSteer>, repaint: Repaint) -> Result<Self, super::LiveError> {
         let game = Game::new(setup.seed, setup.options)?.with_high_score(setup.high_score);
         let audio = if setup.sound {
             AudioOut::start(setup.volume, setup.muted)
@@ -154,7 +154,10 @@ impl GameWorker {
             events: etx,
             repaint,
         };
-        let thread = std::thread::Builder::new().name(Self::THREAD_NAME.into()).spawn(move || state.run(&rx))?;
+        let thread = std::thread::Builder::new()
+            .name(Self::THREAD_NAME.into())
+            .spawn(move || state.run(&rx))
+            .map_err(|source| super::LiveError::Thread { name: Self::THREAD_NAME, source })?;
         Ok(Self { tx: Some(tx), events, snapshot, thread: Some(thread) })
     }
 

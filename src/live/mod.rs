@@ -26,6 +26,7 @@ pub mod meters;
 pub mod pipeline;
 pub mod play;
 pub mod runtime;
+pub mod session;
 pub mod sink;
 pub mod steer;
 pub mod steer_loop;

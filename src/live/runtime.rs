@@ -129,7 +129,7 @@ impl Runtime {
         let game_setup = GameSetup { clock: Arc::clone(&options.clock), ..options.game };
         let (game, game_error) = match GameWorker::start(game_setup, steer.clone(), Arc::clone(&repaint)) {
             Ok(g) => (Some(g), None),
-            Err(e) => (None, Some(format!("the game could not start: {e:#}"))),
+            Err(e) => (None, Some(format!("the game could not start: {e}"))),
         };
         let jobs = Jobs::new(Arc::clone(&repaint));
         let mut me = Self {

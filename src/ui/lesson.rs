@@ -58,18 +58,19 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 impl PacnetApp {
     /// Where lesson exports go: beside the open project, else where the file dialogs start.
     fn lesson_folder(&self) -> PathBuf {
-        match self.doc.as_ref().and_then(|d| d.path()).and_then(Path::parent) {
+        match self.session.document().and_then(|d| d.path()).and_then(Path::parent) {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => super::panels::project::default_folder(&self.settings),
+            _ => super::panels::project::default_folder(self.session.settings()),
         }
     }
 
     /// Saves the metrics of the run on screen (the live one, else the project's last) as CSV.
     pub(crate) fn save_metrics_csv(&mut self) {
-        let epochs = if self.run.epochs_done.is_empty() {
-            self.doc.as_ref().and_then(|d| d.training()).map(|t| t.epochs.clone()).unwrap_or_default()
+        let run = &self.session.run_progress().epochs_done;
+        let epochs = if run.is_empty() {
+            self.session.document().and_then(|d| d.training()).map(|t| t.epochs.clone()).unwrap_or_default()
         } else {
-            self.run.epochs_done.clone()
+            run.clone()
         };
         if epochs.is_empty() {
             self.notices.error("no metrics to save yet: train first");

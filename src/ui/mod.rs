@@ -17,6 +17,7 @@
 pub mod app;
 mod commands;
 pub mod game_view;
+mod keys;
 pub mod lesson;
 mod panels;
 pub mod teach;

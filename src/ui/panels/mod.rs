@@ -26,7 +26,7 @@ use crate::live::Runtime;
 use crate::live::doc::Document;
 
 pub use models::model_title;
-pub use project::{Modal, Pending};
+pub use project::Modal;
 pub use top::Notices;
 
 /// Everything a panel may look at, and the settings it may edit.
@@ -50,7 +50,7 @@ pub struct Ctx<'a> {
     /// Seconds until keys go to another window, while counting down.
     pub keys_countdown: Option<f32>,
     /// The example map (the Learn panel's "feature map" page).
-    pub example_map: &'a super::teach::ExampleMapState,
+    pub example_map: &'a crate::live::session::ExampleMapState,
 }
 
 /// The panels' view state.
@@ -111,10 +111,10 @@ impl Views {
 /// Draws the whole window into `ui`.
 pub fn show(app: &mut PacnetApp, ui: &mut Ui, cmds: &mut Vec<Command>) {
     let keys_countdown = app.keys_countdown_left();
-    let PacnetApp { settings, rt, doc, recording, run, tex, notices, modal, views, frames, example_map, .. } = app;
-    let recording = recording.active.map(|(c, _)| c);
-    let mut cx =
-        Ctx { settings, rt, doc: doc.as_ref(), tex, run, recording, cmds, frames, keys_countdown, example_map };
+    let recording = app.recording_class();
+    let PacnetApp { session, tex, notices, modal, views, frames, .. } = app;
+    let (settings, rt, doc, run, example_map) = session.parts();
+    let mut cx = Ctx { settings, rt, doc, tex, run, recording, cmds, frames, keys_countdown, example_map };
     top::top_bar(ui, &mut cx);
     top::banners(ui, &mut cx, notices);
     top::status_bar(ui, &mut cx, notices);

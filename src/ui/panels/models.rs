@@ -24,16 +24,7 @@ pub struct ModelsView {
 }
 
 /// What the picker and the top bar call the model with this [`crate::backbone::Backbone::id`].
-#[must_use]
-pub fn model_title(id: &str) -> String {
-    if id == builtin::NAME {
-        return builtin::TITLE.into();
-    }
-    match CATALOG.iter().find(|e| id == format!("{}@{}", e.repo, e.revision)) {
-        Some(e) => e.title.into(),
-        None => id.to_owned(),
-    }
-}
+pub use crate::live::session::model_title;
 
 impl ModelsView {
     /// Opens the window.

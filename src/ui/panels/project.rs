@@ -12,14 +12,7 @@ use super::super::app::Settings;
 use super::super::commands::Command;
 use super::Ctx;
 
-/// What waits for the answer to "save your examples first?".
-#[derive(Clone, Debug, PartialEq)]
-pub enum Pending {
-    /// An empty project.
-    New,
-    /// Another project.
-    Open(PathBuf),
-}
+pub use crate::live::session::Pending;
 
 /// A dialog on top of the panels.
 #[derive(Clone, Debug, PartialEq)]
