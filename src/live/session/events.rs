@@ -68,6 +68,14 @@ impl Session {
     }
 
     pub(super) fn on_train(&mut self, e: TrainEvent) {
+        if self.stale_run {
+            if matches!(e, TrainEvent::Done { .. } | TrainEvent::Stopped(_)) {
+                self.stale_run = false;
+                self.run.running = false;
+                self.run.outcome = Some("training stopped: the examples' features changed — train again".into());
+            }
+            return;
+        }
         let per = self.run.batches_per_epoch.max(1) as f64;
         match e {
             TrainEvent::Augmenting { done, total } => self.run.augmenting = Some((done, total)),

@@ -125,6 +125,10 @@ pub struct Session {
     /// The name of the model whose features are being computed for the project (recording
     /// pauses until it is in use).
     switching: Option<String>,
+    /// The run in progress was for features that are gone (the cut or the model changed
+    /// while it trained): its heads read the old features, so none of them may steer or be
+    /// kept, however late they arrive.
+    stale_run: bool,
     /// Notices not yet handed out.
     out: Vec<Notice>,
 }
@@ -192,6 +196,7 @@ impl Session {
             model_fallback,
             picked: false,
             switching: None,
+            stale_run: false,
             out,
         }
     }

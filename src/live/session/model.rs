@@ -59,6 +59,7 @@ impl Session {
             ));
         }
         self.rt.cancel_training();
+        self.stale_run = self.run.running;
         self.settings.cut = None;
         self.settings.learn_layer = None;
         let cut = bb.default_cut();
@@ -154,6 +155,7 @@ impl Session {
         };
         match Training::start_with_views(data, hyper.clone(), views, Some(repaint)) {
             Ok(t) => {
+                self.stale_run = false;
                 let plan = t.plan().clone();
                 self.run = RunProgress {
                     hyper: Some(hyper),
@@ -180,6 +182,7 @@ impl Session {
         self.settings.cut = bb.cuts().get(cut).map(|c| c.name.clone());
         let Some(doc) = &mut self.doc else { return };
         self.rt.cancel_training();
+        self.stale_run = self.run.running;
         if doc.total() == 0 {
             if let Err(e) = doc.set_cut_empty(&bb, cut) {
                 self.out.push(Notice::Error(e.to_string()));
