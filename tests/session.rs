@@ -1,0 +1,301 @@
+//! The app's hard flows driven through the headless [`Session`] — no window, no egui: switching
+//! the model while a class records, changing the cut while training, recovering the work of a
+//! session that died, a model download that fails. The camera is the demo camera on the test's
+//! own clock ([`SteppedClock`]); the network is the real built-in MobileNet V1 0.25.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pacnet::backbone::FetchOptions;
+use pacnet::camera::{Clock, DemoCamera, DemoPose, SteppedClock};
+use pacnet::live::session::{AUTOSAVE_EVERY, Command, Notice, Question, Session, SessionOptions, Settings};
+
+use crate::util;
+
+/// A session, the clock only the test moves, and every notice it handed out so far.
+struct Run {
+    s: Session,
+    clock: Arc<SteppedClock>,
+    notices: Vec<Notice>,
+}
+
+fn start(dir: &Path, settings: Settings, fetch: FetchOptions) -> Run {
+    let clock = SteppedClock::shared();
+    let dyn_clock: Arc<dyn Clock> = clock.clone();
+    let options = SessionOptions {
+        model: Some("builtin".into()),
+        project: None,
+        recovery_file: Some(recovery(dir)),
+        clock: Some(dyn_clock),
+        fetch,
+        sound: false,
+    };
+    let s = Session::start(settings, options, Arc::new(|| {}));
+    Run { s, clock, notices: Vec::new() }
+}
+
+fn recovery(dir: &Path) -> PathBuf {
+    dir.join("recovery.pacnet")
+}
+
+/// Settings for short, deterministic training runs.
+fn quick() -> Settings {
+    let mut s = Settings::default();
+    s.hyper.epochs = 4;
+    s.hyper.views = 0;
+    s
+}
+
+impl Run {
+    fn apply(&mut self, cmd: Command) -> Vec<Notice> {
+        let n = self.s.apply(cmd);
+        self.notices.extend(n.iter().cloned());
+        n
+    }
+
+    fn poll(&mut self) {
+        let n = self.s.poll();
+        self.notices.extend(n);
+    }
+
+    /// Polls until `cond` holds, for up to `secs` of real time (work on worker threads).
+    fn settle(&mut self, secs: u64, what: &str, mut cond: impl FnMut(&Session) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            self.poll();
+            if cond(&self.s) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}; {:?}", self.lines());
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    fn ready(&mut self) {
+        self.settle(120, "the model and the feature worker", |s| {
+            s.document().is_some() && s.runtime().features().and_then(|f| f.live()).is_some()
+        });
+    }
+
+    /// The newest camera frame and the newest frame the feature worker finished.
+    fn seqs(s: &Session) -> (u64, u64) {
+        let rt = s.runtime();
+        let camera = rt.capture().and_then(pacnet::camera::Capture::latest).map_or(0, |f| f.seq);
+        let worked = rt.features().and_then(|f| f.live()).map_or(0, |l| l.seq);
+        (camera, worked)
+    }
+
+    /// One demo-camera frame period on the test's clock; waits until the camera made its frame
+    /// and the feature worker finished it, so no frame is skipped.
+    fn tick(&mut self) {
+        let (before, _) = Self::seqs(&self.s);
+        self.clock.advance(Duration::from_secs_f64(1.0 / f64::from(DemoCamera::DEFAULT_FPS)));
+        if before > 0 {
+            self.settle(30, "the next camera frame", |s| Self::seqs(s).0 > before);
+            if self.s.runtime().features().is_some() {
+                self.settle(30, "the feature worker to take the frame", |s| {
+                    let (camera, worked) = Self::seqs(s);
+                    worked >= camera
+                });
+            }
+        }
+        self.poll();
+    }
+
+    /// Holds the record button of `class` with the toy at (`x`, `y`) for `frames` frames.
+    fn record(&mut self, class: &str, (x, y): (f32, f32), frames: usize) {
+        self.s.runtime().demo().set_pose(DemoPose { x, y, ..DemoPose::CENTER });
+        let c = self.class(class);
+        let _ = self.apply(Command::Record(Some(c)));
+        for _ in 0..frames {
+            self.tick();
+        }
+        let _ = self.apply(Command::Record(None));
+        // The last example's report may trail the frame it came from: a few frames more, with
+        // nothing recording, let it in.
+        for _ in 0..3 {
+            self.tick();
+        }
+    }
+
+    fn class(&self, name: &str) -> usize {
+        self.s.document().and_then(|d| d.classes().iter().position(|c| c == name)).expect("the class exists")
+    }
+
+    fn count(&self, name: &str) -> usize {
+        self.s.document().map_or(0, |d| d.count(self.class(name)))
+    }
+
+    fn shape(&self) -> [usize; 3] {
+        self.s.document().map(|d| d.snapshot().dataset.source().shape).expect("a project")
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.notices
+            .iter()
+            .filter_map(|n| match n {
+                Notice::Info(l) | Notice::Error(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn errors(&self) -> Vec<String> {
+        self.notices.iter().filter_map(|n| if let Notice::Error(l) = n { Some(l.clone()) } else { None }).collect()
+    }
+
+    fn said(&self, needle: &str) -> bool {
+        self.lines().iter().any(|l| l.contains(needle))
+    }
+}
+
+const UP: (f32, f32) = (0.0, -0.55);
+const DOWN: (f32, f32) = (0.0, 0.55);
+
+#[test]
+fn switching_the_model_mid_recording_stops_the_recording_and_keeps_every_example() {
+    let dir = util::tempdir();
+    let mut r = start(dir.path(), quick(), FetchOptions::default());
+    r.ready();
+    assert_eq!(r.shape(), [256, 7, 7], "V1 0.25 at its default cut");
+    r.s.runtime().demo().set_pose(DemoPose { x: UP.0, y: UP.1, ..DemoPose::CENTER });
+    let up = r.class("up");
+    let _ = r.apply(Command::Record(Some(up)));
+    for _ in 0..12 {
+        r.tick();
+    }
+    let n = r.count("up");
+    // 12 frames at 10 examples a second from a 30 fps camera make 4; the last may still be
+    // on its way.
+    assert!((3..=4).contains(&n), "{n}");
+    assert_eq!(r.s.recording_class(), Some(up));
+    // Another network while the button is still held (V3 small, random weights).
+    let v3 = util::timm_random_dir("mobilenetv3_small_100");
+    let _ = r.apply(Command::UseModel(v3.path().display().to_string()));
+    r.settle(120, "the project on the new model", |s| {
+        s.document().is_some_and(|d| d.snapshot().dataset.source().architecture == "mobilenetv3_small_100")
+            && s.runtime().features().is_some()
+            && s.switching().is_none()
+    });
+    assert_eq!(r.s.recording_class(), None, "recording stopped when the new model arrived");
+    let kept = r.count("up");
+    assert!(kept >= n, "no example lost in the switch: {kept} of at least {n}");
+    assert_eq!(r.shape(), [96, 7, 7], "every example re-computed at V3 small's default cut");
+    assert!(r.said("re-computed"), "{:?}", r.lines());
+    assert!(r.errors().is_empty(), "{:?}", r.errors());
+    let v3_id = std::fs::canonicalize(v3.path()).expect("dir").display().to_string();
+    assert_eq!(r.s.settings().model.as_deref(), Some(v3_id.as_str()), "the choice is remembered");
+    // Recording works on the new model.
+    r.ready();
+    r.record("up", UP, 6);
+    assert_eq!(r.count("up"), kept + 2);
+}
+
+#[test]
+fn changing_the_cut_while_training_stops_the_run_and_recomputes_every_example() {
+    let dir = util::tempdir();
+    let mut r = start(dir.path(), quick(), FetchOptions::default());
+    r.ready();
+    r.record("up", UP, 15);
+    r.record("down", DOWN, 15);
+    let (up, down) = (r.count("up"), r.count("down"));
+    assert_eq!((up, down), (5, 5));
+    let old_cut = r.s.document().map(pacnet::live::Document::cut).expect("doc");
+    let new_cut = r.s.runtime().backbone().and_then(|b| b.find_cut("conv_pw_11_relu").ok()).expect("V1 has the cut");
+    let _ = r.apply(Command::Train);
+    assert!(r.s.run_progress().running, "training started");
+    // A cut change with examples asks first: their features must be re-computed.
+    let asked = r.apply(Command::UseCut(new_cut));
+    assert!(
+        asked.iter().any(|n| matches!(n, Notice::Ask(Question::Cut(c)) if *c == new_cut)),
+        "the session asks before re-computing: {asked:?}"
+    );
+    assert_eq!(r.s.document().map(pacnet::live::Document::cut), Some(old_cut), "nothing changes before the answer");
+    let _ = r.apply(Command::UseCutConfirmed(new_cut));
+    r.settle(120, "the examples at the new cut and the run over", |s| {
+        s.document().is_some_and(|d| d.cut() == new_cut) && !s.run_progress().running
+    });
+    // The run was for the old features: whatever it got to, nothing of it may steer now.
+    r.settle(30, "late training reports", |s| !s.runtime().is_training());
+    r.poll();
+    let doc = r.s.document().expect("doc");
+    assert_eq!(doc.cut(), new_cut);
+    assert!(doc.head().is_none(), "a head trained on the old cut's features is dropped");
+    assert_eq!((r.count("up"), r.count("down")), (up, down), "every example kept");
+    assert_eq!(r.shape(), [128, 14, 14], "features re-computed at the earlier layer");
+    assert!(r.said("features re-computed at the new cut for 10 examples"), "{:?}", r.lines());
+    // Training again works at the new cut and steers.
+    let _ = r.apply(Command::Train);
+    r.settle(120, "the run at the new cut", |s| {
+        !s.run_progress().running && s.document().is_some_and(|d| d.head().is_some())
+    });
+    assert!(r.errors().is_empty(), "{:?}", r.errors());
+    assert_eq!(r.s.run_progress().epochs_done.len(), 4, "all epochs ran");
+}
+
+#[test]
+fn after_a_crash_the_next_start_recovers_the_last_autosave() {
+    let dir = util::tempdir();
+    let mut r = start(dir.path(), quick(), FetchOptions::default());
+    r.ready();
+    r.record("up", UP, 9);
+    let n = r.count("up");
+    assert_eq!(n, 3);
+    assert!(!recovery(dir.path()).exists(), "no autosave before {AUTOSAVE_EVERY:?}");
+    r.clock.advance(AUTOSAVE_EVERY);
+    let file = recovery(dir.path());
+    r.settle(30, "the autosave", |_| file.is_file());
+    // Work after the autosave, then the process dies: no save on exit.
+    r.record("down", DOWN, 9);
+    assert!(r.count("down") >= 3, "{}", r.count("down"));
+    drop(r);
+
+    let mut r = start(dir.path(), quick(), FetchOptions::default());
+    r.ready();
+    r.settle(60, "the recovered project", |s| s.document().is_some_and(|d| d.total() > 0));
+    assert_eq!((r.count("up"), r.count("down")), (n, 0), "what the autosave held, no more");
+    let doc = r.s.document().expect("doc");
+    assert_eq!((doc.path().is_none(), doc.is_dirty()), (true, true), "recovered work is untitled and unsaved");
+    assert!(r.said(&format!("recovered {n} unsaved examples")), "{:?}", r.lines());
+    // The recovered work is still guarded: a new project asks first.
+    let asked = r.apply(Command::New);
+    assert!(asked.iter().any(|n| matches!(n, Notice::Ask(Question::Unsaved(_)))), "{asked:?}");
+    assert_eq!(r.count("up"), n);
+}
+
+#[test]
+fn a_model_download_that_fails_keeps_the_model_the_project_and_recording() {
+    let dir = util::tempdir();
+    let cache = util::tempdir();
+    // A hub that refuses connections, and an empty cache.
+    let fetch = FetchOptions {
+        endpoint: Some("http://127.0.0.1:9".into()),
+        cache_dir: Some(cache.path().to_owned()),
+        ..FetchOptions::default()
+    };
+    let mut r = start(dir.path(), quick(), fetch);
+    r.ready();
+    r.record("up", UP, 9);
+    let n = r.count("up");
+    assert_eq!(n, 3);
+    let _ = r.apply(Command::UseModel("v3-small".into()));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !r.said("could not load the model") {
+        assert!(Instant::now() < deadline, "the download did not fail in 60 s: {:?}", r.lines());
+        std::thread::sleep(Duration::from_millis(5));
+        r.poll();
+    }
+    let errors = r.errors();
+    assert!(
+        errors.iter().any(|e| e.contains("could not load the model") && e.contains("still using MobileNet v1 0.25")),
+        "{errors:?}"
+    );
+    assert!(r.notices.iter().any(|n| matches!(n, Notice::ModelsChanged)), "the picker is told");
+    assert_eq!(r.s.runtime().backbone().map(|b| b.id().to_owned()).as_deref(), Some("builtin"));
+    assert_eq!(r.s.settings().model, None, "a model that never loaded is not remembered");
+    assert_eq!(r.count("up"), n, "the project is untouched");
+    assert_eq!(r.shape(), [256, 7, 7]);
+    r.record("up", UP, 6);
+    assert_eq!(r.count("up"), n + 2, "recording goes on with the built-in model");
+}
