@@ -21,6 +21,7 @@ mod live;
 mod package;
 mod setup;
 mod sound;
+mod sound_device;
 mod teach;
 mod team;
 mod ui;
