@@ -12,7 +12,9 @@ set -euo pipefail
 base=(build-essential pkg-config libclang-dev libasound2-dev curl ca-certificates)
 app=(libxkbcommon-x11-0 libgl1-mesa-dri libegl1 libx11-6 libxcursor1 libxrandr2 libxi6)
 
-test=(xvfb desktop-file-utils)
+# pulseaudio, pulseaudio-utils (parec, pactl), libasound2-plugins (ALSA's pulse device): the
+# test that records the game's real sound output from a private null sink (tests/sound_device.rs).
+test=(xvfb desktop-file-utils pulseaudio pulseaudio-utils libasound2-plugins)
 
 want=("${base[@]}")
 [ "${1:-}" = "--app" ] && want+=("${app[@]}")

@@ -22,6 +22,7 @@ mod package;
 mod session;
 mod setup;
 mod sound;
+mod sound_device;
 mod teach;
 mod team;
 mod ui;
