@@ -4,7 +4,7 @@
 # with sudo only when not root. Usage: scripts/deps.sh [--app | --test]  (--app adds the
 # runtime libraries the window needs; --test adds what the tests run beside pacnet: Xvfb, for
 # the test that sends real X11 key presses into a window, desktop-file-validate (the launcher's
-# test), and unless they are on the PATH already, Node.js and npm (the TF.js export check) and
+# test), strace (the signal tests), and unless they are on the PATH already, Node.js and npm (the TF.js export check) and
 # Python 3 with venv (the ONNX Runtime check); building needs only the base set).
 set -euo pipefail
 
@@ -12,7 +12,8 @@ set -euo pipefail
 base=(build-essential pkg-config libclang-dev libasound2-dev curl ca-certificates)
 app=(libxkbcommon-x11-0 libgl1-mesa-dri libegl1 libx11-6 libxcursor1 libxrandr2 libxi6)
 
-test=(xvfb desktop-file-utils)
+# strace: the signal tests hold a write at its fsync (tests/hostile/issue31.rs).
+test=(xvfb desktop-file-utils strace)
 
 want=("${base[@]}")
 [ "${1:-}" = "--app" ] && want+=("${app[@]}")

@@ -767,9 +767,9 @@ fn a_failed_save_never_damages_the_previous_file() {
     let nowhere = dir.path().join("no/such/dir/x.pacnet");
     let e = second.save(&nowhere).expect_err("missing directory");
     assert!(
-        matches!(e, LearnError::SaveTarget { .. })
+        matches!(e, LearnError::Output(_))
             && e.to_string().contains("x.pacnet")
-            && e.to_string().contains("nothing was written"),
+            && e.to_string().contains("cannot be used"),
         "{e}"
     );
     // The rename fails when the target is a directory: the temporary file goes, nothing else changes.

@@ -58,7 +58,7 @@ pub fn one_line(text: &str) -> String {
     let escaped = escape_controls(text);
     let mut out = String::with_capacity(escaped.len());
     for (i, part) in escaped.split(['\n', '\r']).map(str::trim).filter(|p| !p.is_empty()).enumerate() {
-        if i > 0 {
+        if i > 0 && !part.starts_with([')', ']', ',', '.', ';']) {
             out.push_str(if out.ends_with([':', '(', ';', ',']) { " " } else { "; " });
         }
         out.push_str(part);
@@ -77,7 +77,7 @@ mod tests {
 
     #[test]
     fn one_line_joins_lines_and_escapes_controls() {
-        assert_eq!(one_line("a.jpg: Not enough bytes\n) — stopped"), "a.jpg: Not enough bytes; ) — stopped");
+        assert_eq!(one_line("a.jpg: Not enough bytes\n) — stopped"), "a.jpg: Not enough bytes) — stopped");
         assert_eq!(one_line("cause:\n  detail\n"), "cause: detail");
         assert_eq!(one_line("cam \u{1b}[31mred"), "cam \\u{1b}[31mred");
         assert_eq!(escape_controls("plain"), Cow::Borrowed("plain"));
