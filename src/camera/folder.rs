@@ -190,7 +190,7 @@ impl FrameSource for FolderReplay {
                 continue;
             };
             self.next += 1;
-            match image::open(path) {
+            match decode_frame(path) {
                 Ok(decoded) => {
                     self.failures_in_a_row = 0;
                     let image = decoded.into_rgb8();
@@ -199,8 +199,8 @@ impl FrameSource for FolderReplay {
                     self.seq += 1;
                     return Ok(frame);
                 }
-                Err(e) => {
-                    let error = CameraError::ImageRead { path: path.clone(), detail: e.to_string() };
+                Err(detail) => {
+                    let error = CameraError::ImageRead { path: path.clone(), detail };
                     tracing::warn!("skipping frame: {error}");
                     self.first_failure.get_or_insert_with(|| error.to_string());
                     self.skipped += 1;
@@ -322,4 +322,15 @@ impl FolderRecorder {
         }
         Err(CameraError::Write { path: self.next_path(), detail: format!("{MAX_TAKEN} names in a row are taken") })
     }
+}
+
+/// One replayed picture, decoded; a JPEG cut off by an interrupted copy is refused rather than
+/// replayed with its missing rows filled in grey.
+fn decode_frame(path: &Path) -> Result<image::DynamicImage, String> {
+    let bytes = std::fs::read(path).map_err(|e| crate::sys::io_text(&e))?;
+    let format = image::guess_format(&bytes).map_err(|e| e.to_string())?;
+    if format == image::ImageFormat::Jpeg && !crate::sys::input::jpeg_complete(&bytes) {
+        return Err("truncated JPEG (no end-of-image marker after the image data): the file was cut off".into());
+    }
+    image::load_from_memory_with_format(&bytes, format).map_err(|e| e.to_string())
 }

@@ -107,3 +107,16 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
     }
     Ok(bytes)
 }
+
+/// Whether a JPEG's last scan is followed by an end-of-image marker (FF D9): the JPEG decoder
+/// fills a cut-off scan with grey and reports success, so a file cut off by an interrupted copy
+/// would otherwise pass for a picture (here, not in `backbone`, because the camera's folder
+/// replay needs the same check and may not import `backbone`). Inside the entropy-coded data a
+/// 0xFF byte is always followed by 0x00 or a restart marker, so an FF D9 after the last
+/// start-of-scan (FF DA) is the real end; an embedded EXIF thumbnail's markers come before the
+/// main image's scan and do not count.
+pub fn jpeg_complete(bytes: &[u8]) -> bool {
+    let last_sos = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    let Some(sos) = last_sos else { return false };
+    bytes.get(sos..).is_some_and(|rest| rest.windows(2).any(|w| w == [0xFF, 0xD9]))
+}

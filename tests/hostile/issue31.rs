@@ -113,7 +113,8 @@ fn issue31_1_play_wav_refuses_what_is_not_a_wav_before_the_game() {
     }
     // A missing folder is found before 100 000 ticks of game, not after them.
     let started = Instant::now();
-    let mut cmd = play(project, &frames);
+    let mut cmd = pacnet();
+    cmd.arg("play").arg("--project").arg(project).arg("--camera").arg(&frames);
     cmd.args(["--ticks", "100000", "--wav"]).arg(dir.path().join("nodir/x.wav"));
     let (code, _, err) = run(&mut cmd);
     assert_one_line_error(code, &err, &["nodir/x.wav", "cannot be used"]);
