@@ -273,12 +273,14 @@ fn issue31_5_a_file_size_limit_is_an_error_and_leaves_no_temporary_file() {
     assert!(!out.join("e").exists() && !out.join("s.wav").exists());
 }
 
-/// Runs `args` under strace with every fsync held back for a minute, waits until a temporary
-/// file of ours exists in `dir` (written, not yet synced), sends `signal` to pacnet, and
-/// returns how strace (which ends as its tracee did) ended.
+/// Runs `args` under strace with every fsync held back for 5 s, waits until a temporary file of
+/// ours exists in `dir` (written, not yet synced), sends `signal` to pacnet, and returns how
+/// strace (which ends as its tracee did) ended. A signal sent during the hold is delivered when
+/// it ends (the tracee sits in a ptrace stop), so the hold is as short as seeing the file and
+/// sending the signal safely allows: it was 60 s, and each such case took a minute.
 fn signal_during_write(args: &[&std::ffi::OsStr], dir: &Path, signal: &str) -> std::process::ExitStatus {
     let mut child = Command::new("strace")
-        .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync", "-e", "inject=fsync:delay_enter=60s"])
+        .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync", "-e", "inject=fsync:delay_enter=5s"])
         .arg(env!("CARGO_BIN_EXE_pacnet"))
         .args(args)
         .env_remove("PACNET_MODEL")
@@ -287,10 +289,15 @@ fn signal_during_write(args: &[&std::ffi::OsStr], dir: &Path, signal: &str) -> s
         .spawn()
         .expect("strace (scripts/deps.sh --test installs it)");
     let deadline = Instant::now() + Duration::from_secs(120);
-    while temp_files(dir).is_empty() {
-        assert!(Instant::now() < deadline, "no temporary file appeared in {}", dir.display());
+    // Written, not just created: a killed write's empty, seconds-old file is one the next write
+    // rightly leaves alone (another process may be about to lock it).
+    let written = |n: &String| std::fs::metadata(dir.join(n)).is_ok_and(|m| m.is_dir() || m.len() > 0);
+    while !temp_files(dir).iter().any(written) {
+        assert!(Instant::now() < deadline, "no temporary file was written in {}", dir.display());
         std::thread::sleep(Duration::from_millis(20));
     }
+    // Into the fsync hold.
+    std::thread::sleep(Duration::from_millis(300));
     // pacnet is strace's only child.
     let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", child.id())).unwrap();
     let pid = children.split_whitespace().next().expect("pacnet runs under strace").to_owned();

@@ -230,6 +230,15 @@ fn command(i: usize, at: &Path, dir: &Path) -> Command {
                 "tfjs",
                 "--export-views",
                 "0",
+                // The least work bench-learn accepts: its export is what is under test.
+                "--train",
+                "2",
+                "--same",
+                "1",
+                "--nudges",
+                "1",
+                "--nudged",
+                "1",
                 "--export",
             ])
             .arg(at),
