@@ -4,7 +4,7 @@
 # with sudo only when not root. Usage: scripts/deps.sh [--app | --test]  (--app adds the
 # runtime libraries the window needs; --test adds what the tests run beside pacnet: Xvfb, for
 # the test that sends real X11 key presses into a window, desktop-file-validate (the launcher's
-# test), and unless they are on the PATH already, Node.js and npm (the TF.js export check) and
+# test), strace (the signal tests), and unless they are on the PATH already, Node.js and npm (the TF.js export check) and
 # Python 3 with venv (the ONNX Runtime check); building needs only the base set).
 set -euo pipefail
 
@@ -12,9 +12,10 @@ set -euo pipefail
 base=(build-essential pkg-config libclang-dev libasound2-dev curl ca-certificates)
 app=(libxkbcommon-x11-0 libgl1-mesa-dri libegl1 libx11-6 libxcursor1 libxrandr2 libxi6)
 
+# strace: the signal tests hold a write at its fsync (tests/hostile/issue31.rs).
 # pulseaudio, pulseaudio-utils (parec, pactl), libasound2-plugins (ALSA's pulse device): the
 # test that records the game's real sound output from a private null sink (tests/sound_device.rs).
-test=(xvfb desktop-file-utils pulseaudio pulseaudio-utils libasound2-plugins)
+test=(xvfb desktop-file-utils strace pulseaudio pulseaudio-utils libasound2-plugins)
 
 want=("${base[@]}")
 [ "${1:-}" = "--app" ] && want+=("${app[@]}")

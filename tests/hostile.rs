@@ -5,12 +5,12 @@
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 use pacnet::backbone::ModelConfig;
 use pacnet::backbone::weights::WeightFile;
-use pacnet::learn::save::{Existing, STALE_AFTER, SaveTarget, clean_stale, write_atomically};
 use pacnet::learn::{Head, Hyper, LearnError, Project};
+use pacnet::sys::temp::clean_stale;
+use pacnet::sys::{Existing, write_atomically};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
@@ -18,7 +18,10 @@ use sha2::{Digest, Sha256};
 use crate::learn::{TRAIN_BGS, dataset_from, model_with, scenes, synthetic, train_cmd};
 use crate::util::{self, assert_one_line_error, pacnet, run};
 
-fn mkfifo(path: &Path) {
+mod issue31;
+mod issue31_more;
+
+pub(crate) fn mkfifo(path: &Path) {
     let status = std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo");
     assert!(status.success());
 }
@@ -31,7 +34,7 @@ fn small_project(with_head: bool) -> Project {
     p
 }
 
-fn data_folder(dir: &Path, per_class: usize) -> PathBuf {
+pub(crate) fn data_folder(dir: &Path, per_class: usize) -> PathBuf {
     let data = dir.join("data");
     scenes().write_folder(&data, per_class, &TRAIN_BGS, 7);
     data
@@ -140,30 +143,31 @@ fn train_with_force_writes_through_a_link_and_keeps_the_mode_then_predict_and_ev
 }
 
 #[test]
-fn save_refuses_inputs_cleans_only_its_own_stale_temp_files_and_new_files_get_the_umask_mode() {
+fn save_refuses_inputs_cleans_only_unlocked_temp_files_of_its_own_and_new_files_get_the_umask_mode() {
     let dir = util::tempdir();
     let input = dir.path().join("input.pacnet");
     std::fs::write(&input, b"").unwrap();
-    let e = SaveTarget::check(&input, std::slice::from_ref(&input), false).expect_err("an input");
-    assert!(matches!(e, LearnError::SaveTarget { .. }) && e.to_string().contains("an input of this run"), "{e}");
-    SaveTarget::check(&input, &[], false).expect("an empty file may be replaced");
+    let e = pacnet::learn::save::target(&input, std::slice::from_ref(&input), false).expect_err("an input");
+    assert!(matches!(e, LearnError::Output(_)) && e.to_string().contains("an input of this run"), "{e}");
+    pacnet::learn::save::target(&input, &[], false).expect("an empty file may be replaced");
 
-    let old = SystemTime::now() - STALE_AFTER - Duration::from_secs(60);
-    let stale = dir.path().join(".pacnet-save-AbC123.tmp");
-    let fresh = dir.path().join(".pacnet-save-XyZ789.tmp");
+    // A killed process's temporary file (nobody holds its lock) goes at the next save, however
+    // young; one whose writer is alive (locked, here by this test) stays, as does a foreign one.
+    let killed = dir.path().join(".pacnet-save-AbC123.tmp");
+    let alive = dir.path().join(".pacnet-save-XyZ789.tmp");
     let foreign = dir.path().join(".other-save-1.tmp");
-    for p in [&stale, &fresh, &foreign] {
+    for p in [&killed, &alive, &foreign] {
         std::fs::write(p, b"half a project").unwrap();
     }
-    for p in [&stale, &foreign] {
-        std::fs::File::options().write(true).open(p).unwrap().set_modified(old).unwrap();
-    }
+    let writer = std::fs::File::open(&alive).unwrap();
+    writer.try_lock().unwrap();
     let path = dir.path().join("new.pacnet");
     small_project(true).save(&path).unwrap();
-    assert!(!stale.exists(), "a killed save's temporary file is removed by the next save");
-    assert!(fresh.exists(), "a recent one may be another save in progress");
+    assert!(!killed.exists(), "a killed save's temporary file is removed by the next save");
+    assert!(alive.exists(), "a save in progress is left alone");
     assert!(foreign.exists(), "not ours");
-    assert_eq!(clean_stale(dir.path()), 0);
+    drop(writer);
+    assert_eq!(clean_stale(dir.path()), 1, "once its writer is gone, it goes too");
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_ne!(mode, 0o600, "a new project is not private-by-accident: {mode:o}");
     assert_eq!(mode & 0o600, 0o600);
@@ -383,7 +387,7 @@ fn crafted_projects_with_flags_or_foreign_head_classes_are_refused() {
 
 /// Cases per target: `PACNET_FUZZ_CASES` for a long run, else a slice that takes about a
 /// second in release.
-fn fuzz_cases() -> usize {
+pub(crate) fn fuzz_cases() -> usize {
     std::env::var("PACNET_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(400)
 }
 

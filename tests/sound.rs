@@ -317,7 +317,8 @@ fn regenerate_docs_sound() -> TestResult {
     std::fs::create_dir_all(root.join("docs/sound"))?;
     std::fs::write(root.join(DOCS_REPLAY), serde_json::to_string(rec.log())? + "\n")?;
     let samples = render_replay(rec.log(), 20 * 60, RATE)?;
-    pacnet::live::audio::write_wav(&root.join(DOCS_WAV), RATE, &samples)?;
+    let out = pacnet::sys::Output::check(&root.join(DOCS_WAV), pacnet::live::audio::WAV, &[], false)?;
+    pacnet::live::audio::write_wav(&out, RATE, &samples)?;
     Ok(())
 }
 
@@ -343,10 +344,14 @@ fn docs_sound_is_the_replay_rendered_as_20_s_of_mono_16_bit_pcm() -> TestResult 
 fn wav_files_are_written_whole_or_not_at_all() -> TestResult {
     let dir = super::util::tempdir();
     let path = dir.path().join("out.wav");
-    pacnet::live::audio::write_wav(&path, RATE, &[0, 1000, -1000, i16::MAX])?;
+    let wav = |p: &std::path::Path| pacnet::sys::Output::check(p, pacnet::live::audio::WAV, &[], false);
+    pacnet::live::audio::write_wav(&wav(&path)?, RATE, &[0, 1000, -1000, i16::MAX])?;
     let samples: Vec<i16> = hound::WavReader::open(&path)?.into_samples::<i16>().collect::<Result<_, _>>()?;
     assert_eq!(samples, vec![0, 1000, -1000, i16::MAX]);
-    let err = pacnet::live::audio::write_wav(&dir.path().join("no/such/dir/out.wav"), RATE, &[0]).err();
+    // A WAV file of its own is replaced; a path whose folder is missing is refused by name.
+    pacnet::live::audio::write_wav(&wav(&path)?, RATE, &[7])?;
+    assert_eq!(hound::WavReader::open(&path)?.len(), 1);
+    let err = wav(&dir.path().join("no/such/dir/out.wav")).err();
     let text = err.map(|e| e.to_string()).unwrap_or_default();
     assert!(text.contains("no/such/dir/out.wav"), "{text}");
     assert_eq!(std::fs::read_dir(dir.path())?.count(), 1, "no temporary file left behind");

@@ -15,6 +15,8 @@ pub const MAX_INPUT_SIZE: usize = 1024;
 /// The most classes a config may declare (ImageNet-21k has 21,843): without `labels.txt` each
 /// gets a generated name, and the classifier is checked against it.
 pub const MAX_CLASSES: usize = 100_000;
+/// The largest `config.json` read (timm's are ~2 KB).
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// How to resample a frame to the network's input size (timm's `interpolation`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -47,12 +49,11 @@ pub struct ModelConfig {
 impl ModelConfig {
     /// Reads and validates `config.json`; every missing or malformed key is an error naming it.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                BackboneError::MissingFile { path: path.to_owned() }
-            } else {
-                BackboneError::io(path, e)
-            }
+        let bytes = crate::sys::read_regular(path, MAX_CONFIG_BYTES).map_err(BackboneError::from_input)?;
+        let text = String::from_utf8(bytes).map_err(|_| BackboneError::ConfigKey {
+            path: path.to_owned(),
+            key: "(file)".into(),
+            problem: "is not UTF-8 text".into(),
         })?;
         Self::parse(&text, path)
     }

@@ -16,6 +16,9 @@ pub enum BackboneError {
         /// What the OS said.
         error: std::io::Error,
     },
+    /// An input file that is not a regular file (a FIFO, a device, a folder) or too large.
+    #[error(transparent)]
+    File(crate::sys::InputError),
     /// A model directory lacks a file it needs.
     #[error("{}: missing (a model directory needs config.json and model.safetensors)", path.display())]
     MissingFile {
@@ -194,17 +197,19 @@ pub enum BackboneError {
 pub type Result<T, E = BackboneError> = std::result::Result<T, E>;
 
 impl BackboneError {
+    /// A failed read of an input file: a missing one is [`BackboneError::MissingFile`] (with the
+    /// hint what a model directory needs), the rest say what the path is.
+    pub(crate) fn from_input(e: crate::sys::InputError) -> Self {
+        match e {
+            crate::sys::InputError::Missing { path } => Self::MissingFile { path },
+            other => Self::File(other),
+        }
+    }
+
     /// An [`BackboneError::Io`] for `path`.
     pub(crate) fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Self::Io { path: path.into(), error }
     }
 }
 
-/// An OS error's text without Rust's ` (os error N)` suffix, which tells a user nothing.
-pub fn io_text(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error ") {
-        Some(at) => text.get(..at).unwrap_or(&text).to_owned(),
-        None => text,
-    }
-}
+pub use crate::sys::io_text;

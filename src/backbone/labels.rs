@@ -17,10 +17,10 @@ impl Labels {
     /// else falls back to the built-in list.
     pub fn for_model(dir: &Path, num_classes: usize) -> Result<Self> {
         let path = dir.join("labels.txt");
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Self::parse(&text, num_classes, &path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::builtin(num_classes)),
-            Err(e) => Err(BackboneError::io(path, e)),
+        match crate::sys::read_regular(&path, 1 << 24) {
+            Ok(bytes) => Self::parse(&String::from_utf8_lossy(&bytes), num_classes, &path),
+            Err(crate::sys::InputError::Missing { .. }) => Ok(Self::builtin(num_classes)),
+            Err(e) => Err(BackboneError::from_input(e)),
         }
     }
 

@@ -172,7 +172,7 @@ pub fn decode_image(bytes: &[u8], path: &Path) -> Result<RgbImage> {
     // Judge the format by the bytes, not the file name: a text file called .png is not a PNG.
     let format = image::guess_format(bytes.get(..bytes.len().min(64)).unwrap_or_default())
         .map_err(|_| err("not a recognised image format (JPEG, PNG, BMP or WebP expected)".to_owned()))?;
-    if format == image::ImageFormat::Jpeg && !jpeg_complete(bytes) {
+    if format == image::ImageFormat::Jpeg && !crate::sys::input::jpeg_complete(bytes) {
         // The JPEG decoder fills a cut-off scan with grey and reports success.
         return Err(err("truncated JPEG (no end-of-image marker after the image data): the file was cut off".into()));
     }
@@ -212,14 +212,4 @@ fn decode_error(e: &image::ImageError) -> String {
         ),
         other => format!("cannot decode: {other}"),
     }
-}
-
-/// Whether a JPEG's last scan is followed by an end-of-image marker (FF D9). Inside the
-/// entropy-coded data a 0xFF byte is always followed by 0x00 or a restart marker, so an FF D9
-/// after the last start-of-scan (FF DA) is the real end; an embedded EXIF thumbnail's markers
-/// come before the main image's scan and do not count.
-fn jpeg_complete(bytes: &[u8]) -> bool {
-    let last_sos = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
-    let Some(sos) = last_sos else { return false };
-    bytes.get(sos..).is_some_and(|rest| rest.windows(2).any(|w| w == [0xFF, 0xD9]))
 }

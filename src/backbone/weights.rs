@@ -9,6 +9,10 @@ use safetensors::{Dtype, SafeTensors};
 
 use super::error::{BackboneError, Result};
 
+/// The largest `model.safetensors` read (MobileNet V3 large is ~22 MB; this leaves room for
+/// much bigger backbones without letting a huge file fill the memory).
+const MAX_WEIGHTS_BYTES: u64 = 4 << 30;
+
 /// The float32 tensors of one safetensors file, handed out by name exactly once.
 pub struct WeightFile {
     path: PathBuf,
@@ -25,13 +29,7 @@ pub struct WeightFile {
 impl WeightFile {
     /// Reads and parses `path`; a truncated or foreign file is an error naming it.
     pub fn open(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                BackboneError::MissingFile { path: path.to_owned() }
-            } else {
-                BackboneError::io(path, e)
-            }
-        })?;
+        let bytes = crate::sys::read_regular(path, MAX_WEIGHTS_BYTES).map_err(BackboneError::from_input)?;
         Self::from_bytes(&bytes, path)
     }
 
@@ -40,6 +38,12 @@ impl WeightFile {
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
         let st = SafeTensors::deserialize(bytes)
             .map_err(|e| BackboneError::SafeTensors { path: path.to_owned(), message: e.to_string() })?;
+        if let Some(name) = duplicate_name(bytes) {
+            return Err(BackboneError::SafeTensors {
+                path: path.to_owned(),
+                message: format!("the header lists tensor `{name}` twice; only one of them would be used"),
+            });
+        }
         let mut tensors = BTreeMap::new();
         let mut ignored = BTreeSet::new();
         for (name, view) in st.iter() {
@@ -188,4 +192,32 @@ impl WeightFile {
     pub fn ignored_count(&self) -> usize {
         self.ignored.len()
     }
+}
+
+/// The first name a safetensors header lists twice. JSON allows repeated keys and the
+/// safetensors reader keeps the last one without a word, so a second tensor could hide under
+/// a name (the header is parsed once more here, keys only; it was just found well formed).
+fn duplicate_name(bytes: &[u8]) -> Option<String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct FirstRepeat;
+    impl<'de> Visitor<'de> for FirstRepeat {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+            let (mut seen, mut first) = (BTreeSet::new(), None);
+            // Read to the end either way: the parser checks the closing brace after this.
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<IgnoredAny>()?;
+                if !seen.insert(key.clone()) {
+                    first.get_or_insert(key);
+                }
+            }
+            Ok(first)
+        }
+    }
+    let len = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
+    let header = bytes.get(8..8usize.checked_add(len)?)?;
+    serde_json::Deserializer::from_slice(header).deserialize_map(FirstRepeat).ok().flatten()
 }

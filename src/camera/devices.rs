@@ -166,6 +166,7 @@ pub fn offered_fourccs(index: u32) -> Vec<String> {
 
 #[cfg(target_os = "linux")]
 mod linux {
+    use super::shown_name;
     use v4l::framesize::FrameSizeEnum;
     use v4l::video::Capture;
     use v4l::{Device, FourCC};
@@ -177,7 +178,7 @@ mod linux {
         let label = format!("camera {index}");
         let mut details = CameraDetails {
             index: u32::try_from(index).unwrap_or(u32::MAX),
-            name: v4l::context::Node::new(&path).name().unwrap_or_default(),
+            name: shown_name(&v4l::context::Node::new(&path).name().unwrap_or_default()),
             path,
             driver: String::new(),
             captures: false,
@@ -195,7 +196,7 @@ mod linux {
         };
         match device.query_caps() {
             Ok(caps) => {
-                details.name = caps.card.clone();
+                details.name = shown_name(&caps.card);
                 details.driver = format!("{}, {}", caps.driver, caps.bus);
                 details.captures = caps.capabilities.contains(v4l::capability::Flags::VIDEO_CAPTURE);
             }
@@ -267,6 +268,7 @@ mod linux {
 /// Compiled everywhere so it is type-checked on Linux too, where it is not used.
 #[cfg_attr(target_os = "linux", allow(dead_code))]
 mod nokhwa_listing {
+    use super::shown_name;
     use std::panic::{AssertUnwindSafe, catch_unwind};
 
     use nokhwa::utils::{ApiBackend, CameraFormat, CameraIndex, RequestedFormat, RequestedFormatType};
@@ -290,7 +292,7 @@ mod nokhwa_listing {
                 let index = info.index().as_index().unwrap_or(u32::try_from(position).unwrap_or(u32::MAX));
                 let mut details = CameraDetails {
                     index,
-                    name: info.human_name(),
+                    name: shown_name(&info.human_name()),
                     path: info.description().to_owned(),
                     driver: String::new(),
                     captures: true,
@@ -340,4 +342,10 @@ mod nokhwa_listing {
         }
         out
     }
+}
+
+/// A camera's name as the driver gives it, with control characters escaped: a device can name
+/// itself anything, and an escape sequence in it must not reach the terminal.
+pub(crate) fn shown_name(name: &str) -> String {
+    crate::sys::stdio::escape_controls(name).into_owned()
 }

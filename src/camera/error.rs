@@ -96,14 +96,18 @@ pub enum CameraError {
         detail: String,
     },
     /// Reading or listing a file or folder failed.
-    #[error("{}: {source}", path.display())]
+    // The OS error is in the message and deliberately not a `source`: the CLI prints the cause
+    // chain, which would repeat it.
+    #[error("{}: {}", path.display(), crate::sys::io_text(error))]
     Io {
         /// The file or folder.
         path: PathBuf,
         /// The operating system's error.
-        #[source]
-        source: Arc<std::io::Error>,
+        error: Arc<std::io::Error>,
     },
+    /// An output folder or file refused by the output policy, or its write failed.
+    #[error("{0}")]
+    Output(Arc<crate::sys::OutputError>),
     /// A replay folder holds no image files at all.
     #[error(
         "folder {} has no images (.png, .jpg, .jpeg, .bmp, .webp) — record some frames into it \
@@ -190,6 +194,7 @@ impl CameraError {
             | Self::EmptyFolder { .. }
             | Self::NoReadableImages { .. }
             | Self::Write { .. }
+            | Self::Output(_)
             | Self::RecordingInterrupted { .. }
             | Self::EndOfStream { .. }
             | Self::InvalidSetting(_)
@@ -199,6 +204,12 @@ impl CameraError {
 
     /// Wraps an I/O error with the path it concerns.
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source: Arc::new(source) }
+        Self::Io { path: path.into(), error: Arc::new(source) }
+    }
+}
+
+impl From<crate::sys::OutputError> for CameraError {
+    fn from(e: crate::sys::OutputError) -> Self {
+        Self::Output(Arc::new(e))
     }
 }

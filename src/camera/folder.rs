@@ -6,7 +6,7 @@
 
 use std::cmp::Ordering;
 use std::ffi::OsStr;
-use std::io::Cursor;
+use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,6 +18,7 @@ use super::demo::check_fps;
 use super::error::CameraError;
 use super::frame::{Frame, Resolution};
 use super::source::{FrameSource, SourceInfo, SourceKind};
+use crate::sys::{Existing, MadeDir, write_atomically};
 
 /// File extensions replay picks up (compared without regard to case).
 pub const IMAGE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "bmp", "webp"];
@@ -189,7 +190,7 @@ impl FrameSource for FolderReplay {
                 continue;
             };
             self.next += 1;
-            match image::open(path) {
+            match decode_frame(path) {
                 Ok(decoded) => {
                     self.failures_in_a_row = 0;
                     let image = decoded.into_rgb8();
@@ -198,8 +199,8 @@ impl FrameSource for FolderReplay {
                     self.seq += 1;
                     return Ok(frame);
                 }
-                Err(e) => {
-                    let error = CameraError::ImageRead { path: path.clone(), detail: e.to_string() };
+                Err(detail) => {
+                    let error = CameraError::ImageRead { path: path.clone(), detail };
                     tracing::warn!("skipping frame: {error}");
                     self.first_failure.get_or_insert_with(|| error.to_string());
                     self.skipped += 1;
@@ -237,40 +238,49 @@ impl RecordFormat {
 
 /// Writes frames into a folder as `frame_000001.png`, `frame_000002.png`, …
 ///
-/// Numbering continues after the highest `frame_N` already in the folder, so recording twice
-/// into one folder appends instead of overwriting. Each file is written under a temporary name
-/// and renamed, so a replay of the same folder never reads a half-written frame.
+/// Numbering continues after the highest `frame_N` already in the folder (of any kind: a FIFO
+/// or folder so named counts too), so recording twice into one folder appends instead of
+/// overwriting. Each file is written under a temporary name and renamed without replacing
+/// anything (a name taken meanwhile moves on to the next number), so a replay of the same
+/// folder never reads a half-written frame and no file is ever replaced. A folder created here
+/// is removed again if the recorder is dropped before writing into it.
 #[derive(Debug)]
 pub struct FolderRecorder {
-    dir: PathBuf,
+    dir: MadeDir,
     format: RecordFormat,
     next_index: u64,
     written: u64,
 }
 
+/// How many taken names in a row a frame skips before giving up (another process writing
+/// the same names as fast as we do).
+const MAX_TAKEN: u32 = 1000;
+
 impl FolderRecorder {
     /// Prepares to record into `dir` (created if missing) in `format`.
     ///
     /// # Errors
-    /// [`CameraError::Io`] naming `dir` if it cannot be created or listed.
+    /// [`CameraError::Output`] naming `dir` if it cannot be created or used,
+    /// [`CameraError::Io`] if it cannot be listed.
     pub fn create(dir: impl AsRef<Path>, format: RecordFormat) -> Result<Self, CameraError> {
-        let dir = dir.as_ref().to_path_buf();
-        std::fs::create_dir_all(&dir).map_err(|e| CameraError::io(&dir, e))?;
-        let highest = list_images(&dir)?
-            .iter()
-            .filter_map(|p| {
-                let stem = p.file_stem()?.to_str()?;
+        let dir = MadeDir::create(dir.as_ref())?;
+        let entries = std::fs::read_dir(dir.path()).map_err(|e| CameraError::io(dir.path(), e))?;
+        let highest = entries
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name();
+                let stem = Path::new(&name).file_stem()?.to_str()?.to_owned();
                 stem.strip_prefix("frame_")?.parse::<u64>().ok()
             })
             .max()
             .unwrap_or(0);
-        Ok(Self { dir, format, next_index: highest + 1, written: 0 })
+        Ok(Self { dir, format, next_index: highest.saturating_add(1), written: 0 })
     }
 
     /// The folder being recorded into.
     #[must_use]
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.dir.path()
     }
 
     /// Frames written by this recorder so far.
@@ -282,7 +292,7 @@ impl FolderRecorder {
     /// The path the next frame will be written to.
     #[must_use]
     pub fn next_path(&self) -> PathBuf {
-        self.dir.join(format!("frame_{:06}.{}", self.next_index, self.format.extension()))
+        self.dir.path().join(format!("frame_{:06}.{}", self.next_index, self.format.extension()))
     }
 
     /// Writes `image` as the next frame and returns its path.
@@ -290,26 +300,37 @@ impl FolderRecorder {
     /// # Errors
     /// [`CameraError::Write`] naming the file if encoding or writing fails.
     pub fn record(&mut self, image: &RgbImage) -> Result<PathBuf, CameraError> {
-        let path = self.next_path();
-        let write_error = |detail: String| CameraError::Write { path: path.clone(), detail };
         let mut bytes = Vec::new();
-        match self.format {
-            RecordFormat::Png => image
-                .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png)
-                .map_err(|e| write_error(e.to_string()))?,
-            RecordFormat::Jpeg => image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
-                .encode_image(image)
-                .map_err(|e| write_error(e.to_string()))?,
+        let encoded = match self.format {
+            RecordFormat::Png => image.write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png),
+            RecordFormat::Jpeg => {
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90).encode_image(image)
+            }
+        };
+        encoded.map_err(|e| CameraError::Write { path: self.next_path(), detail: e.to_string() })?;
+        for _ in 0..MAX_TAKEN {
+            let path = self.next_path();
+            self.next_index += 1;
+            match write_atomically(&path, Existing::Keep, |f| f.write_all(&bytes), || Ok(()), |e| e) {
+                Ok(()) => {
+                    self.written += 1;
+                    return Ok(path);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(CameraError::Write { path, detail: crate::sys::io_text(&e) }),
+            }
         }
-        let temporary = path.with_extension("part");
-        std::fs::write(&temporary, &bytes).map_err(|e| write_error(e.to_string()))?;
-        if let Err(e) = std::fs::rename(&temporary, &path) {
-            // Best effort: a leftover `.part` is harmless (replay ignores it) but untidy.
-            let _ = std::fs::remove_file(&temporary);
-            return Err(write_error(e.to_string()));
-        }
-        self.next_index += 1;
-        self.written += 1;
-        Ok(path)
+        Err(CameraError::Write { path: self.next_path(), detail: format!("{MAX_TAKEN} names in a row are taken") })
     }
+}
+
+/// One replayed picture, decoded; a JPEG cut off by an interrupted copy is refused rather than
+/// replayed with its missing rows filled in grey.
+fn decode_frame(path: &Path) -> Result<image::DynamicImage, String> {
+    let bytes = std::fs::read(path).map_err(|e| crate::sys::io_text(&e))?;
+    let format = image::guess_format(&bytes).map_err(|e| e.to_string())?;
+    if format == image::ImageFormat::Jpeg && !crate::sys::input::jpeg_complete(&bytes) {
+        return Err("truncated JPEG (no end-of-image marker after the image data): the file was cut off".into());
+    }
+    image::load_from_memory_with_format(&bytes, format).map_err(|e| e.to_string())
 }

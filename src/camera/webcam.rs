@@ -82,7 +82,7 @@ pub fn list_webcams() -> Result<Vec<WebcamInfo>, CameraError> {
         .enumerate()
         .map(|(position, info)| WebcamInfo {
             index: info.index().as_index().unwrap_or(u32::try_from(position).unwrap_or(u32::MAX)),
-            name: info.human_name(),
+            name: super::devices::shown_name(&info.human_name()),
             description: info.description().to_owned(),
         })
         .collect())
@@ -497,7 +497,7 @@ impl Device {
                 other => other,
             }
         })?;
-        let name = camera.info().human_name();
+        let name = super::devices::shown_name(&camera.info().human_name());
         if !name.trim().is_empty() {
             label = format!("camera {index} ({})", name.trim());
         }

@@ -63,12 +63,12 @@ pub fn open(path: &Path, model: Option<&str>) -> anyhow::Result<Opened> {
     };
     let cut = backbone.find_cut(&recorded.cut)?;
     if let Adoption::Adopted { checked, worst_cosine } = project.adopt_weights(&backbone, cut)? {
-        eprintln!(
+        crate::sys::stdio::err_line(&format!(
             "pacnet: note: {} is from an older pacnet and does not record its weights' hash; {} reproduces the \
              features of {checked} of its examples (cosine ≥ {worst_cosine:.4}), so it is taken as the recorded model",
             path.display(),
             backbone.id()
-        );
+        ));
     }
     project.check_backbone(&backbone, cut).with_context(|| path.display().to_string())?;
     Ok(Opened { project, head, backbone, cut })
@@ -104,7 +104,7 @@ pub fn evaluate(opened: &Opened, data: &Path, out: &mut dyn Write) -> anyhow::Re
     })?;
     bar.finish_and_clear();
     if !import.skipped.is_empty() {
-        let mut err = std::io::stderr().lock();
+        let mut err = crate::sys::stdio::QuietStderr;
         writeln!(err, "pacnet: skipped {} unreadable file(s):", import.skipped.len())?;
         for s in &import.skipped {
             writeln!(err, "  {}", s.reason)?;
@@ -113,6 +113,9 @@ pub fn evaluate(opened: &Opened, data: &Path, out: &mut dyn Write) -> anyhow::Re
     let ds = &import.dataset;
     let all: Vec<usize> = (0..ds.len()).collect();
     let predictions = crate::learn::train::predict(&opened.head, &ds.train_data()?, &all)?;
+    for p in &predictions {
+        p.check_finite()?;
+    }
     let mut confusion = Confusion::new(classes.to_vec());
     for (e, p) in ds.examples().iter().zip(&predictions) {
         let truth = ds.classes().get(e.label).and_then(|name| classes.iter().position(|c| c == name));

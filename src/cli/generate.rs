@@ -2,6 +2,7 @@
 //! rendered from the clap definitions so they never drift from the real flags. Hidden from
 //! `--help`: it is for `scripts/package.sh`, not for users.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -54,8 +55,9 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
             })
             .collect::<anyhow::Result<Vec<_>>>()?,
     };
+    let mut out = std::io::stdout().lock();
     for path in written {
-        println!("{}", path.display());
+        writeln!(out, "{}", path.display())?;
     }
     Ok(())
 }

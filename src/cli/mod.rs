@@ -138,17 +138,17 @@ pub enum Command {
 /// Parses `std::env::args`, runs the command and turns its outcome into an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The camera thread warns about every failure it retries; a headless recording stops at the
-    // first one and reports it in its own error line instead.
-    let quiet_camera = matches!(cli.command, Some(Command::Record(_) | Command::Cameras(_)));
+    // The camera thread warns about every failure it retries; a headless recording or steering
+    // run gives up after its own patience and reports the cause in its one error line instead.
+    let quiet_camera = matches!(cli.command, Some(Command::Record(_) | Command::Cameras(_) | Command::Steer(_)));
     init_tracing(if quiet_camera { "warn,pacnet::camera=error" } else { "warn" });
-    match run(cli) {
+    let outcome = crate::sys::signals::install().map_err(anyhow::Error::from).and_then(|()| run(cli));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output has gone (`pacnet … | head`): it has what it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            if is_broken_pipe(&e) {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("pacnet: {e:#}");
+            crate::sys::stdio::err_line(&format!("pacnet: {}", crate::sys::stdio::one_line(&format!("{e:#}"))));
             ExitCode::from(2)
         }
     }
@@ -157,6 +157,12 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     cli.check()?;
+    if let Some(value) = crate::backbone::kernels::simd::unknown_cap() {
+        anyhow::bail!(
+            "PACNET_SIMD={}: expected avx2 or portable (or unset)",
+            crate::sys::stdio::escape_controls(&value)
+        );
+    }
     OFFLINE.store(cli.offline, Ordering::Relaxed);
     let offline = |mut o: crate::ui::AppOptions| {
         o.offline |= cli.offline;
@@ -254,7 +260,13 @@ pub(crate) fn parse_camera(text: &str) -> anyhow::Result<crate::camera::SourceSp
 fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PACNET_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    // A log line must never fail (a closed stderr: tracing would panic in its own eprintln),
+    // and colours only go to a terminal.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(|| crate::sys::stdio::QuietStderr)
+        .with_ansi(crate::sys::stdio::stderr_is_terminal())
+        .try_init();
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -9,9 +9,11 @@ use clap::Args;
 
 use crate::camera::list_images;
 use crate::game::Options;
-use crate::live::audio::write_wav;
+use crate::live::audio::{WAV, write_wav};
 use crate::live::play::{PlayOptions, play_headless};
 use crate::live::{FramePipeline, SteerSettings};
+use crate::sys::Output;
+use crate::sys::stdio::shown;
 
 /// Arguments of `pacnet play`.
 #[derive(Debug, Args)]
@@ -40,9 +42,14 @@ pub struct PlayArgs {
     /// The backbone, when it is no longer where the project was recorded.
     #[arg(long)]
     pub model: Option<String>,
-    /// Also write the game's sound to this WAV file (mono 16-bit PCM, 22 050 Hz).
+    /// Also write the game's sound to this WAV file (mono 16-bit PCM, 22 050 Hz). Only a new
+    /// name, an empty file or an existing WAV file is accepted, checked before the game starts.
     #[arg(long)]
     pub wav: Option<PathBuf>,
+    /// When --wav is a symbolic link, write to the file it points to; when it is a FIFO or a
+    /// character device (/dev/stdout), write into it directly.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Sample rate of `--wav`: the arcade's sound is band-limited well below 11 kHz.
@@ -61,6 +68,15 @@ pub fn run(args: &PlayArgs) -> anyhow::Result<()> {
         anyhow::bail!("--threshold must lie in 0–1 and --smoothing in 0–0.99");
     }
     let frames = list_images(&args.camera)?;
+    // Checked before the game runs: a wrong --wav is refused before any work, not after it.
+    let wav = match &args.wav {
+        Some(path) => {
+            let mut inputs = frames.clone();
+            inputs.push(args.project.clone());
+            Some(Output::check(path, WAV, &inputs, args.force)?)
+        }
+        None => None,
+    };
     let opened = super::eval::open(&args.project, args.model.as_deref())?;
     let mut pipeline = FramePipeline::new(&opened.backbone, opened.cut, opened.project.dataset.source().crop, settings);
     pipeline.set_head(Some(opened.head.clone()));
@@ -80,10 +96,10 @@ pub fn run(args: &PlayArgs) -> anyhow::Result<()> {
     writeln!(out, "lives: {}", s.lives)?;
     writeln!(out, "level: {}", s.level)?;
     writeln!(out, "hash: {:016x}", s.hash)?;
-    if let (Some(path), Some(samples)) = (&args.wav, &report.sound) {
-        write_wav(path, WAV_RATE, samples)?;
+    if let (Some(wav), Some(samples)) = (&wav, &report.sound) {
+        write_wav(wav, WAV_RATE, samples)?;
         let secs = samples.len() as f64 / f64::from(WAV_RATE);
-        writeln!(out, "sound: {} ({secs:.1} s, {WAV_RATE} Hz mono 16-bit)", path.display())?;
+        writeln!(out, "sound: {} ({secs:.1} s, {WAV_RATE} Hz mono 16-bit)", shown(wav.given()))?;
     }
     Ok(())
 }

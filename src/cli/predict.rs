@@ -35,7 +35,8 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
         let p = opened.head.predict(&featurizer.frame(&img)?.features)?;
         let best = classes.get(p.best).map_or("?", String::as_str);
         let all: Vec<String> = classes.iter().zip(&p.probs).map(|(c, q)| format!("{c} {q:.3}")).collect();
-        writeln!(out, "{}: {best} ({:.3})  [{}]", path.display(), p.confidence(), all.join(", "))?;
+        let name = crate::sys::stdio::shown(path);
+        writeln!(out, "{name}: {best} ({:.3})  [{}]", p.confidence(), all.join(", "))?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `pacnet record --camera N|demo|DIR --class up --frames 20 --data DIR`: takes pictures headless
 //! into `DIR/up/` at the Record panel's pace, so a class can prepare data for `pacnet train`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -131,13 +132,14 @@ pub fn run(args: &RecordArgs) -> anyhow::Result<()> {
 
     let from = source.map_or_else(String::new, |s| format!(" from {}, {} at {:.0} fps,", s.name, s.resolution, s.fps));
     let first = files.0.as_deref().map(file_name).unwrap_or_default();
-    println!(
+    let line = format!(
         "recorded {} pictures of `{}`{from} into {} ({first} … {})",
         recorder.written(),
         args.class,
         dir.display(),
         file_name(&files.1),
     );
+    writeln!(std::io::stdout().lock(), "{}", crate::sys::stdio::escape_controls(&line))?;
     Ok(())
 }
 

@@ -7,14 +7,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::Args;
 
 use crate::camera::{Capture, CaptureOptions, SourceSpec, SystemClock};
 use crate::live::keys::X11Keys;
 use crate::live::sink::{KeySink, PrintSink};
-use crate::live::steer_loop::run_steering;
+use crate::live::steer_loop::{SteerLimits, run_steering};
 use crate::live::{FramePipeline, KeyMode, SteerSettings};
+use crate::sys::signals::Interrupt;
+use crate::sys::stdio::{QuietStderr, err_line, escape_controls};
 
 /// Arguments of `pacnet steer`.
 #[derive(Debug, Args)]
@@ -36,9 +37,13 @@ pub struct SteerArgs {
     /// once each time the direction changes.
     #[arg(long, default_value = "hold", value_parser = parse_mode)]
     pub mode: KeyMode,
-    /// Seconds to wait before sending keys, to click into the other game.
+    /// Seconds to wait before sending keys, to click into the other game (at most 60).
     #[arg(long, default_value_t = 3)]
     pub countdown: u64,
+    /// Seconds without a frame after which steering gives up with an error (a camera that is
+    /// missing, busy or unplugged); 1 to 3600.
+    #[arg(long, default_value_t = 10)]
+    pub stall: u64,
     /// Confidence the smoothed best class needs to steer (0–1).
     #[arg(long, default_value_t = SteerSettings::default().threshold)]
     pub threshold: f32,
@@ -48,7 +53,7 @@ pub struct SteerArgs {
     /// Replay a folder camera in a loop instead of once.
     #[arg(long = "loop")]
     pub looping: bool,
-    /// Stop after this many frames.
+    /// Stop after this many frames (1 to 1 000 000 000).
     #[arg(long)]
     pub frames: Option<u64>,
     /// The backbone, when it is no longer where the project was recorded.
@@ -64,11 +69,29 @@ fn parse_mode(text: &str) -> anyhow::Result<KeyMode> {
     }
 }
 
+/// The longest `--countdown`.
+pub const MAX_COUNTDOWN: u64 = 60;
+/// The longest `--stall`.
+pub const MAX_STALL: u64 = 3600;
+/// The most `--frames`.
+pub const MAX_FRAMES: u64 = 1_000_000_000;
+
 /// Runs `pacnet steer`.
 pub fn run(args: &SteerArgs) -> anyhow::Result<()> {
     let settings = SteerSettings { threshold: args.threshold, smoothing: args.smoothing };
     if !(0.0..=1.0).contains(&settings.threshold) || !(0.0..=0.99).contains(&settings.smoothing) {
         anyhow::bail!("--threshold must lie in 0–1 and --smoothing in 0–0.99");
+    }
+    if args.countdown > MAX_COUNTDOWN {
+        anyhow::bail!("--countdown {}: expected 0 to {MAX_COUNTDOWN} seconds", args.countdown);
+    }
+    if !(1..=MAX_STALL).contains(&args.stall) {
+        anyhow::bail!("--stall {}: expected 1 to {MAX_STALL} seconds", args.stall);
+    }
+    if let Some(n) = args.frames
+        && !(1..=MAX_FRAMES).contains(&n)
+    {
+        anyhow::bail!("--frames {n}: expected 1 to {MAX_FRAMES}");
     }
     // Keys need a display: find out before loading anything.
     let keys = if args.keys { Some(X11Keys::connect()?) } else { None };
@@ -79,9 +102,10 @@ pub fn run(args: &SteerArgs) -> anyhow::Result<()> {
         SourceSpec::Folder { path, fps, .. } => SourceSpec::Folder { path, fps, looping: args.looping },
         other => other,
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)).context("installing the Ctrl-C handler")?;
+    // Ctrl-C ends the run with its summary (a second one ends the process).
+    let interrupt = Interrupt::start();
+    let stop = interrupt.flag();
+    let limits = SteerLimits { max_frames: args.frames, stall: Duration::from_secs(args.stall) };
     let clock = SystemClock::shared();
     let mut options = CaptureOptions::default();
     options.env.clock = Arc::clone(&clock);
@@ -89,26 +113,36 @@ pub fn run(args: &SteerArgs) -> anyhow::Result<()> {
     let reader = capture.reader();
     let run = match keys {
         Some(backend) => {
-            countdown(args.countdown, &stop)?;
-            eprintln!("pacnet: sending arrow keys to the focused window — press Esc (anywhere) or Ctrl-C to stop");
+            countdown(args.countdown, stop)?;
+            err_line("pacnet: sending arrow keys to the focused window — press Esc (anywhere) or Ctrl-C to stop");
             let mut sink = KeySink::new(backend, args.mode);
-            run_steering(&opened.backbone, &mut pipeline, &reader, &mut sink, clock.as_ref(), &stop, args.frames)
+            run_steering(&opened.backbone, &mut pipeline, &reader, &mut sink, clock.as_ref(), stop, limits)
         }
         None => {
             let mut sink = PrintSink::new(std::io::stdout());
-            run_steering(&opened.backbone, &mut pipeline, &reader, &mut sink, clock.as_ref(), &stop, args.frames)
+            run_steering(&opened.backbone, &mut pipeline, &reader, &mut sink, clock.as_ref(), stop, limits)
         }
     };
     let status = capture.status();
     capture.stop();
     let run = run.map_err(anyhow::Error::msg)?;
-    let reason = if run.reason == "the camera stopped" { format!("{spec}: {status}") } else { run.reason };
-    eprintln!("pacnet: {} frames, {} steered; {reason}", run.frames, run.steered);
+    let camera_failed = run.reason == "the camera stopped" || run.stalled;
+    // Exit codes tell the truth: a run that never saw a frame, or whose camera went silent,
+    // failed; one that ended by itself (folder played, --frames, Esc, Ctrl-C) succeeded.
+    if camera_failed && (run.frames == 0 || run.stalled) {
+        anyhow::bail!(
+            "{spec}: {} after {} frames ({status}) — check the camera (pacnet cameras) or the folder",
+            run.reason,
+            run.frames
+        );
+    }
+    let reason = if camera_failed { format!("{spec}: {status}") } else { run.reason };
+    err_line(&format!("pacnet: {} frames, {} steered; {}", run.frames, run.steered, escape_controls(&reason)));
     Ok(())
 }
 
 fn countdown(secs: u64, stop: &AtomicBool) -> anyhow::Result<()> {
-    let mut err = std::io::stderr().lock();
+    let mut err = QuietStderr;
     for left in (1..=secs).rev() {
         write!(err, "\rpacnet: click into the other game — keys start in {left} s ")?;
         err.flush()?;

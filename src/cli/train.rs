@@ -11,7 +11,8 @@ use clap::Args;
 use crate::backbone::{Backbone, Crop, ModelSource};
 use crate::learn::featurize::{Featurizer, import_folder_within, scan_folder};
 use crate::learn::train::MIN_PER_CLASS;
-use crate::learn::{Hyper, LearnError, Project, SaveTarget, StopReason, TrainEvent, Training, ViewCache};
+use crate::learn::{Hyper, LearnError, Project, StopReason, TrainEvent, Training, ViewCache};
+use crate::sys::Output;
 
 /// Arguments of `pacnet train`.
 #[derive(Debug, Args)]
@@ -123,14 +124,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         ModelSource::Dir(dir) => ["config.json", "model.safetensors", "labels.txt"].map(|f| dir.join(f)).to_vec(),
         _ => Vec::new(),
     };
-    let target = SaveTarget::check(&args.out, &inputs, args.force)?;
+    let target = crate::learn::save::target(&args.out, &inputs, args.force)?;
     let backbone = super::load_source(&source)?;
     let cut = match &args.cut {
         Some(name) => backbone.find_cut(name)?,
         None => backbone.default_cut(),
     };
     let crop = if args.whole { Crop::Whole } else { Crop::CenterSquare };
-    let mut err = std::io::stderr().lock();
+    // Notes on stderr never fail the run (a closed stderr is not a reason to lose the training).
+    let mut err = crate::sys::stdio::QuietStderr;
     let project = train(&backbone, cut, crop, &args.data, &target, hyper, limit, &mut err)?;
     let out = &mut std::io::stdout().lock();
     report(&project, &args.out, out)
@@ -144,12 +146,12 @@ pub fn train(
     cut: usize,
     crop: Crop,
     data: &Path,
-    target: &SaveTarget,
+    target: &Output,
     hyper: Hyper,
     limit: usize,
     log: &mut dyn Write,
 ) -> anyhow::Result<Project> {
-    let out = target.given.as_path();
+    let out = target.given();
     let featurizer = Featurizer::new(backbone, cut, crop)?;
     let featurising = bar("featurising {pos}/{len} images {bar:30}");
     let import = import_folder_within(data, &featurizer, MIN_PER_CLASS, limit, &mut |done, total| {
@@ -237,7 +239,7 @@ fn report(project: &Project, out_path: &Path, out: &mut dyn Write) -> anyhow::Re
             last.epoch, last.train_loss, last.train_acc
         )?;
     }
-    writeln!(out, "saved {}", out_path.display())?;
+    writeln!(out, "saved {}", crate::sys::stdio::shown(out_path))?;
     match record.val.as_ref().and_then(|v| v.accuracy().map(|a| (v, a))) {
         Some((val, acc)) => {
             if let Some(how) = &record.validation {

@@ -140,13 +140,11 @@ pub enum LearnError {
     },
     /// A path a project must not be saved to (a device, folder, link, another kind of file,
     /// an input of the same run, an unwritable folder); nothing was written.
-    #[error("{}: {problem}; nothing was written", path.display())]
-    SaveTarget {
-        /// The path as given.
-        path: PathBuf,
-        /// What is wrong with it.
-        problem: String,
-    },
+    #[error(transparent)]
+    Output(crate::sys::OutputError),
+    /// A file that must be a regular file is not, or cannot be read.
+    #[error(transparent)]
+    Input(#[from] crate::sys::InputError),
     /// A `.pacnet` file is not a pacnet project at all.
     #[error("{}: not a pacnet project ({detail})", path.display())]
     NotAProject {
@@ -192,6 +190,12 @@ pub enum LearnError {
         /// Where, or what to do.
         hint: String,
     },
+    /// A prediction came out as NaN or infinite.
+    #[error(
+        "the prediction is not a number: the features or the head's weights overflow float32 (a damaged or crafted \
+         project or model) — train the project again, or use the model's original files"
+    )]
+    NotANumber,
     /// A bug: an invariant did not hold (the message says which).
     #[error("internal error: {message}")]
     Internal {
@@ -222,5 +226,14 @@ impl LearnError {
     /// A [`LearnError::Io`] for `path`.
     pub(crate) fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Self::Io { path: path.into(), error }
+    }
+}
+
+impl From<crate::sys::OutputError> for LearnError {
+    fn from(e: crate::sys::OutputError) -> Self {
+        match e {
+            crate::sys::OutputError::Write { path, error } => Self::Save { path, error },
+            other => Self::Output(other),
+        }
     }
 }

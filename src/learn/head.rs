@@ -62,6 +62,11 @@ pub struct Prediction {
 }
 
 impl Prediction {
+    /// [`LearnError::NotANumber`] unless every probability is a number.
+    pub fn check_finite(&self) -> Result<()> {
+        if self.probs.iter().all(|p| p.is_finite()) { Ok(()) } else { Err(LearnError::NotANumber) }
+    }
+
     /// Probability of the predicted class.
     pub fn confidence(&self) -> f32 {
         self.probs.get(self.best).copied().unwrap_or(0.0)
@@ -209,9 +214,16 @@ impl Head {
 
     /// Class probabilities for one feature vector (the backbone's output at the head's cut).
     /// A plain forward pass: no gradient bookkeeping, ~0.1 ms at 12,544 × 100.
+    ///
+    /// # Errors
+    /// [`LearnError::NotANumber`] when the answer is not a number: finite weights too large
+    /// for float32 arithmetic (a damaged or crafted file) overflow to NaN, which would
+    /// otherwise be printed or steer as if it were a prediction.
     pub fn predict(&self, features: &[f32]) -> Result<Prediction> {
         let hidden = self.hidden(features)?;
-        Ok(Prediction::from_probs(crate::backbone::labels::softmax(&self.output(&hidden)?)))
+        let p = Prediction::from_probs(crate::backbone::labels::softmax(&self.output(&hidden)?));
+        p.check_finite()?;
+        Ok(p)
     }
 
     /// The hidden layer's activations (after ReLU) for one feature vector: what the feature

@@ -58,7 +58,6 @@ pub use head::{Head, Prediction};
 pub use hyper::{Hyper, Normalize};
 pub use metrics::{ClassAccuracy, Confusion, EpochMetrics};
 pub use project::{Adoption, BackboneMismatch, Project, TrainingRecord};
-pub use save::SaveTarget;
 pub use split::{Split, Validation};
 pub use train::{Mistake, Plan, StopReason, TrainData, TrainEvent, TrainReport, Trained, Training, Waker, fit};
 pub use views::ViewCache;

@@ -35,10 +35,11 @@ use super::featurize::{Featurizer, refeaturize};
 use super::head::Head;
 use super::hyper::{Hyper, Normalize};
 use super::metrics::{Confusion, EpochMetrics};
-use super::save::{self, SaveTarget};
+use super::save;
 use super::split::Validation;
 use super::train::{Mistake, TrainReport};
 use crate::backbone::Backbone;
+use crate::sys::Output;
 
 /// The first 8 bytes of every project file.
 pub const MAGIC: [u8; 8] = *b"\x89PACNET\n";
@@ -48,6 +49,9 @@ pub const FORMAT_VERSION: u32 = 2;
 /// The file name extension.
 pub const EXTENSION: &str = "pacnet";
 const HEADER_LEN: usize = 64;
+/// The largest project file read: twice the largest dataset `train --max-dataset-mb` allows
+/// (features plus thumbnails); a bigger file is refused before it fills the memory.
+pub const MAX_FILE_BYTES: u64 = 32 << 30;
 
 /// A dataset, its hyperparameters and (once trained) its head.
 #[derive(Clone, Debug)]
@@ -240,31 +244,23 @@ impl Project {
     }
 
     /// Saves atomically to `path` (temporary file in the same directory, fsync, rename), after
-    /// [`SaveTarget::check`]: only a new name, an empty file or an existing project is
-    /// replaced, never a device, folder, link or another kind of file.
+    /// [`save::target`]: only a new name, an empty file or an existing project is replaced,
+    /// never a device, folder, link or another kind of file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        self.save_to(&SaveTarget::check(path, &[], false)?)
+        self.save_to(&save::target(path, &[], false)?)
     }
 
     /// Saves atomically to a checked target (checked again right before the rename). An
     /// existing file keeps its permissions; our own temporary files left in the folder by a
-    /// killed save are removed first.
-    pub fn save_to(&self, target: &SaveTarget) -> Result<()> {
-        let target = target.recheck()?;
-        let path = target.path.as_path();
-        let fail = |error: std::io::Error| LearnError::Save { path: path.to_owned(), error };
-        save::write_atomically(
-            path,
-            save::Existing::Replace,
-            |file| self.write(file).map_err(fail),
-            || target.recheck().map(drop),
-            fail,
-        )
+    /// killed process are removed first.
+    pub fn save_to(&self, target: &Output) -> Result<()> {
+        let path = target.path().to_owned();
+        target.write(|file| self.write(file).map_err(|error| LearnError::Save { path: path.clone(), error }))
     }
 
     /// Reads and validates a project file.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| LearnError::io(path, e))?;
+        let bytes = crate::sys::read_regular(path, MAX_FILE_BYTES)?;
         Self::from_bytes(&bytes, path)
     }
 

@@ -8,11 +8,11 @@
 
 use crate::game::Event;
 use crate::game::sound::{Cues, Stream};
-use crate::learn::save::{Existing, write_atomically};
+use crate::sys::{Kind, Output, OutputError};
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SizedSample};
 use std::io;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -232,41 +232,44 @@ pub enum SoundError {
     Device(String),
 }
 
+/// A WAV file, as the output policy knows it (`RIFF….WAVE`): `play --wav` replaces only one.
+pub const WAV: Kind = Kind { name: "WAV file", example: "game.wav", is_ours: is_wav };
+
+fn is_wav(head: &[u8]) -> bool {
+    head.get(..4) == Some(b"RIFF") && head.get(8..12) == Some(b"WAVE")
+}
+
 /// Why a WAV file could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WavError {
-    /// Creating, writing or renaming the file failed.
-    #[error("cannot write {path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// What went wrong.
-        source: io::Error,
-    },
+    /// The path is refused, or creating, writing or renaming the file failed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
     /// The WAV encoder refused.
-    #[error("cannot write {path}: {source}")]
+    #[error("{}: cannot encode the sound: {error}", .path.display())]
     Encode {
         /// The file.
-        path: String,
+        path: PathBuf,
         /// What went wrong.
-        source: hound::Error,
+        error: hound::Error,
     },
 }
 
-/// Writes mono 16-bit PCM `samples` at `rate` to `path`, atomically (see
-/// [`write_atomically`]), so an interrupted run never leaves half a file.
-pub fn write_wav(path: &Path, rate: u32, samples: &[i16]) -> Result<(), WavError> {
-    let name = path.display().to_string();
-    let io_err = |source| WavError::Io { path: name.clone(), source };
-    let enc = |source| WavError::Encode { path: name.clone(), source };
+/// Writes mono 16-bit PCM `samples` at `rate` to the checked output `out`, atomically (see
+/// [`crate::sys::output`]), so an interrupted run never leaves half a file.
+pub fn write_wav(out: &Output, rate: u32, samples: &[i16]) -> Result<(), WavError> {
+    let path = out.path().to_owned();
+    let enc = |error| match error {
+        hound::Error::IoError(error) => WavError::Output(OutputError::Write { path: path.clone(), error }),
+        error => WavError::Encode { path: path.clone(), error },
+    };
     let spec =
         hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
-    let write = |file: &mut std::fs::File| {
+    out.write(|file: &mut std::fs::File| {
         let mut w = hound::WavWriter::new(io::BufWriter::new(file), spec).map_err(enc)?;
         for &s in samples {
             w.write_sample(s).map_err(enc)?;
         }
         w.finalize().map_err(enc)
-    };
-    write_atomically(path, Existing::Replace, write, || Ok(()), io_err)
+    })
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::app::PacnetApp;
 use super::commands::Command;
-use crate::learn::save::{Existing, write_atomically};
+use crate::sys::{Existing, write_atomically};
 
 /// A chart waiting for the screenshot it will be cut from.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,9 +58,9 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 impl PacnetApp {
     /// Where lesson exports go: beside the open project, else where the file dialogs start.
     fn lesson_folder(&self) -> PathBuf {
-        match self.session.document().and_then(|d| d.path()).and_then(Path::parent) {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => super::panels::project::default_folder(self.session.settings()),
+        match self.session.document().and_then(|d| d.path()) {
+            Some(project) => crate::sys::parent_of(project),
+            None => super::panels::project::default_folder(self.session.settings()),
         }
     }
 

@@ -58,6 +58,14 @@ pub fn level() -> Level {
     })
 }
 
+/// `PACNET_SIMD`'s value if it is set to something [`level`] does not know (it would be
+/// ignored), so the CLI can refuse it instead of measuring the wrong thing without a word.
+pub fn unknown_cap() -> Option<String> {
+    let cap = std::env::var_os("PACNET_SIMD")?;
+    let cap = cap.to_string_lossy();
+    (!matches!(cap.as_ref(), "" | "avx2" | "portable")).then(|| cap.into_owned())
+}
+
 /// Every level this CPU can run, best first (tests run the kernels at each).
 pub fn available() -> Vec<Level> {
     let best = detect();

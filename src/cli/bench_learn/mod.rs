@@ -20,6 +20,8 @@ use crate::learn::augment::Jitter;
 use crate::learn::featurize::Featurizer;
 use crate::learn::views::view_features;
 use crate::learn::{Features, Hyper, Normalize, Thumbnail, TrainData};
+use crate::sys::stdio::shown;
+use crate::sys::{Existing, Kind, MadeDir, Output, OutputDir, OutputError, write_atomically};
 use fewshot::{FewShotSet, Photo, Props, SceneKind, SetSize, Task};
 
 /// Arguments of `pacnet bench-learn`.
@@ -71,9 +73,74 @@ pub struct BenchLearnArgs {
     /// e.g. `pacnet:views=0`.
     #[arg(long, default_value = "tfjs,pacnet", value_delimiter = ',')]
     pub recipes: Vec<String>,
-    /// Save the first seed's frames as PNGs in this folder, to look at.
+    /// Save the first seed's frames as PNGs in this folder (new, or empty), to look at.
     #[arg(long)]
     pub frames: Option<PathBuf>,
+    /// When --export or --frames is a symbolic link, write into the folder it points to.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The most frames per class of one split (`--train`, `--same`, `--nudged`).
+pub const MAX_PER_CLASS: usize = 200;
+/// The most nudge sessions per set.
+pub const MAX_NUDGES: usize = 16;
+/// The most frames one set may render: a set's frames are in memory together (0.9 MB each at
+/// 640×480), and one set is built per thread.
+pub const MAX_SET_FRAMES: usize = 1200;
+/// The most seeds per scene and task.
+pub const MAX_SEEDS: u64 = 1000;
+/// The most augmented views per training frame in `--export`.
+pub const MAX_EXPORT_VIEWS: usize = 64;
+
+/// What `--export` writes, as the output policy knows it: a safetensors file whose metadata
+/// says it is ours, so a re-run replaces its own files and nothing else.
+const FEATURES: Kind = Kind { name: "bench-learn features file", example: "features.safetensors", is_ours };
+const MARK: (&str, &str) = ("pacnet", "bench-learn");
+
+fn is_ours(head: &[u8]) -> bool {
+    let mark = format!("\"{}\":\"{}\"", MARK.0, MARK.1);
+    head.get(8) == Some(&b'{') && head.windows(mark.len()).any(|w| w == mark.as_bytes())
+}
+
+impl BenchLearnArgs {
+    /// Checks every size and count flag against its limit; the error names the flag.
+    fn check_sizes(&self) -> anyhow::Result<()> {
+        for (flag, value) in [("--train", self.train), ("--same", self.same), ("--nudged", self.nudged)] {
+            if !(1..=MAX_PER_CLASS).contains(&value) {
+                anyhow::bail!("{flag} {value}: expected 1 to {MAX_PER_CLASS} frames per class");
+            }
+        }
+        if !(1..=MAX_NUDGES).contains(&self.nudges) {
+            anyhow::bail!("--nudges {}: expected 1 to {MAX_NUDGES} sessions", self.nudges);
+        }
+        let frames = 4 * (self.train + self.same + self.nudges * self.nudged);
+        if frames > MAX_SET_FRAMES {
+            anyhow::bail!(
+                "--train {} --same {} --nudges {} --nudged {}: {frames} frames per set; the limit is {MAX_SET_FRAMES} \
+                 (0.9 MB each, in memory together) — ask for fewer",
+                self.train,
+                self.same,
+                self.nudges,
+                self.nudged
+            );
+        }
+        if !(1..=MAX_SEEDS).contains(&self.seeds) {
+            anyhow::bail!("--seeds {}: expected 1 to {MAX_SEEDS}", self.seeds);
+        }
+        if self.first_seed.checked_add(self.seeds - 1).is_none() {
+            anyhow::bail!(
+                "--first-seed {} --seeds {}: the last seed would pass {}; give a smaller --first-seed",
+                self.first_seed,
+                self.seeds,
+                u64::MAX
+            );
+        }
+        if self.export_views > MAX_EXPORT_VIEWS {
+            anyhow::bail!("--export-views {}: expected 0 to {MAX_EXPORT_VIEWS}", self.export_views);
+        }
+        Ok(())
+    }
 }
 
 /// One set after the backbone.
@@ -90,9 +157,41 @@ struct FeaturisedSet {
 
 /// Runs `pacnet bench-learn`.
 pub fn run(args: &BenchLearnArgs) -> anyhow::Result<()> {
+    args.check_sizes()?;
     let scenes = parse_list(&args.scenes, &SceneKind::ALL, SceneKind::name, "--scenes")?;
     let tasks = parse_list(&args.tasks, &Task::ALL, Task::name, "--tasks")?;
     let recipes = args.recipes.iter().map(|r| Recipe::parse(r)).collect::<anyhow::Result<Vec<_>>>()?;
+    let mut jobs = Vec::new();
+    for &scene in &scenes {
+        for &task in &tasks {
+            for seed in args.first_seed..=args.first_seed + (args.seeds - 1) {
+                jobs.push((scene, task, seed));
+            }
+        }
+    }
+    // Every output is checked before any work: the frames' folder is new or empty, and every
+    // export file is new or one of ours.
+    let frames_dir = match &args.frames {
+        Some(dir) => {
+            OutputDir::check(dir, args.force)?;
+            Some(MadeDir::create(dir)?)
+        }
+        None => None,
+    };
+    let exports = match &args.export {
+        Some(dir) => {
+            let made = MadeDir::create(dir)?;
+            let outputs = jobs
+                .iter()
+                .map(|&(scene, task, seed)| {
+                    let path = made.path().join(format!("{}-{}-{seed}.safetensors", scene.name(), task.name()));
+                    Output::check(&path, FEATURES, &[], args.force)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Some((made, outputs))
+        }
+        None => None,
+    };
     let props = Props::new(load_photos(&args.photos)?)?;
     let backbone = super::load_backbone(args.model.as_deref())?;
     let cut = match &args.cut {
@@ -110,30 +209,22 @@ pub fn run(args: &BenchLearnArgs) -> anyhow::Result<()> {
         props.object_names().join(", ")
     )?;
     let started = Instant::now();
-    let mut jobs = Vec::new();
-    for &scene in &scenes {
-        for &task in &tasks {
-            for seed in args.first_seed..args.first_seed + args.seeds {
-                jobs.push((scene, task, seed));
-            }
-        }
-    }
     let sets: Vec<FeaturisedSet> = jobs
         .par_iter()
         .map(|&(scene, task, seed)| -> anyhow::Result<FeaturisedSet> {
             let set = fewshot::build(scene, task, seed, size, &props)?;
             if seed == args.first_seed
-                && let Some(dir) = &args.frames
+                && let Some(dir) = &frames_dir
             {
-                save_frames(dir, scene, task, &set)?;
+                save_frames(dir.path(), scene, task, &set)?;
             }
             featurise(&featurizer, scene, task, seed, set)
         })
         .collect::<anyhow::Result<_>>()?;
     writeln!(out, "{} sets rendered and featurised in {:.1} s", sets.len(), started.elapsed().as_secs_f64())?;
-    if let Some(dir) = &args.export {
-        export(dir, &featurizer, &sets, args.export_views)?;
-        writeln!(out, "exported to {}", dir.display())?;
+    if let Some((dir, outputs)) = &exports {
+        export(outputs, &featurizer, &sets, args.export_views)?;
+        writeln!(out, "exported to {}", shown(dir.path()))?;
     }
     let started = Instant::now();
     let views = augment(&featurizer, &sets, &recipes)?;
@@ -508,8 +599,8 @@ fn featurise(
     })
 }
 
+/// Saves a set's frames as new PNG files in `dir` (never replacing a file).
 fn save_frames(dir: &Path, scene: SceneKind, task: Task, set: &FewShotSet) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("--frames {}", dir.display()))?;
     let save = |split: &str, i: usize, label: usize, img: &RgbImage| -> anyhow::Result<()> {
         let p = dir.join(format!(
             "{}-{}-{split}-{i:03}-{}.png",
@@ -517,7 +608,10 @@ fn save_frames(dir: &Path, scene: SceneKind, task: Task, set: &FewShotSet) -> an
             task.name(),
             set.classes.get(label).map_or("?", String::as_str)
         ));
-        img.save(&p).with_context(|| p.display().to_string())
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+        write_atomically(&p, Existing::Keep, |f| f.write_all(&png), || Ok(()), |e| e)
+            .with_context(|| format!("--frames: {}", p.display()))
     };
     for (i, s) in set.train.iter().enumerate() {
         save("train", i, s.label, &s.frame)?;
@@ -533,11 +627,10 @@ fn save_frames(dir: &Path, scene: SceneKind, task: Task, set: &FewShotSet) -> an
 
 /// One safetensors file per set: `train` [n, d] f16 with `train_labels` (u8), `views`
 /// [n·k, d] (view j of example i at row i·k + j), `same`, `nudged` and their labels.
-fn export(dir: &Path, featurizer: &Featurizer<'_>, sets: &[FeaturisedSet], views: usize) -> anyhow::Result<()> {
+fn export(outputs: &[Output], featurizer: &Featurizer<'_>, sets: &[FeaturisedSet], views: usize) -> anyhow::Result<()> {
     use safetensors::tensor::{Dtype, TensorView};
-    std::fs::create_dir_all(dir).with_context(|| format!("--export {}", dir.display()))?;
     let jitters = [("views", Jitter::default()), ("views_bg", Jitter { patch: 0.5, ..Jitter::default() })];
-    for s in sets {
+    for (s, output) in sets.iter().zip(outputs) {
         let view_rows: Vec<Vec<Vec<Features>>> = jitters
             .iter()
             .map(|(_, jitter)| {
@@ -584,8 +677,10 @@ fn export(dir: &Path, featurizer: &Featurizer<'_>, sets: &[FeaturisedSet], views
         for ((name, _), x) in jitters.iter().zip(&view_x) {
             tensors.push((name, f16(x, s.train.len() * views, d)?));
         }
-        let path = dir.join(format!("{}-{}-{}.safetensors", s.scene.name(), s.task.name(), s.seed));
-        safetensors::serialize_to_file(tensors, None, &path).with_context(|| path.display().to_string())?;
+        let mark = std::collections::HashMap::from([(MARK.0.to_owned(), MARK.1.to_owned())]);
+        let bytes = safetensors::serialize(tensors, Some(mark))?;
+        output
+            .write(|f| f.write_all(&bytes).map_err(|error| OutputError::Write { path: output.path().into(), error }))?;
     }
     Ok(())
 }

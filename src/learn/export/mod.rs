@@ -7,8 +7,9 @@
 //!   features of TF.js's own MobileNet v1 ([`tfjs`]); only for MobileNet v1 projects.
 //!
 //! Both write `classes.txt` too (one class name per line, in output order). The folder is
-//! assembled under a temporary name beside the target and renamed into place, so a failed
-//! export leaves nothing behind and a reader never sees half a model.
+//! assembled under a temporary name beside the target and renamed into place (an existing
+//! empty folder is filled file by file instead), so a failed export leaves nothing behind and a
+//! reader never sees half a model.
 
 pub mod onnx;
 /// The official ONNX protobuf messages as prost structs (generated from `onnx.proto` by
@@ -17,8 +18,6 @@ pub mod onnx;
 pub mod proto;
 pub mod tfjs;
 
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use candle_core::DType;
@@ -27,6 +26,7 @@ use super::error::LearnError;
 use super::head::Head;
 use super::project::Project;
 use crate::backbone::{Backbone, BackboneError};
+use crate::sys::{OutputDir, OutputError};
 
 /// What to export to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,22 +74,10 @@ pub enum ExportError {
         /// Why, and what to do instead.
         reason: String,
     },
-    /// The target exists and is not an empty folder.
-    #[error("{}: already exists{} — exports go to a new folder; choose another name", path.display(), if *is_dir { " and is not empty" } else { " (a file)" })]
-    Exists {
-        /// The target.
-        path: PathBuf,
-        /// Whether it is a folder (else a file).
-        is_dir: bool,
-    },
-    /// Writing failed; nothing is left at the target.
-    #[error("{}: cannot write the export: {source}", path.display())]
-    Write {
-        /// The file or folder being written.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    /// The target is refused (a file, a non-empty folder, a link without `--force`), or
+    /// writing failed; nothing is left at the target.
+    #[error(transparent)]
+    Output(#[from] OutputError),
     /// The project or its head (e.g. its backbone does not match).
     #[error(transparent)]
     Learn(#[from] LearnError),
@@ -124,12 +112,26 @@ fn human_bytes(b: u64) -> String {
 }
 
 /// Exports `project`'s trained head (with `backbone`, the one its features come from, for
-/// ONNX) as `format` into the new folder `out`.
+/// ONNX) as `format` into the new folder `out` (see [`export_to`]).
+///
+/// # Errors
+/// As [`export_to`], and a refused `out`.
+pub fn export(project: &Project, backbone: &Backbone, format: Format, out: &Path) -> Result<Exported, ExportError> {
+    export_to(project, backbone, format, &OutputDir::check(out, false)?)
+}
+
+/// Exports into a checked folder: a new one, written under a temporary name and renamed, or
+/// an existing empty one, filled file by file (it keeps its mode); see [`crate::sys::output`].
 ///
 /// # Errors
 /// An untrained project, a backbone or cut other than the project's, a format that does not
-/// apply, an existing non-empty `out`, or a failed write (which leaves nothing at `out`).
-pub fn export(project: &Project, backbone: &Backbone, format: Format, out: &Path) -> Result<Exported, ExportError> {
+/// apply, or a failed write (which leaves nothing at `out`).
+pub fn export_to(
+    project: &Project,
+    backbone: &Backbone,
+    format: Format,
+    out: &OutputDir,
+) -> Result<Exported, ExportError> {
     let head = project.head.as_ref().ok_or(ExportError::NotTrained)?;
     let source = project.dataset.source();
     let cut = backbone.find_cut(&source.cut)?;
@@ -141,8 +143,9 @@ pub fn export(project: &Project, backbone: &Backbone, format: Format, out: &Path
     let mut classes = head.classes().join("\n");
     classes.push('\n');
     files.push(("classes.txt".to_owned(), classes.into_bytes()));
-    write_new_dir(out, &files)?;
-    Ok(Exported { dir: out.to_owned(), files: files.iter().map(|(n, b)| (n.clone(), b.len() as u64)).collect() })
+    out.write(&files)?;
+    let dir = out.path().to_owned();
+    Ok(Exported { dir, files: files.iter().map(|(n, b)| (n.clone(), b.len() as u64)).collect() })
 }
 
 /// The head's hidden kernel `[units, input]`, hidden bias `[units]` and output kernel
@@ -153,49 +156,4 @@ pub fn head_weights(head: &Head) -> Result<[Vec<f32>; 3], LearnError> {
         Ok(t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
     };
     Ok([flat(w1)?, flat(b1)?, flat(w2)?])
-}
-
-/// Writes `files` into a temporary folder beside `out`, syncs them, and renames the folder to
-/// `out`, which must not exist or be an empty folder (its parent is created if missing).
-fn write_new_dir(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), ExportError> {
-    let exists = |is_dir| ExportError::Exists { path: out.to_owned(), is_dir };
-    if out.is_file() || out.is_symlink() {
-        return Err(exists(false));
-    }
-    if out.is_dir() {
-        let empty = std::fs::read_dir(out).map_err(|e| write_err(out, e))?.next().is_none();
-        if !empty {
-            return Err(exists(true));
-        }
-    }
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(parent).map_err(|e| write_err(parent, e))?;
-    let tmp =
-        tempfile::Builder::new().prefix(".pacnet-export-").tempdir_in(parent).map_err(|e| write_err(parent, e))?;
-    for (name, bytes) in files {
-        let path = tmp.path().join(name);
-        let mut f = File::create(&path).map_err(|e| write_err(&out.join(name), e))?;
-        f.write_all(bytes).and_then(|()| f.sync_all()).map_err(|e| write_err(&out.join(name), e))?;
-    }
-    // tempdir() makes the folder private (0700); an export is meant to be shared.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).map_err(|e| write_err(out, e))?;
-    }
-    // rename(2) replaces an empty folder atomically and refuses a non-empty one, so a folder
-    // that filled up since the check above is not lost either.
-    std::fs::rename(tmp.path(), out).map_err(|e| write_err(out, e))?;
-    let _ = tmp.keep();
-    if let Ok(d) = File::open(parent) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn write_err(path: &Path, source: std::io::Error) -> ExportError {
-    ExportError::Write { path: path.to_owned(), source }
 }
