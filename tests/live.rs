@@ -333,7 +333,9 @@ fn the_pipelined_frame_path_gives_the_sequential_predictions_in_order() {
     let mut sequential = new();
     let want: Vec<Vec<f32>> = frames
         .iter()
-        .map(|f| sequential.process(&backbone, f).expect("frame").prediction.expect("prediction").smoothed)
+        .map(|f| {
+            sequential.process(&backbone, f, Duration::ZERO).expect("frame").prediction.expect("prediction").smoothed
+        })
         .collect();
     let mut pipelined = new();
     let mut got = Vec::new();

@@ -9,9 +9,9 @@ use clap::Args;
 
 use crate::camera::list_images;
 use crate::game::Options;
+use crate::live::FramePipeline;
 use crate::live::audio::write_wav;
 use crate::live::play::{PlayOptions, play_headless};
-use crate::live::{FramePipeline, SteerSettings};
 
 /// Arguments of `pacnet play`.
 #[derive(Debug, Args)]
@@ -31,18 +31,19 @@ pub struct PlayArgs {
     /// The game's seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Confidence the smoothed best class needs to steer (0–1).
-    #[arg(long, default_value_t = SteerSettings::default().threshold)]
-    pub threshold: f32,
-    /// Weight of the past in the moving average of the probabilities (0–0.99).
-    #[arg(long, default_value_t = SteerSettings::default().smoothing)]
-    pub smoothing: f32,
+    /// How predictions become steering.
+    #[command(flatten)]
+    pub steer: super::steer_flags::SteerFlags,
     /// The backbone, when it is no longer where the project was recorded.
     #[arg(long)]
     pub model: Option<String>,
     /// Also write the game's sound to this WAV file (mono 16-bit PCM, 22 050 Hz).
     #[arg(long)]
     pub wav: Option<PathBuf>,
+    /// Write every frame as the network saw it (DIR/frames/*.jpg) and its prediction
+    /// (DIR/predictions.csv) into this new or empty folder.
+    #[arg(long)]
+    pub log: Option<PathBuf>,
 }
 
 /// Sample rate of `--wav`: the arcade's sound is band-limited well below 11 kHz.
@@ -56,14 +57,12 @@ pub fn run(args: &PlayArgs) -> anyhow::Result<()> {
     if args.ticks == 0 || args.ticks > MAX_TICKS {
         anyhow::bail!("--ticks {}: expected 1 to {MAX_TICKS}", args.ticks);
     }
-    let settings = SteerSettings { threshold: args.threshold, smoothing: args.smoothing };
-    if !(0.0..=1.0).contains(&settings.threshold) || !(0.0..=0.99).contains(&settings.smoothing) {
-        anyhow::bail!("--threshold must lie in 0–1 and --smoothing in 0–0.99");
-    }
+    let settings = args.steer.settings()?;
     let frames = list_images(&args.camera)?;
     let opened = super::eval::open(&args.project, args.model.as_deref())?;
     let mut pipeline = FramePipeline::new(&opened.backbone, opened.cut, opened.project.dataset.source().crop, settings);
     pipeline.set_head(Some(opened.head.clone()));
+    pipeline.set_familiarity(super::steer::familiarity(&opened)?);
     let opts = PlayOptions {
         ticks: args.ticks,
         fps: args.fps,
@@ -71,7 +70,10 @@ pub fn run(args: &PlayArgs) -> anyhow::Result<()> {
         options: Options::default(),
         sound_rate: args.wav.as_ref().map(|_| WAV_RATE),
     };
-    let report = play_headless(&opened.backbone, &mut pipeline, &frames, &opts).map_err(anyhow::Error::msg)?;
+    let mut log = args.log.as_deref().map(super::play_log::PlayLog::create).transpose()?;
+    let mut on_frame = |f: &crate::live::play::LoggedFrame<'_>| log.as_mut().map_or(Ok(()), |l| l.frame(f));
+    let report =
+        play_headless(&opened.backbone, &mut pipeline, &frames, &opts, &mut on_frame).map_err(anyhow::Error::msg)?;
     let s = &report.summary;
     let out = &mut std::io::stdout().lock();
     writeln!(out, "ticks: {}", s.ticks)?;
@@ -84,6 +86,10 @@ pub fn run(args: &PlayArgs) -> anyhow::Result<()> {
         write_wav(path, WAV_RATE, samples)?;
         let secs = samples.len() as f64 / f64::from(WAV_RATE);
         writeln!(out, "sound: {} ({secs:.1} s, {WAV_RATE} Hz mono 16-bit)", path.display())?;
+    }
+    if let Some(log) = log {
+        let dir = log.finish()?;
+        writeln!(out, "log: {} ({} frames with their predictions)", dir.display(), report.frames)?;
     }
     Ok(())
 }

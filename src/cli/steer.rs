@@ -11,10 +11,11 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::camera::{Capture, CaptureOptions, SourceSpec, SystemClock};
+use crate::learn::Familiarity;
 use crate::live::keys::X11Keys;
 use crate::live::sink::{KeySink, PrintSink};
 use crate::live::steer_loop::run_steering;
-use crate::live::{FramePipeline, KeyMode, SteerSettings};
+use crate::live::{FramePipeline, KeyMode};
 
 /// Arguments of `pacnet steer`.
 #[derive(Debug, Args)]
@@ -39,12 +40,9 @@ pub struct SteerArgs {
     /// Seconds to wait before sending keys, to click into the other game.
     #[arg(long, default_value_t = 3)]
     pub countdown: u64,
-    /// Confidence the smoothed best class needs to steer (0–1).
-    #[arg(long, default_value_t = SteerSettings::default().threshold)]
-    pub threshold: f32,
-    /// Weight of the past in the moving average of the probabilities (0–0.99).
-    #[arg(long, default_value_t = SteerSettings::default().smoothing)]
-    pub smoothing: f32,
+    /// How predictions become steering.
+    #[command(flatten)]
+    pub steer: super::steer_flags::SteerFlags,
     /// Replay a folder camera in a loop instead of once.
     #[arg(long = "loop")]
     pub looping: bool,
@@ -54,6 +52,15 @@ pub struct SteerArgs {
     /// The backbone, when it is no longer where the project was recorded.
     #[arg(long)]
     pub model: Option<String>,
+}
+
+/// The project's examples as the steering's familiarity reference (`--familiar`).
+///
+/// # Errors
+/// An example whose features do not fit the head.
+pub(super) fn familiarity(opened: &super::eval::Opened) -> anyhow::Result<Option<Arc<Familiarity>>> {
+    let rows: Vec<Vec<f32>> = opened.project.dataset.examples().iter().map(|e| e.features.to_f32()).collect();
+    Ok(Familiarity::build(&opened.head, rows.iter().map(Vec::as_slice))?.map(Arc::new))
 }
 
 fn parse_mode(text: &str) -> Result<KeyMode, String> {
@@ -66,15 +73,13 @@ fn parse_mode(text: &str) -> Result<KeyMode, String> {
 
 /// Runs `pacnet steer`.
 pub fn run(args: &SteerArgs) -> anyhow::Result<()> {
-    let settings = SteerSettings { threshold: args.threshold, smoothing: args.smoothing };
-    if !(0.0..=1.0).contains(&settings.threshold) || !(0.0..=0.99).contains(&settings.smoothing) {
-        anyhow::bail!("--threshold must lie in 0–1 and --smoothing in 0–0.99");
-    }
+    let settings = args.steer.settings()?;
     // Keys need a display: find out before loading anything.
     let keys = if args.keys { Some(X11Keys::connect()?) } else { None };
     let opened = super::eval::open(&args.project, args.model.as_deref())?;
     let mut pipeline = FramePipeline::new(&opened.backbone, opened.cut, opened.project.dataset.source().crop, settings);
     pipeline.set_head(Some(opened.head.clone()));
+    pipeline.set_familiarity(familiarity(&opened)?);
     let spec = match super::parse_camera(&args.camera)? {
         SourceSpec::Folder { path, fps, .. } => SourceSpec::Folder { path, fps, looping: args.looping },
         other => other,

@@ -15,9 +15,11 @@
 
 pub mod activation_atlas;
 pub mod audio;
+pub mod control;
 pub mod doc;
 pub mod feature_worker;
 pub mod game;
+pub mod history;
 pub mod jobs;
 pub mod keys;
 pub mod loader;
@@ -31,6 +33,7 @@ pub mod steer_loop;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+pub use control::Controller;
 pub use doc::Document;
 pub use feature_worker::{
     FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker, LayerView, LivePrediction, LiveStatus, RecordRequest,

@@ -9,7 +9,21 @@ use crate::backbone::{Backbone, load_image};
 use crate::game::sound::render_inputs;
 use crate::game::{Dir, Input, Options, RunSummary, run_with};
 
-use super::pipeline::FramePipeline;
+use super::pipeline::{FramePipeline, LivePrediction};
+
+/// One frame of a headless game as it went through the pipeline (for `pacnet play --log`).
+pub struct LoggedFrame<'a> {
+    /// Frame number in the game (0, 1, …; the folder loops).
+    pub frame: u64,
+    /// The game tick it was shown from.
+    pub tick: u64,
+    /// The image file it came from.
+    pub path: &'a std::path::Path,
+    /// The network's input (the crop and resize of the frame).
+    pub input: &'a RgbImage,
+    /// The head's verdict and the steering's decision.
+    pub prediction: Option<&'a LivePrediction>,
+}
 
 /// Ticks per second of the game.
 const TICK_HZ: f64 = 60.0;
@@ -43,15 +57,18 @@ pub struct PlayReport {
 }
 
 /// Plays `opts.ticks` ticks steered by `pipeline` (which holds the head) on `frames` (image
-/// files; at least one).
+/// files; at least one); `on_frame` sees every frame after the pipeline (and may stop the
+/// game with an error).
 ///
 /// # Errors
-/// An unreadable image (naming it), a failing pipeline, or bad options, as one line.
+/// An unreadable image (naming it), a failing pipeline, bad options, or `on_frame`'s error,
+/// as one line.
 pub fn play_headless(
     backbone: &Backbone,
     pipeline: &mut FramePipeline,
     frames: &[std::path::PathBuf],
     opts: &PlayOptions,
+    on_frame: &mut dyn FnMut(&LoggedFrame<'_>) -> Result<(), String>,
 ) -> Result<PlayReport, String> {
     if frames.is_empty() {
         return Err("no frames to play from".into());
@@ -73,7 +90,12 @@ pub fn play_headless(
                 *slot = Some(load_image(path).map_err(|e| e.to_string())?);
             }
             let image = slot.as_ref().ok_or("frame not loaded")?;
-            let result = pipeline.process(backbone, image)?;
+            let at = std::time::Duration::from_secs_f64(k as f64 / opts.fps);
+            let result = pipeline.process(backbone, image, at)?;
+            let path = frames.get(i).map_or(std::path::Path::new(""), |p| p.as_path());
+            let logged =
+                LoggedFrame { frame: k, tick, path, input: pipeline.input(), prediction: result.prediction.as_ref() };
+            on_frame(&logged)?;
             processed += 1;
             dir = result.prediction.and_then(|p| p.decision.dir);
         }

@@ -55,7 +55,7 @@ pub fn run_steering(
         };
         seq = frame.seq;
         let at = clock.now();
-        let result = match pipeline.process(backbone, &frame.image) {
+        let result = match pipeline.process(backbone, &frame.image, frame.timestamp) {
             Ok(r) => r,
             Err(e) => break Err(e),
         };
