@@ -46,15 +46,15 @@ fn bench_play_smoke_prints_a_row_per_controller_and_the_hardest_line() {
         "--sessions",
         "same",
         "--examples",
-        "8",
+        "6",
         "--epochs",
-        "10",
+        "5",
         "--play",
-        "4",
+        "6",
         "--hold",
         "0.5",
         "--away",
-        "1",
+        "0.5",
     ]));
     assert_eq!(code, 0, "{err}");
     let rows: Vec<Row> = out.lines().filter(|l| l.starts_with("| position | same |")).map(parse_row).collect();

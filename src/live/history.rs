@@ -219,6 +219,32 @@ mod tests {
     }
 
     #[test]
+    fn a_selected_stretch_becomes_examples_of_the_chosen_class() {
+        let backbone = crate::backbone::Backbone::builtin().unwrap();
+        let featurizer =
+            Featurizer::new(&backbone, backbone.default_cut(), crate::backbone::Crop::CenterSquare).unwrap();
+        let mut h = PlayHistory::new(SPAN);
+        for i in 0..6u8 {
+            // Frames the head read as `up` (class 0) that should have been `left` (class 2).
+            let img = RgbImage::from_fn(224, 224, |x, y| image::Rgb([(x as u8).wrapping_mul(i + 1), y as u8, 40 * i]));
+            let f = PlayFrame { thumbnail: Thumbnail::encode(&img).unwrap(), ..frame(u64::from(i) * 33, 0) };
+            h.push(&classes(), f);
+        }
+        let stretch: Vec<&PlayFrame> = h.stretch(Duration::from_millis(30), Duration::from_millis(100)).collect();
+        assert_eq!(stretch.len(), 3, "33, 66 and 99 ms");
+        let got = examples_from(stretch.iter().copied(), 2, 7, &featurizer).unwrap();
+        assert_eq!(got.len(), 3);
+        let mut ex = featurizer.extractor();
+        for (r, f) in got.iter().zip(&stretch) {
+            assert_eq!((r.class, r.burst, r.cut), (2, 7, featurizer.cut()));
+            assert_eq!(r.thumbnail, f.thumbnail, "the frame as it was kept");
+            let want = featurizer.input_with(&mut ex, &f.thumbnail.decode().unwrap()).unwrap();
+            assert_eq!(r.features, Features::from_f32(&want).unwrap(), "as recording it would have given");
+            assert_eq!(r.preview.dimensions(), (PREVIEW_SIDE, PREVIEW_SIDE));
+        }
+    }
+
+    #[test]
     fn another_head_or_a_new_camera_starts_afresh() {
         let mut h = PlayHistory::new(SPAN);
         h.push(&classes(), frame(100, 0));

@@ -28,10 +28,10 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::backbone::{Backbone, Crop};
+use crate::cli::bench_learn::fewshot::{Film, Props, Session, SetError, Task};
 use crate::game::{Dir, GameError};
 use crate::learn::views::view_features;
 use crate::learn::{Familiarity, Features, Featurizer, Head, Hyper, LearnError, StopReason, Thumbnail, TrainData};
-use crate::cli::bench_learn::fewshot::{Film, Props, Session, SetError, Task};
 use crate::live::pipeline::FramePipeline;
 use crate::live::steer::SteerSettings;
 

@@ -17,8 +17,8 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::game::Dir;
 use crate::cli::bench_learn::fewshot::{FRAME, Task};
+use crate::game::Dir;
 
 /// A pose as the few-shot renderer takes it: offset from the frame centre in frame pixels
 /// (x, y), clockwise tilt in degrees, height as a fraction of the frame height.

@@ -15,9 +15,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::backbone::Backbone;
+use crate::cli::bench_learn::fewshot::{Film, Task};
 use crate::game::{Dir, Event, Game, Input, Options, Pacer, autopilot};
 use crate::learn::Thumbnail;
-use crate::cli::bench_learn::fewshot::{Film, Task};
 use crate::live::history::{PlayFrame, PlayHistory, SPAN};
 use crate::live::pipeline::FramePipeline;
 
