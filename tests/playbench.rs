@@ -65,7 +65,7 @@ fn bench_play_smoke_prints_a_row_per_controller_and_the_hardest_line() {
         assert!(r.strict <= r.accuracy + 0.05 && r.misfires >= 0.0, "{out}");
         assert!(r.perfect > 0.0 && r.dots <= r.perfect * 1.5, "the autopilot eats dots: {out}");
     }
-    // On its own recording, a head of 8 examples a class shows the player's direction nearly
+    // On its own recording, a head of 6 examples a class shows the player's direction nearly
     // always, whatever the controller.
     assert!(rows.iter().all(|r| r.accuracy > 0.8), "{out}");
     let default = rows.last().expect("a default row");
