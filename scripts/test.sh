@@ -38,4 +38,6 @@ cargo fmt --check
 # (--all-targets), and every warning fails the build.
 export RUSTC_WORKSPACE_WRAPPER="$(command -v clippy-driver)"
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+# Among the tests: `pacnet bench-play` at tiny settings (tests/playbench.rs parses its table
+# and checks the last line against the default controller's row).
 cargo test --release --locked --all-targets "$@"

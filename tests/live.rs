@@ -172,6 +172,36 @@ fn steer_prints_decisions_and_play_is_deterministic() {
     assert_eq!(field("hash:").len(), 16, "{a}");
     assert!(field("score:").parse::<u32>().is_ok_and(|s| s > 0), "Pac-Man ate dots: {a}");
     assert!(a.contains("frames: 150 "), "15 frames a second over 10 s: {a}");
+
+    // --log: every frame as the network saw it and its prediction, beside the same game.
+    let log = dir.path().join("log");
+    let logged = |code_want: i32| {
+        let mut cmd = pacnet();
+        cmd.arg("play").arg("--project").arg(&project).arg("--camera").arg(up.parent().unwrap().join("left"));
+        let (code, stdout, stderr) = run(cmd.args(["--ticks", "600", "--log"]).arg(&log));
+        assert_eq!(code, code_want, "{stderr}");
+        (stdout, stderr)
+    };
+    let (c, _) = logged(0);
+    assert_eq!(
+        c.strip_suffix(&format!("log: {} (150 frames with their predictions)\n", log.display())),
+        Some(a.as_str())
+    );
+    let jpegs = std::fs::read_dir(log.join("frames")).unwrap().count();
+    assert_eq!(jpegs, 150);
+    let first = image::open(log.join("frames/000000.jpg")).unwrap();
+    assert_eq!((first.width(), first.height()), (224, 224), "the network's input");
+    let csv = std::fs::read_to_string(log.join("predictions.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 151, "a header and a row per frame");
+    assert_eq!(rows[0][..7], ["frame", "tick", "seconds", "source", "best", "confidence", "direction"]);
+    let lefts = rows[1..].iter().filter(|r| r[4] == "left").count();
+    assert!(lefts * 3 >= 150 * 2, "held-out `left` frames are mostly read as left: {csv}");
+    assert!(rows[1..].iter().all(|r| r.len() == rows[0].len()), "{csv}");
+    // A folder that is not empty is refused, naming it, and nothing in it is touched.
+    let (_, err) = logged(2);
+    assert!(err.contains(&format!("--log {}: the folder is not empty", log.display())), "{err}");
+    assert_eq!(std::fs::read_to_string(log.join("predictions.csv")).unwrap(), csv);
 }
 
 /// An Xvfb server on a free display, stopped on drop.
@@ -333,7 +363,9 @@ fn the_pipelined_frame_path_gives_the_sequential_predictions_in_order() {
     let mut sequential = new();
     let want: Vec<Vec<f32>> = frames
         .iter()
-        .map(|f| sequential.process(&backbone, f).expect("frame").prediction.expect("prediction").smoothed)
+        .map(|f| {
+            sequential.process(&backbone, f, Duration::ZERO).expect("frame").prediction.expect("prediction").smoothed
+        })
         .collect();
     let mut pipelined = new();
     let mut got = Vec::new();

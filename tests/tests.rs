@@ -19,6 +19,7 @@ mod hostile;
 mod learn;
 mod live;
 mod package;
+mod playbench;
 mod session;
 mod setup;
 mod sound;

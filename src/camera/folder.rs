@@ -199,8 +199,7 @@ impl FrameSource for FolderReplay {
                     self.seq += 1;
                     return Ok(frame);
                 }
-                Err(detail) => {
-                    let error = CameraError::ImageRead { path: path.clone(), detail };
+                Err(error) => {
                     tracing::warn!("skipping frame: {error}");
                     self.first_failure.get_or_insert_with(|| error.to_string());
                     self.skipped += 1;
@@ -326,11 +325,12 @@ impl FolderRecorder {
 
 /// One replayed picture, decoded; a JPEG cut off by an interrupted copy is refused rather than
 /// replayed with its missing rows filled in grey.
-fn decode_frame(path: &Path) -> Result<image::DynamicImage, String> {
-    let bytes = std::fs::read(path).map_err(|e| crate::sys::io_text(&e))?;
-    let format = image::guess_format(&bytes).map_err(|e| e.to_string())?;
+fn decode_frame(path: &Path) -> Result<image::DynamicImage, CameraError> {
+    let error = |detail: String| CameraError::ImageRead { path: path.to_owned(), detail };
+    let bytes = std::fs::read(path).map_err(|e| error(crate::sys::io_text(&e)))?;
+    let format = image::guess_format(&bytes).map_err(|e| error(e.to_string()))?;
     if format == image::ImageFormat::Jpeg && !crate::sys::input::jpeg_complete(&bytes) {
-        return Err("truncated JPEG (no end-of-image marker after the image data): the file was cut off".into());
+        return Err(error("truncated JPEG (no end-of-image marker after the image data): the file was cut off".into()));
     }
-    image::load_from_memory_with_format(&bytes, format).map_err(|e| e.to_string())
+    image::load_from_memory_with_format(&bytes, format).map_err(|e| error(e.to_string()))
 }

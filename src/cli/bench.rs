@@ -211,8 +211,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         // The app's own per-frame path, smoothing and decision included.
         let mut pipeline = FramePipeline::new(&backbone, cut, Crop::CenterSquare, SteerSettings::default());
         pipeline.set_head(Some(head));
+        // The controller's clock: a 30 fps camera's timestamps.
+        let mut at = std::time::Duration::ZERO;
+        let period = std::time::Duration::from_secs(1) / 30;
         let pipeline_t = time_calls(args.iters, args.min_time, || {
-            let r = pipeline.process(&backbone, &frame).map_err(anyhow::Error::msg)?;
+            at += period;
+            let r = pipeline.process(&backbone, &frame, at).map_err(anyhow::Error::msg)?;
             sink += r.prediction.map_or(0.0, |p| p.probs[0]);
             Ok(())
         })?;
@@ -225,10 +229,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         report(&mut out, "  of which crop + resize + normalise", &pre_t)?;
         pipeline.run(&backbone, cut, &|_| false, &mut |_, _| {})?;
         let head_t = time_calls(args.iters, args.min_time.min(2.0), || {
-            sink += pipeline.predict()?.map_or(0.0, |p| p.probs[0]);
+            at += period;
+            sink += pipeline.predict(at)?.map_or(0.0, |p| p.probs[0]);
             Ok(())
         })?;
-        report(&mut out, "  of which head + smoothing (100 units)", &head_t)?;
+        report(&mut out, "  of which head + steering (100 units)", &head_t)?;
         writeln!(out, "pipeline / backbone: {:.2}×", pipeline_t.median_ms / backbone_t.median_ms)?;
         // The same path with frame n+1's preprocessing on a second thread during frame n's
         // backbone: latency per frame and frames per second over one stream.

@@ -6,6 +6,7 @@
 
 mod bench;
 mod bench_learn;
+mod bench_play;
 mod cameras;
 mod classify;
 mod eval;
@@ -13,9 +14,11 @@ mod export;
 mod generate;
 mod models;
 mod play;
+mod play_log;
 mod predict;
 mod record;
 mod steer;
+mod steer_flags;
 mod train;
 
 use std::process::ExitCode;
@@ -112,6 +115,9 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Few-shot accuracy of the training recipes on webcam-like sets (12 frames per class).
     BenchLearn(bench_learn::BenchLearnArgs),
+    /// The closed loop measured: a simulated player steers Pac-Man with the demo toy; intent
+    /// accuracy, reaction time and misfires per controller setting.
+    BenchPlay(bench_play::BenchPlayArgs),
     /// Train a head on a folder of class folders and save the project (.pacnet).
     Train(train::TrainArgs),
     /// Accuracy, per-class accuracy and confusion matrix of a project on a folder of class folders.
@@ -174,6 +180,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Classify(args)) => classify::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::BenchLearn(args)) => bench_learn::run(&args),
+        Some(Command::BenchPlay(args)) => bench_play::run(&args),
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Predict(args)) => predict::run(&args),

@@ -9,9 +9,9 @@ use clap::Args;
 
 use crate::camera::list_images;
 use crate::game::Options;
+use crate::live::FramePipeline;
 use crate::live::audio::{WAV, write_wav};
 use crate::live::play::{PlayOptions, play_headless};
-use crate::live::{FramePipeline, SteerSettings};
 use crate::sys::Output;
 use crate::sys::stdio::shown;
 
@@ -33,12 +33,9 @@ pub struct PlayArgs {
     /// The game's seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Confidence the smoothed best class needs to steer (0–1).
-    #[arg(long, default_value_t = SteerSettings::default().threshold)]
-    pub threshold: f32,
-    /// Weight of the past in the moving average of the probabilities (0–0.99).
-    #[arg(long, default_value_t = SteerSettings::default().smoothing)]
-    pub smoothing: f32,
+    /// How predictions become steering.
+    #[command(flatten)]
+    pub steer: super::steer_flags::SteerFlags,
     /// The backbone, when it is no longer where the project was recorded.
     #[arg(long)]
     pub model: Option<String>,
@@ -50,6 +47,10 @@ pub struct PlayArgs {
     /// character device (/dev/stdout), write into it directly.
     #[arg(long)]
     pub force: bool,
+    /// Write every frame as the network saw it (DIR/frames/*.jpg) and its prediction
+    /// (DIR/predictions.csv) into this new or empty folder.
+    #[arg(long)]
+    pub log: Option<PathBuf>,
 }
 
 /// Sample rate of `--wav`: the arcade's sound is band-limited well below 11 kHz.
@@ -63,10 +64,7 @@ pub fn run(args: &PlayArgs) -> anyhow::Result<()> {
     if args.ticks == 0 || args.ticks > MAX_TICKS {
         anyhow::bail!("--ticks {}: expected 1 to {MAX_TICKS}", args.ticks);
     }
-    let settings = SteerSettings { threshold: args.threshold, smoothing: args.smoothing };
-    if !(0.0..=1.0).contains(&settings.threshold) || !(0.0..=0.99).contains(&settings.smoothing) {
-        anyhow::bail!("--threshold must lie in 0–1 and --smoothing in 0–0.99");
-    }
+    let settings = args.steer.settings()?;
     let frames = list_images(&args.camera)?;
     // Checked before the game runs: a wrong --wav is refused before any work, not after it.
     let wav = match &args.wav {
@@ -80,6 +78,7 @@ pub fn run(args: &PlayArgs) -> anyhow::Result<()> {
     let opened = super::eval::open(&args.project, args.model.as_deref())?;
     let mut pipeline = FramePipeline::new(&opened.backbone, opened.cut, opened.project.dataset.source().crop, settings);
     pipeline.set_head(Some(opened.head.clone()));
+    pipeline.set_familiarity(super::steer::familiarity(&opened)?);
     let opts = PlayOptions {
         ticks: args.ticks,
         fps: args.fps,
@@ -87,7 +86,11 @@ pub fn run(args: &PlayArgs) -> anyhow::Result<()> {
         options: Options::default(),
         sound_rate: args.wav.as_ref().map(|_| WAV_RATE),
     };
-    let report = play_headless(&opened.backbone, &mut pipeline, &frames, &opts).map_err(anyhow::Error::msg)?;
+    let mut log = args.log.as_deref().map(super::play_log::PlayLog::create).transpose()?;
+    let mut on_frame = |f: &crate::live::play::LoggedFrame<'_>| {
+        log.as_mut().map_or(Ok(()), |l| l.frame(f)).map_err(|e| crate::live::LiveError::Log(Box::new(e)))
+    };
+    let report = play_headless(&opened.backbone, &mut pipeline, &frames, &opts, &mut on_frame)?;
     let s = &report.summary;
     let out = &mut std::io::stdout().lock();
     writeln!(out, "ticks: {}", s.ticks)?;
@@ -100,6 +103,10 @@ pub fn run(args: &PlayArgs) -> anyhow::Result<()> {
         write_wav(wav, WAV_RATE, samples)?;
         let secs = samples.len() as f64 / f64::from(WAV_RATE);
         writeln!(out, "sound: {} ({secs:.1} s, {WAV_RATE} Hz mono 16-bit)", shown(wav.given()))?;
+    }
+    if let Some(log) = log {
+        let dir = log.finish()?;
+        writeln!(out, "log: {} ({} frames with their predictions)", dir.display(), report.frames)?;
     }
     Ok(())
 }

@@ -10,10 +10,11 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::camera::{Capture, CaptureOptions, SourceSpec, SystemClock};
+use crate::learn::Familiarity;
 use crate::live::keys::X11Keys;
 use crate::live::sink::{KeySink, PrintSink};
 use crate::live::steer_loop::{SteerLimits, run_steering};
-use crate::live::{FramePipeline, KeyMode, SteerSettings};
+use crate::live::{FramePipeline, KeyMode};
 use crate::sys::signals::Interrupt;
 use crate::sys::stdio::{QuietStderr, err_line, escape_controls};
 
@@ -44,12 +45,9 @@ pub struct SteerArgs {
     /// missing, busy or unplugged); 1 to 3600.
     #[arg(long, default_value_t = 10)]
     pub stall: u64,
-    /// Confidence the smoothed best class needs to steer (0–1).
-    #[arg(long, default_value_t = SteerSettings::default().threshold)]
-    pub threshold: f32,
-    /// Weight of the past in the moving average of the probabilities (0–0.99).
-    #[arg(long, default_value_t = SteerSettings::default().smoothing)]
-    pub smoothing: f32,
+    /// How predictions become steering.
+    #[command(flatten)]
+    pub steer: super::steer_flags::SteerFlags,
     /// Replay a folder camera in a loop instead of once.
     #[arg(long = "loop")]
     pub looping: bool,
@@ -59,6 +57,15 @@ pub struct SteerArgs {
     /// The backbone, when it is no longer where the project was recorded.
     #[arg(long)]
     pub model: Option<String>,
+}
+
+/// The project's examples as the steering's familiarity reference (`--familiar`).
+///
+/// # Errors
+/// An example whose features do not fit the head.
+pub(super) fn familiarity(opened: &super::eval::Opened) -> anyhow::Result<Option<Arc<Familiarity>>> {
+    let rows: Vec<Vec<f32>> = opened.project.dataset.examples().iter().map(|e| e.features.to_f32()).collect();
+    Ok(Familiarity::build(&opened.head, rows.iter().map(Vec::as_slice))?.map(Arc::new))
 }
 
 fn parse_mode(text: &str) -> anyhow::Result<KeyMode> {
@@ -78,10 +85,7 @@ pub const MAX_FRAMES: u64 = 1_000_000_000;
 
 /// Runs `pacnet steer`.
 pub fn run(args: &SteerArgs) -> anyhow::Result<()> {
-    let settings = SteerSettings { threshold: args.threshold, smoothing: args.smoothing };
-    if !(0.0..=1.0).contains(&settings.threshold) || !(0.0..=0.99).contains(&settings.smoothing) {
-        anyhow::bail!("--threshold must lie in 0–1 and --smoothing in 0–0.99");
-    }
+    let settings = args.steer.settings()?;
     if args.countdown > MAX_COUNTDOWN {
         anyhow::bail!("--countdown {}: expected 0 to {MAX_COUNTDOWN} seconds", args.countdown);
     }
@@ -98,6 +102,7 @@ pub fn run(args: &SteerArgs) -> anyhow::Result<()> {
     let opened = super::eval::open(&args.project, args.model.as_deref())?;
     let mut pipeline = FramePipeline::new(&opened.backbone, opened.cut, opened.project.dataset.source().crop, settings);
     pipeline.set_head(Some(opened.head.clone()));
+    pipeline.set_familiarity(familiarity(&opened)?);
     let spec = match super::parse_camera(&args.camera)? {
         SourceSpec::Folder { path, fps, .. } => SourceSpec::Folder { path, fps, looping: args.looping },
         other => other,

@@ -85,6 +85,7 @@
 //! arcade's pixel-pattern movement to be reproducible.
 
 mod actor;
+mod autopilot;
 mod event;
 mod geom;
 mod ghost;
@@ -104,6 +105,7 @@ mod split;
 mod state;
 
 pub use actor::GhostState;
+pub use autopilot::{autopilot, next_turn};
 pub use event::{
     DYING_ANIMATION_END_TICK, DYING_ANIMATION_TICK, DYING_FREEZE_TICKS, DYING_TICKS, Event, FLASH_HALF_TICKS,
     FLASH_WINDOW_TICKS, FRUIT_MAX_TICKS, FRUIT_MIN_TICKS, FRUIT_POPUP_TICKS, GHOST_EAT_PAUSE_TICKS,

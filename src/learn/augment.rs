@@ -42,20 +42,32 @@ impl Warp {
     /// the texture, where a constant colour would paint a frame the head could learn).
     pub fn apply(&self, img: &RgbImage) -> RgbImage {
         let (w, h) = img.dimensions();
+        self.apply_crop(img, (0, 0), (w, h))
+    }
+
+    /// The `size` rectangle at `origin` of [`apply`](Self::apply)'s result, computing only
+    /// those pixels (a camera filming the middle of a larger canvas needs only its frame).
+    /// The rectangle is clipped to the picture.
+    pub fn apply_crop(&self, img: &RgbImage, origin: (u32, u32), size: (u32, u32)) -> RgbImage {
+        let (w, h) = img.dimensions();
+        let (left, first_row) = (origin.0.min(w), origin.1.min(h));
+        let (cw, ch) = (size.0.min(w - left), size.1.min(h - first_row));
         let (wf, hf) = (w as f32, h as f32);
         let (cx, cy) = (wf * 0.5, hf * 0.5);
         let (sin, cos) = self.rotate_deg.to_radians().sin_cos();
         let inv = 1.0 / self.scale.max(1e-3);
         let (tx, ty) = (self.dx * wf, self.dy * hf);
         let src = img.as_raw();
-        let mut out = RgbImage::new(w, h);
+        let mut out = RgbImage::new(cw, ch);
         let row_len = 3 * w as usize;
         // Source points whose 2×2 neighbourhood lies inside the picture (nearly all of them
         // for a small camera move) are read directly; only the border needs the mirroring,
         // whose integer divisions made it 4× slower when every pixel paid for them.
         let (inner_x, inner_y) = (w.saturating_sub(1) as f32, h.saturating_sub(1) as f32);
-        for (y, row) in out.chunks_exact_mut(row_len.max(1)).enumerate() {
+        for (y, row) in out.chunks_exact_mut(3 * cw.max(1) as usize).enumerate() {
+            let y = y + first_row as usize;
             for (x, px) in row.chunks_exact_mut(3).enumerate() {
+                let x = x + left as usize;
                 // Output pixel → source point: undo the shift, the rotation and the scale.
                 let (ox, oy) = (x as f32 + 0.5 - cx - tx, y as f32 + 0.5 - cy - ty);
                 let sx = (ox * cos + oy * sin) * inv + cx - 0.5;
@@ -469,7 +481,12 @@ mod tests {
             Warp { dx: 0.0, dy: 0.0, scale: 0.5, rotate_deg: 0.0 },
         ];
         for warp in warps {
-            assert_eq!(warp.apply(&img), warp_reference(&warp, &img), "{warp:?}");
+            let full = warp.apply(&img);
+            assert_eq!(full, warp_reference(&warp, &img), "{warp:?}");
+            // A window of it, computed alone, is the same pixels (and is clipped at the edge).
+            let window = image::imageops::crop_imm(&full, 9, 5, 40, 30).to_image();
+            assert_eq!(warp.apply_crop(&img, (9, 5), (40, 30)), window, "{warp:?}");
+            assert_eq!(warp.apply_crop(&img, (50, 40), (40, 30)).dimensions(), (11, 7));
         }
     }
 

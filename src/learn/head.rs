@@ -243,6 +243,14 @@ impl Head {
         Ok(hidden)
     }
 
+    /// Class probabilities and the hidden layer's activations for one feature vector, in one
+    /// pass (the steering checks how familiar the frame is in the hidden layer).
+    pub fn predict_with_hidden(&self, features: &[f32]) -> Result<(Prediction, Vec<f32>)> {
+        let hidden = self.hidden(features)?;
+        let probs = crate::backbone::labels::softmax(&self.output(&hidden)?);
+        Ok((Prediction::from_probs(probs), hidden))
+    }
+
     /// The hidden layer's activations and the most likely class, in one pass.
     pub fn hidden_and_best(&self, features: &[f32]) -> Result<(Vec<f32>, usize)> {
         let hidden = self.hidden(features)?;

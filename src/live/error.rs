@@ -81,6 +81,9 @@ pub enum LiveError {
     /// `pacnet play --fps` out of range.
     #[error("--fps {0}: expected a rate above 0 and at most 60")]
     Fps(f64),
+    /// Writing the record of a headless game (`pacnet play --log`) failed.
+    #[error("{0}")]
+    Log(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The game refused its inputs or options.
     #[error(transparent)]
     Game(#[from] crate::game::GameError),

@@ -27,6 +27,7 @@ use crate::camera::{Clock, FrameReader, RateMeter, Resolution};
 use crate::learn::{ExampleMap, Features, Head, MapPoint, Thumbnail};
 
 use super::activation_atlas::{Atlas, atlas};
+use super::history::{HistoryHandle, PlayFrame, SPAN};
 use super::meters::Ema;
 use super::pipeline::FramePipeline;
 pub use super::pipeline::LivePrediction;
@@ -149,6 +150,7 @@ pub struct FeatureWorker {
     events: Receiver<FeatureEvent>,
     live: Slot<LiveStatus>,
     view: Slot<LayerView>,
+    history: HistoryHandle,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -182,11 +184,13 @@ impl FeatureWorker {
         let (etx, events) = channel();
         let live = Slot::default();
         let view = Slot::default();
-        let out = Outputs { steer, live: live.clone(), view: view.clone(), events: etx, repaint };
+        let history = HistoryHandle::new(SPAN);
+        let out =
+            Outputs { steer, live: live.clone(), view: view.clone(), history: history.clone(), events: etx, repaint };
         let mut state = State::new(backbone, setup, clock, out);
         let thread =
             std::thread::Builder::new().name(Self::THREAD_NAME.into()).spawn(move || state.run(&reader, &rx))?;
-        Ok(Self { tx: Some(tx), events, live, view, thread: Some(thread) })
+        Ok(Self { tx: Some(tx), events, live, view, history, thread: Some(thread) })
     }
 
     /// Sends an order; ignored if the worker has ended (its error was reported already).
@@ -209,6 +213,12 @@ impl FeatureWorker {
     /// The newest layer view.
     pub fn view(&self) -> &Slot<LayerView> {
         &self.view
+    }
+
+    /// The last 30 s of play (frames, predictions, what the game was given), for the
+    /// Fix-mistakes view: see [`super::history`].
+    pub fn history(&self) -> &HistoryHandle {
+        &self.history
     }
 
     /// Whether the thread has ended.
@@ -250,6 +260,7 @@ struct State {
     clock: Arc<dyn Clock>,
     live: Slot<LiveStatus>,
     view: Slot<LayerView>,
+    history: HistoryHandle,
     events: Sender<FeatureEvent>,
     repaint: Repaint,
 }
@@ -259,6 +270,7 @@ struct Outputs {
     steer: Slot<GameSteer>,
     live: Slot<LiveStatus>,
     view: Slot<LayerView>,
+    history: HistoryHandle,
     events: Sender<FeatureEvent>,
     repaint: Repaint,
 }
@@ -283,6 +295,7 @@ impl State {
             clock,
             live: out.live,
             view: out.view,
+            history: out.history,
             events: out.events,
             repaint: out.repaint,
         }
@@ -345,6 +358,7 @@ impl State {
             FeatureCmd::SetHead(head) => {
                 let none = head.is_none();
                 self.pipeline.set_head(head);
+                self.history.clear();
                 if none {
                     self.sink().decide(None);
                 }
@@ -401,7 +415,7 @@ impl State {
             return;
         }
         self.record_example(cut, timestamp);
-        let prediction = match self.pipeline.predict() {
+        let prediction = match self.pipeline.predict(timestamp) {
             Ok(p) => p,
             Err(e) => {
                 self.error(format!("the head failed to predict: {e}"));
@@ -415,6 +429,9 @@ impl State {
             dir: p.decision.dir,
         });
         self.sink().decide(decision.as_ref());
+        if let Some(p) = &prediction {
+            self.keep(seq, timestamp, p);
+        }
         if let Some(layer) = view_layer {
             self.publish_view(layer, &activation, now);
         }
@@ -435,6 +452,24 @@ impl State {
             map_point,
         };
         self.live.put(live);
+    }
+
+    /// Adds the frame to the history of play (one JPEG encode of the 224² input, ~0.5 ms).
+    fn keep(&mut self, seq: u64, at: Duration, p: &LivePrediction) {
+        match Thumbnail::encode(self.pipeline.input()) {
+            Ok(thumbnail) => {
+                let frame = PlayFrame {
+                    seq,
+                    at,
+                    thumbnail,
+                    probs: p.probs.clone(),
+                    best: p.decision.best,
+                    given: p.decision.dir,
+                };
+                self.history.push(&p.classes, frame);
+            }
+            Err(e) => self.error(format!("could not keep the frame for \"fix mistakes\": {e}")),
+        }
     }
 
     fn record_example(&mut self, cut: usize, timestamp: Duration) {

@@ -15,10 +15,12 @@
 
 pub mod activation_atlas;
 pub mod audio;
+pub mod control;
 pub mod doc;
 pub mod error;
 pub mod feature_worker;
 pub mod game;
+pub mod history;
 pub mod jobs;
 pub mod keys;
 pub mod loader;
@@ -33,6 +35,7 @@ pub mod steer_loop;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+pub use control::Controller;
 pub use doc::Document;
 pub use error::LiveError;
 pub use feature_worker::{

@@ -3,16 +3,17 @@
 //! `pacnet bench --pipeline` all run this; its lower half ([`Extractor`]) is also what
 //! featurises recorded folders and thumbnails in `learn`.
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
 
 use crate::backbone::{Backbone, Crop, Extractor};
-use crate::learn::Head;
+use crate::learn::{Familiarity, Head};
 
+use super::control::{Controller, Frame};
 use super::error::LiveError;
-use super::steer::{Decision, Smoother, SteerSettings, decide};
+use super::steer::{Decision, SteerSettings};
 
 /// A prediction with what the steering made of it.
 #[derive(Clone, Debug)]
@@ -23,6 +24,9 @@ pub struct LivePrediction {
     pub probs: Vec<f32>,
     /// Smoothed probabilities.
     pub smoothed: Vec<f32>,
+    /// Distance to the nearest training example in units of their spacing, when the head
+    /// came with its examples ([`FramePipeline::set_familiarity`]).
+    pub familiarity: Option<f32>,
     /// The decision on the smoothed ones.
     pub decision: Decision,
 }
@@ -50,13 +54,15 @@ struct Prepared {
     started: Instant,
 }
 
-/// The per-frame state: reusable buffers, the cut, the crop, the head and the smoother.
+/// The per-frame state: reusable buffers, the cut, the crop, the head and the steering
+/// controller.
 pub struct FramePipeline {
     extractor: Extractor,
     cut: usize,
     crop: Crop,
     head: Option<Head>,
-    smoother: Smoother,
+    familiarity: Option<Arc<Familiarity>>,
+    controller: Controller,
     settings: SteerSettings,
 }
 
@@ -65,7 +71,15 @@ impl FramePipeline {
     #[must_use]
     pub fn new(backbone: &Backbone, cut: usize, crop: Crop, settings: SteerSettings) -> Self {
         let cut = cut.min(backbone.cuts().len().saturating_sub(1));
-        Self { extractor: Extractor::new(backbone), cut, crop, head: None, smoother: Smoother::default(), settings }
+        Self {
+            extractor: Extractor::new(backbone),
+            cut,
+            crop,
+            head: None,
+            familiarity: None,
+            controller: Controller::new(),
+            settings,
+        }
     }
 
     /// The cut features are taken at.
@@ -84,15 +98,29 @@ impl FramePipeline {
         self.crop = crop;
     }
 
-    /// Threshold and smoothing.
+    /// How predictions become steering.
     pub fn set_settings(&mut self, settings: SteerSettings) {
         self.settings = settings;
     }
 
-    /// Predicts with `head` from now on (or stops predicting); the smoothing starts afresh.
+    /// The steering settings in use.
+    #[must_use]
+    pub fn settings(&self) -> &SteerSettings {
+        &self.settings
+    }
+
+    /// Predicts with `head` from now on (or stops predicting); the steering starts afresh,
+    /// and the familiarity reference of the previous head is dropped.
     pub fn set_head(&mut self, head: Option<Head>) {
         self.head = head;
-        self.smoother.reset();
+        self.familiarity = None;
+        self.controller.reset();
+    }
+
+    /// The head's training examples as [`Familiarity`] (after [`set_head`](Self::set_head)):
+    /// frames far from all of them count as unsure when the settings ask for it.
+    pub fn set_familiarity(&mut self, familiarity: Option<Arc<Familiarity>>) {
+        self.familiarity = familiarity;
     }
 
     /// The head in use.
@@ -126,36 +154,47 @@ impl FramePipeline {
         self.extractor.run(backbone, cut, stop.max(cut), wants, observe)
     }
 
-    /// Step 3: the head, smoothing and the decision on the features of the last run.
+    /// Step 3: the head and the steering controller on the features of the last run, for a
+    /// frame taken at `at` (its camera timestamp: the controller's hold and release times
+    /// run on it).
     ///
     /// # Errors
     /// A failing head.
-    pub fn predict(&mut self) -> crate::learn::Result<Option<LivePrediction>> {
+    pub fn predict(&mut self, at: Duration) -> crate::learn::Result<Option<LivePrediction>> {
         let Some(head) = &self.head else { return Ok(None) };
         let features = self.extractor.features();
         if head.input_len() != features.len() {
             // A head trained at another cut: no prediction until it is retrained.
             return Ok(None);
         }
-        let p = head.predict(features)?;
-        let classes = head.classes().to_vec();
-        let smoothed = self.smoother.update(&p.probs, self.settings.smoothing).to_vec();
-        Ok(decide(&classes, &smoothed, self.settings.threshold).map(|decision| LivePrediction {
-            classes,
-            probs: p.probs,
-            smoothed,
+        // Measured whenever there is a reference (a few microseconds): the live view and the
+        // benchmark's replays show it even while the check is off.
+        let (familiarity, probs) = match &self.familiarity {
+            Some(f) => {
+                let (p, hidden) = head.predict_with_hidden(features)?;
+                (Some(f.ratio(&hidden)), p.probs)
+            }
+            _ => (None, head.predict(features)?.probs),
+        };
+        let frame = Frame { at, classes: head.classes(), probs: &probs, familiarity };
+        let Some(decision) = self.controller.update(&frame, &self.settings) else { return Ok(None) };
+        Ok(Some(LivePrediction {
+            classes: head.classes().to_vec(),
+            smoothed: self.controller.smoothed().to_vec(),
+            probs,
+            familiarity,
             decision,
         }))
     }
 
-    /// All three steps for one frame.
+    /// All three steps for one frame taken at `at`.
     ///
     /// # Errors
     /// An empty frame or a failing head, as one line.
-    pub fn process(&mut self, backbone: &Backbone, frame: &RgbImage) -> Result<FrameResult, LiveError> {
+    pub fn process(&mut self, backbone: &Backbone, frame: &RgbImage, at: Duration) -> Result<FrameResult, LiveError> {
         self.prepare(backbone, frame).map_err(LiveError::Prepare)?;
         self.run(backbone, self.cut, &|_| false, &mut |_, _| {}).map_err(LiveError::Forward)?;
-        let prediction = self.predict().map_err(LiveError::Predict)?;
+        let prediction = self.predict(at).map_err(LiveError::Predict)?;
         Ok(FrameResult { prediction })
     }
 
@@ -163,6 +202,7 @@ impl FramePipeline {
     /// normalise) on a second thread while steps 2–3 of frame n run here: a frame comes out
     /// every max(step 1, steps 2–3) instead of every sum. `done(result, latency)` sees the
     /// frames in order; the latency runs from the start of a frame's step 1 to its prediction.
+    /// These frames have no camera timestamps: the controller sees them 1/30 s apart.
     ///
     /// # Errors
     /// The first failing frame, as [`FramePipeline::process`] words it (later frames are not
@@ -185,6 +225,7 @@ impl FramePipeline {
                 let _ = free_tx.send(p);
             }
             let mut pre = Extractor::new(backbone);
+            let mut index = 0u32;
             std::thread::Builder::new()
                 .name("pacnet-prepare".into())
                 .spawn_scoped(scope, move || {
@@ -213,7 +254,9 @@ impl FramePipeline {
                 // The helper may have finished; the buffer is then simply dropped.
                 let _ = free_tx.send(p);
                 self.run(backbone, self.cut, &|_| false, &mut |_, _| {}).map_err(LiveError::Forward)?;
-                let prediction = self.predict().map_err(LiveError::Predict)?;
+                let at = Duration::from_secs(1) * index / 30;
+                index = index.saturating_add(1);
+                let prediction = self.predict(at).map_err(LiveError::Predict)?;
                 done(FrameResult { prediction }, started.elapsed());
             }
             Ok(())

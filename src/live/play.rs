@@ -10,7 +10,21 @@ use crate::game::sound::render_inputs;
 use crate::game::{Dir, Input, Options, RunSummary, run_with};
 
 use super::error::LiveError;
-use super::pipeline::FramePipeline;
+use super::pipeline::{FramePipeline, LivePrediction};
+
+/// One frame of a headless game as it went through the pipeline (for `pacnet play --log`).
+pub struct LoggedFrame<'a> {
+    /// Frame number in the game (0, 1, …; the folder loops).
+    pub frame: u64,
+    /// The game tick it was shown from.
+    pub tick: u64,
+    /// The image file it came from.
+    pub path: &'a std::path::Path,
+    /// The network's input (the crop and resize of the frame).
+    pub input: &'a RgbImage,
+    /// The head's verdict and the steering's decision.
+    pub prediction: Option<&'a LivePrediction>,
+}
 
 /// Ticks per second of the game.
 const TICK_HZ: f64 = 60.0;
@@ -44,15 +58,18 @@ pub struct PlayReport {
 }
 
 /// Plays `opts.ticks` ticks steered by `pipeline` (which holds the head) on `frames` (image
-/// files; at least one).
+/// files; at least one); `on_frame` sees every frame after the pipeline (and may stop the
+/// game with an error).
 ///
 /// # Errors
-/// An unreadable image (naming it), a failing pipeline, or bad options, as one line.
+/// An unreadable image (naming it), a failing pipeline, bad options, or `on_frame`'s error,
+/// as one line.
 pub fn play_headless(
     backbone: &Backbone,
     pipeline: &mut FramePipeline,
     frames: &[std::path::PathBuf],
     opts: &PlayOptions,
+    on_frame: &mut dyn FnMut(&LoggedFrame<'_>) -> Result<(), LiveError>,
 ) -> Result<PlayReport, LiveError> {
     if frames.is_empty() {
         return Err(LiveError::NoFrames);
@@ -74,7 +91,11 @@ pub fn play_headless(
                 *slot = Some(load_image(path)?);
             }
             let Some(image) = slot.as_ref() else { return Err(LiveError::NoFrames) };
-            let result = pipeline.process(backbone, image)?;
+            let at = std::time::Duration::from_secs_f64(k as f64 / opts.fps);
+            let result = pipeline.process(backbone, image, at)?;
+            let logged =
+                LoggedFrame { frame: k, tick, path, input: pipeline.input(), prediction: result.prediction.as_ref() };
+            on_frame(&logged)?;
             processed += 1;
             dir = result.prediction.and_then(|p| p.decision.dir);
         }

@@ -1,7 +1,8 @@
 //! From the head's class probabilities to a joystick direction.
 //!
-//! Pure functions and plain structs, no threads and no GUI types: the feature worker runs them
-//! on every prediction and the unit tests below pin their behaviour.
+//! Pure functions and plain structs, no threads and no GUI types: the steering controller
+//! ([`super::control`]) runs them on every prediction and the unit tests below pin their
+//! behaviour.
 //!
 //! Why smoothing and a threshold: a classifier fed 15–30 frames a second flickers between
 //! classes when the object is between two poses. An exponential moving average over the
@@ -13,7 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::game::Dir;
 
-/// How predictions become steering; edited on the play panel, stored in the settings.
+/// How predictions become steering; edited on the play panel, stored in the settings (every
+/// field has a default, so settings saved before a field existed still load).
+///
+/// The defaults come from `pacnet bench-play` (README, "Playability"); [`Controller`] applies
+/// them.
+///
+/// [`Controller`]: super::control::Controller
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SteerSettings {
@@ -21,11 +28,58 @@ pub struct SteerSettings {
     pub threshold: f32,
     /// Weight of the past in the moving average (0 = no smoothing, 0.9 = very smooth).
     pub smoothing: f32,
+    /// Hysteresis: another class takes over from the one steering only when its smoothed
+    /// probability leads by this much (0–1; 0 = off).
+    pub margin: f32,
+    /// A new direction must win this long (milliseconds of camera time) before it steers
+    /// (0 = at once).
+    pub hold_ms: u32,
+    /// When unsure, keep sending the last direction (true) rather than none (false). Either
+    /// way Pac-Man keeps going; holding the last one keeps a turn asked for just before a
+    /// junction alive, and keeps a held key down.
+    pub hold_last: bool,
+    /// Frames whose features lie farther than this from every training example (in units of
+    /// the examples' own spacing, see `learn::Familiarity`) count as unsure, whatever the head
+    /// says: a hand passing by, an empty view (0 = off).
+    pub familiar: f32,
+    /// After this long without a confident frame (milliseconds), stop sending the last
+    /// direction: the object left the view (0 = never).
+    pub release_ms: u32,
+}
+
+impl SteerSettings {
+    /// The TF.js demo's behaviour: the argmax of every frame steers, no smoothing, no
+    /// threshold.
+    pub const TFJS: Self = Self {
+        threshold: 0.0,
+        smoothing: 0.0,
+        margin: 0.0,
+        hold_ms: 0,
+        hold_last: false,
+        familiar: 0.0,
+        release_ms: 0,
+    };
+
+    /// pacnet's settings before `pacnet bench-play` tuned them: smoothing 0.5, threshold 0.6,
+    /// nothing else.
+    pub const BEFORE_BENCH: Self = Self { threshold: 0.6, smoothing: 0.5, ..Self::TFJS };
 }
 
 impl Default for SteerSettings {
+    /// Chosen with `pacnet bench-play` (README, "Playability"): every frame may steer (no
+    /// moving average), but only a class the head gives 0.8 or more, and only once it has won
+    /// for 120 ms (a tilt from −45° to +45° passes the −15° and +15° poses for 100–180 ms);
+    /// unsure frames keep the last direction, for 1.5 s at most.
     fn default() -> Self {
-        Self { threshold: 0.6, smoothing: 0.5 }
+        Self {
+            threshold: 0.8,
+            smoothing: 0.0,
+            margin: 0.0,
+            hold_ms: 120,
+            hold_last: true,
+            familiar: 0.0,
+            release_ms: 1500,
+        }
     }
 }
 
@@ -64,6 +118,12 @@ impl Smoother {
         &self.state
     }
 
+    /// The average so far (empty before the first update).
+    #[must_use]
+    pub fn state(&self) -> &[f32] {
+        &self.state
+    }
+
     /// Forgets the past (e.g. after the head changed).
     pub fn reset(&mut self) {
         self.state.clear();
@@ -81,23 +141,9 @@ pub struct Decision {
     pub dir: Option<Dir>,
 }
 
-/// Picks the most likely class and decides whether it is confident enough to steer. Returns
-/// `None` for an empty probability vector.
-#[must_use]
-pub fn decide(classes: &[String], smoothed: &[f32], threshold: f32) -> Option<Decision> {
-    let (best, &confidence) =
-        smoothed.iter().enumerate().filter(|(_, p)| p.is_finite()).max_by(|a, b| a.1.total_cmp(b.1))?;
-    let dir = if confidence >= threshold { classes.get(best).and_then(|c| class_dir(c)) } else { None };
-    Some(Decision { best, confidence, dir })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| (*s).to_owned()).collect()
-    }
 
     #[test]
     fn class_names_map_to_directions_and_others_steer_nowhere() {
@@ -121,20 +167,5 @@ mod tests {
         assert_eq!(s.update(&[0.2, 0.3, 0.5], 0.9), &[0.2, 0.3, 0.5]);
         s.reset();
         assert_eq!(s.update(&[0.6, 0.4], 0.9), &[0.6, 0.4]);
-    }
-
-    #[test]
-    fn below_the_threshold_or_on_the_idle_class_pacman_keeps_going() {
-        let classes = names(&["up", "down", "left", "right", "none"]);
-        let d = decide(&classes, &[0.1, 0.7, 0.1, 0.05, 0.05], 0.6).unwrap();
-        assert_eq!((d.best, d.dir), (1, Some(Dir::Down)));
-        let d = decide(&classes, &[0.1, 0.5, 0.2, 0.1, 0.1], 0.6).unwrap();
-        assert_eq!((d.best, d.dir), (1, None), "not confident: keep going");
-        let d = decide(&classes, &[0.05, 0.05, 0.05, 0.05, 0.8], 0.6).unwrap();
-        assert_eq!((d.best, d.dir), (4, None), "the idle class never steers");
-        assert!((d.confidence - 0.8).abs() < 1e-6);
-        assert_eq!(decide(&classes, &[], 0.5), None);
-        let d = decide(&classes, &[f32::NAN, 0.3, 0.7, 0.0, 0.0], 0.5).unwrap();
-        assert_eq!((d.best, d.dir), (2, Some(Dir::Left)), "NaN never wins");
     }
 }

@@ -73,7 +73,7 @@ pub fn run_steering(
         seq = frame.seq;
         last_frame = std::time::Instant::now();
         let at = clock.now();
-        let result = match pipeline.process(backbone, &frame.image) {
+        let result = match pipeline.process(backbone, &frame.image, frame.timestamp) {
             Ok(r) => r,
             Err(e) => break Err(e),
         };

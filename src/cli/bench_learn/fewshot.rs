@@ -29,7 +29,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::camera::{DemoCamera, DemoControl, DemoPose, ManualClock, Resolution};
-use crate::learn::augment::{Tone, Warp, blur};
+use crate::learn::augment::{Tone, Warp, add_noise, blur};
 
 /// Frame size of every set (a common webcam size; the app crops its centre square).
 pub const FRAME: (u32, u32) = (640, 480);
@@ -69,7 +69,8 @@ impl Task {
 
     /// Class `class`'s pose: centre offset from the frame centre in frame pixels, tilt in
     /// degrees, and height as a fraction of the frame height.
-    fn pose(self, class: usize) -> (f32, f32, f32, f32) {
+    #[must_use]
+    pub fn pose(self, class: usize) -> (f32, f32, f32, f32) {
         let d = 0.2 * FRAME.1 as f32;
         match self {
             Self::Position => {
@@ -429,6 +430,7 @@ impl Stage<'_> {
         pose: (f32, f32, f32, f32),
         nudge: &Nudge,
         rng: &mut ChaCha8Rng,
+        noise: Noise,
     ) -> RgbImage {
         let (dx, dy, tilt, height) = pose;
         let canvas = match camera {
@@ -452,9 +454,12 @@ impl Stage<'_> {
                 canvas
             }
         };
-        let moved = if nudge.warp == Warp::IDENTITY { canvas } else { nudge.warp.apply(&canvas) };
         let (x0, y0) = ((CANVAS.0 - FRAME.0) / 2, (CANVAS.1 - FRAME.1) / 2);
-        let mut frame = image::imageops::crop_imm(&moved, x0, y0, FRAME.0, FRAME.1).to_image();
+        let mut frame = if nudge.warp == Warp::IDENTITY {
+            image::imageops::crop_imm(&canvas, x0, y0, FRAME.0, FRAME.1).to_image()
+        } else {
+            nudge.warp.apply_crop(&canvas, (x0, y0), FRAME)
+        };
         // Auto-exposure breathes a little from frame to frame, and now and then the hand moves
         // fast enough to blur the frame.
         let exposure = rng.random_range(0.96..=1.04f32);
@@ -466,9 +471,19 @@ impl Stage<'_> {
         if rng.random_bool(0.3) {
             frame = blur(&frame, rng.random_range(0.5..=1.5));
         }
-        sensor_noise(&mut frame, 2.0, rng);
+        if noise == Noise::BoxMuller {
+            sensor_noise(&mut frame, 2.0, rng);
+        }
         frame
     }
+}
+
+/// Which sensor noise [`Stage::shoot`] adds: the sets keep the Box–Muller noise they were
+/// first drawn with ([`sensor_noise`]); a [`Film`] adds the views' cheaper noise itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Noise {
+    BoxMuller,
+    None,
 }
 
 /// Builds the set for `kind` × `task` × `seed`. Seeds cycle through the objects (photo scenes)
@@ -500,7 +515,10 @@ pub fn build(kind: SceneKind, task: Task, seed: u64, size: SetSize, props: &Prop
         let is_train: Vec<bool> = (0..n).map(|i| i < size.train).collect();
         for (i, &for_training) in is_train.iter().enumerate() {
             let pose = frame_pose(task, label, &hand, i as f32 / n.max(1) as f32);
-            let shot = Shot { label, frame: stage.shoot(camera.as_mut(), &room, pose, &Nudge::NONE, &mut rng) };
+            let shot = Shot {
+                label,
+                frame: stage.shoot(camera.as_mut(), &room, pose, &Nudge::NONE, &mut rng, Noise::BoxMuller),
+            };
             if for_training { train.push(shot) } else { same.push(shot) }
         }
     }
@@ -513,7 +531,10 @@ pub fn build(kind: SceneKind, task: Task, seed: u64, size: SetSize, props: &Prop
             let hand = Hand::new(&mut rng);
             for i in 0..size.nudged {
                 let pose = frame_pose(task, label, &hand, i as f32 / size.nudged.max(1) as f32);
-                nudged.push(Shot { label, frame: stage.shoot(camera.as_mut(), &new_room, pose, &nudge, &mut rng) });
+                nudged.push(Shot {
+                    label,
+                    frame: stage.shoot(camera.as_mut(), &new_room, pose, &nudge, &mut rng, Noise::BoxMuller),
+                });
             }
         }
     }
@@ -537,4 +558,121 @@ fn sensor_noise(img: &mut RgbImage, sigma: f32, rng: &mut ChaCha8Rng) {
         let z = (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * w).cos();
         *v = (f32::from(*v) + sigma * z + 0.5).clamp(0.0, 255.0) as u8;
     }
+}
+
+/// Which camera a filmed session has (`pacnet bench-play`): the one the examples were recorded
+/// with, or one nudged as the sets' nudge sessions are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Session {
+    /// The recording's camera, room and light.
+    Recording,
+    /// The camera moved and the light changed, and a patch of another room appeared behind
+    /// the toy (the sets' nudge sessions 1 and 2 of 3).
+    Nudged,
+    /// The camera moved, the light changed and the toy is in another room altogether (the
+    /// sets' third nudge session).
+    NewRoom,
+}
+
+impl Session {
+    /// Every session, in order of difficulty.
+    pub const ALL: [Self; 3] = [Self::Recording, Self::Nudged, Self::NewRoom];
+
+    /// Short name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Recording => "same",
+            Self::Nudged => "nudged",
+            Self::NewRoom => "new-room",
+        }
+    }
+}
+
+/// The demo toy filmed continuously, as a scripted player moves it (`pacnet bench-play`):
+/// the sets' rooms, light, nudges, exposure breathing, blur and σ = 2 sensor noise, one frame
+/// per call at any pose.
+///
+/// Two shortcuts keep a minute of 30 fps video affordable, neither changing what is filmed:
+/// a nudged camera's move is applied to the room once and to the toy's pose per frame (the
+/// sets warp every rendered frame, which resamples the toy too: 5 ms a frame), and the sensor
+/// noise (σ = 2 grey levels, rounded to whole levels) is read at a random offset from a table
+/// drawn once, three frames long, instead of drawn afresh for each of a frame's 921,600
+/// values (3 ms a frame).
+pub struct Film<'a> {
+    stage: Stage<'a>,
+    room: RgbImage,
+    camera: Option<DemoCamera>,
+    warp: Warp,
+    /// The nudge's change of light (its move is in `warp`).
+    light: Nudge,
+    /// Sensor noise, grey levels.
+    noise: Vec<i8>,
+}
+
+impl<'a> Film<'a> {
+    /// The toy in `session` of `seed`. A seed's sessions share the recording's room and light
+    /// (the demo wall on even seeds, a room from the photos on odd ones); the nudged ones add
+    /// their own nudge and change of background.
+    ///
+    /// # Errors
+    /// Only if the demo camera refused its (constant) settings.
+    pub fn new(props: &'a Props, seed: u64, session: Session) -> Result<Self, SetError> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xf11b_0000);
+        let light =
+            Tone { gain: [0; 3].map(|_| rng.random_range(0.92..=1.08f32)), contrast: rng.random_range(0.9..=1.1) };
+        let stage = Stage { kind: SceneKind::Demo, props, object: 0, light, seed };
+        let recording_room = if seed.is_multiple_of(2) {
+            DemoCamera::default_background(Resolution::new(CANVAS.0, CANVAS.1))
+        } else {
+            props.room("", &mut rng)
+        };
+        let mut moved = ChaCha8Rng::seed_from_u64(seed ^ 0xf11b_0000 ^ ((session as u64 + 1) << 16));
+        let (room, nudge) = match session {
+            Session::Recording => (recording_room, Nudge::NONE),
+            Session::Nudged => {
+                let nudge = Nudge::draw(&mut moved);
+                (props.changed(&recording_room, "", &mut moved), nudge)
+            }
+            Session::NewRoom => {
+                let nudge = Nudge::draw(&mut moved);
+                (props.room("", &mut moved), nudge)
+            }
+        };
+        let room = if nudge.warp == Warp::IDENTITY { room } else { nudge.warp.apply(&room) };
+        let camera = stage.camera(&room)?;
+        let light = Nudge { warp: Warp::IDENTITY, tone: nudge.tone };
+        let mut draw = rand::rngs::SmallRng::seed_from_u64(seed ^ 0xf11b_5eed ^ ((session as u64) << 8));
+        let mut table = RgbImage::from_pixel(FRAME.0, 3 * FRAME.1, image::Rgb([128; 3]));
+        add_noise(&mut table, 2.0, &mut draw);
+        let noise = table.as_raw().iter().map(|&v| (i16::from(v) - 128) as i8).collect();
+        Ok(Self { stage, room, camera, warp: nudge.warp, light, noise })
+    }
+
+    /// One 640×480 frame of the toy at `pose` (as [`Task::pose`] gives them: offset from the
+    /// centre in frame pixels, tilt in degrees, height as a fraction of the frame); `rng`
+    /// draws the exposure and the blur.
+    pub fn shoot(&mut self, pose: (f32, f32, f32, f32), rng: &mut ChaCha8Rng) -> RgbImage {
+        let pose = moved_pose(&self.warp, pose);
+        let mut frame = self.stage.shoot(self.camera.as_mut(), &self.room, pose, &self.light, rng, Noise::None);
+        let raw: &mut [u8] = &mut frame;
+        let offset = rng.random_range(0..=self.noise.len().saturating_sub(raw.len()));
+        for (v, &n) in raw.iter_mut().zip(self.noise.get(offset..).unwrap_or_default()) {
+            *v = v.saturating_add_signed(n);
+        }
+        frame
+    }
+}
+
+/// Where `warp` (a camera move, applied about the canvas centre) puts an object held at
+/// `pose`: its centre moves with the picture, its tilt turns by the rotation, its size scales.
+fn moved_pose(warp: &Warp, (dx, dy, tilt, height): (f32, f32, f32, f32)) -> (f32, f32, f32, f32) {
+    if *warp == Warp::IDENTITY {
+        return (dx, dy, tilt, height);
+    }
+    // `Warp::apply` maps a picture point p to c + t + s·R(θ)·(p − c), R clockwise on screen.
+    let (sin, cos) = warp.rotate_deg.to_radians().sin_cos();
+    let (tx, ty) = (warp.dx * CANVAS.0 as f32, warp.dy * CANVAS.1 as f32);
+    let s = warp.scale;
+    (s * (cos * dx - sin * dy) + tx, s * (sin * dx + cos * dy) + ty, tilt + warp.rotate_deg, height * s)
 }

@@ -4,7 +4,7 @@
 //! camera nudge. Every recipe sees the same frames; the table gives the mean and the worst
 //! accuracy over the seeds.
 
-mod fewshot;
+pub(super) mod fewshot;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -540,7 +540,12 @@ fn print_table(
     Ok(())
 }
 
-fn parse_list<T: Copy>(given: &[String], all: &[T], name: fn(T) -> &'static str, flag: &str) -> anyhow::Result<Vec<T>> {
+pub(super) fn parse_list<T: Copy>(
+    given: &[String],
+    all: &[T],
+    name: fn(T) -> &'static str,
+    flag: &str,
+) -> anyhow::Result<Vec<T>> {
     given
         .iter()
         .map(|g| {
@@ -552,7 +557,7 @@ fn parse_list<T: Copy>(given: &[String], all: &[T], name: fn(T) -> &'static str,
 }
 
 /// The images of `dir` (sorted by name), with their alpha channels.
-fn load_photos(dir: &Path) -> anyhow::Result<Vec<Photo>> {
+pub(super) fn load_photos(dir: &Path) -> anyhow::Result<Vec<Photo>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("--photos {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
