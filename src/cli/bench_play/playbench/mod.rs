@@ -51,12 +51,21 @@ pub enum BenchError {
     /// Training stopped.
     #[error("training stopped: {0}")]
     Train(String),
-    /// A frame failed in the pipeline (the pipeline's own one-line message).
-    #[error("{0}")]
-    Frame(String),
+    /// A frame failed in the pipeline.
+    #[error(transparent)]
+    Frame(Box<crate::live::LiveError>),
+    /// A head or controller index past the end of its list (a bug in the bench).
+    #[error("bench-play: no {0} at that index")]
+    Missing(&'static str),
     /// The game could not start.
     #[error(transparent)]
     Game(#[from] GameError),
+}
+
+impl From<crate::live::LiveError> for BenchError {
+    fn from(e: crate::live::LiveError) -> Self {
+        Self::Frame(Box::new(e))
+    }
 }
 
 impl From<StopReason> for BenchError {
@@ -181,8 +190,8 @@ pub fn run(
     let runs = jobs
         .par_iter()
         .map(|&(h, session, c)| -> Result<Run, BenchError> {
-            let trained = heads.get(h).ok_or_else(|| BenchError::Frame("no head".into()))?;
-            let controller = config.controllers.get(c).ok_or_else(|| BenchError::Frame("no controller".into()))?;
+            let trained = heads.get(h).ok_or_else(|| BenchError::Missing("head"))?;
+            let controller = config.controllers.get(c).ok_or_else(|| BenchError::Missing("controller"))?;
             let mut pipeline = FramePipeline::new(backbone, cut, Crop::CenterSquare, controller.settings);
             pipeline.set_head(Some(trained.head.clone()));
             pipeline.set_familiarity(trained.familiarity.clone());

@@ -204,7 +204,7 @@ fn process(
 ) -> Result<(f64, Option<Dir>), BenchError> {
     let frame = film.shoot(player.pose(at), noise);
     let stamp = Duration::from_secs_f64(at);
-    let result = pipeline.process(backbone, &frame, stamp).map_err(BenchError::Frame)?;
+    let result = pipeline.process(backbone, &frame, stamp)?;
     let ready = pick + timing.compute;
     let mut dir = None;
     if let Some(p) = result.prediction {
