@@ -110,3 +110,17 @@ fn pointwise_gemm_reference(bencher: Bencher, (cin, cout, hw): (usize, usize, us
     let mut out = vec![0.0f32; cout * hw];
     bencher.bench_local(|| kernels::dense::pointwise(&x, &w, &b, cin, hw, Act::Relu6, None, &mut out, 1));
 }
+
+/// What the feature worker adds to every live frame for the history of play (issue 28's
+/// "fix mistakes" material): one JPEG encode of the 224² network input. Compare it with the
+/// forward pass above, in the same run.
+#[divan::bench]
+fn history_thumbnail_encode_224(bencher: Bencher) {
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models/golden/images/cat.jpg");
+    let Ok(image) = image::open(&photo) else {
+        eprintln!("skipping: no fixture at {}", photo.display());
+        return;
+    };
+    let input = image.resize_exact(224, 224, image::imageops::FilterType::Triangle).into_rgb8();
+    bencher.bench_local(|| divan::black_box(pacnet::learn::Thumbnail::encode(&input).map(|t| t.jpeg().len())));
+}
