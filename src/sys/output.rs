@@ -164,19 +164,12 @@ impl Output {
             };
             let ft = meta.file_type();
             if ft.is_symlink() {
-                let to = std::fs::read_link(&target).map_err(|error| OutputError::Folderless {
-                    path: given.clone(),
-                    dir: parent_of(&target),
-                    error,
-                })?;
-                if !force {
-                    return Err(OutputError::Link { path: given, to });
-                }
+                let next = follow_link(&given, &target, force)?;
                 links += 1;
                 if links > MAX_LINKS {
                     return Err(OutputError::Loop { path: given });
                 }
-                target = parent_of(&target).join(to);
+                target = next;
                 continue;
             }
             if ft.is_dir() {
@@ -241,6 +234,19 @@ impl Output {
 
 /// A folder exists at `dir` and takes new files: found by creating and removing a temporary
 /// file of ours (permission bits do not tell: root, ACLs, read-only mounts).
+/// Where the link at `target` points (relative to its folder); refused without `force`.
+fn follow_link(given: &Path, target: &Path, force: bool) -> Result<PathBuf, OutputError> {
+    let to = std::fs::read_link(target).map_err(|error| OutputError::Folderless {
+        path: given.to_owned(),
+        dir: parent_of(target),
+        error,
+    })?;
+    if !force {
+        return Err(OutputError::Link { path: given.to_owned(), to });
+    }
+    Ok(parent_of(target).join(to))
+}
+
 fn check_dir_takes_files(given: &Path, dir: &Path) -> Result<(), OutputError> {
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => {}
@@ -304,17 +310,7 @@ impl OutputDir {
                     return Ok(Self { given, path: target, force });
                 }
                 Err(error) => return Err(OutputError::Folderless { path: given, dir: parent_of(&target), error }),
-                Ok(m) if m.file_type().is_symlink() => {
-                    let to = std::fs::read_link(&target).map_err(|error| OutputError::Folderless {
-                        path: given.clone(),
-                        dir: parent_of(&target),
-                        error,
-                    })?;
-                    if !force {
-                        return Err(OutputError::Link { path: given, to });
-                    }
-                    target = parent_of(&target).join(to);
-                }
+                Ok(m) if m.file_type().is_symlink() => target = follow_link(&given, &target, force)?,
                 Ok(m) if m.is_dir() => {
                     let empty = std::fs::read_dir(&target)
                         .map_err(|error| OutputError::Folderless { path: given.clone(), dir: target.clone(), error })?
