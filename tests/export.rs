@@ -112,6 +112,19 @@ fn onnx_metadata(path: &Path) -> Vec<(String, String)> {
     model.metadata_props.into_iter().map(|e| (e.key.unwrap_or_default(), e.value.unwrap_or_default())).collect()
 }
 
+/// The last dimension of the ONNX model's output: how many classes it predicts.
+pub(crate) fn onnx_output_classes(path: &Path) -> i64 {
+    use pacnet::learn::export::proto::tensor_shape_proto::dimension::Value as Dim;
+    use pacnet::learn::export::proto::type_proto::Value;
+    let model = ModelProto::decode(std::fs::read(path).unwrap().as_slice()).expect("an ONNX ModelProto");
+    let output = model.graph.expect("a graph").output.into_iter().next().expect("an output");
+    let Some(Value::TensorType(t)) = output.r#type.and_then(|t| t.value) else { panic!("a tensor output") };
+    match t.shape.and_then(|s| s.dim.last().cloned()).and_then(|d| d.value) {
+        Some(Dim::DimValue(n)) => n,
+        other => panic!("the output's last dimension: {other:?}"),
+    }
+}
+
 /// A 1e-4 check means something only where probabilities are neither 0 nor 1.
 fn assert_unsaturated(probs: &[Vec<f32>], at_least: usize) {
     let spread = probs.iter().flatten().filter(|p| (0.02..0.98).contains(*p)).count();

@@ -95,9 +95,9 @@ fn backbone() -> &'static Backbone {
     BACKBONE.get_or_init(|| Backbone::load_dir(&util::v1_dir()).expect("tf_mobilenetv1_025"))
 }
 
-/// The four directions in the order of `classes(4)`, as centres inside the 480×480 centre
-/// square of a 640×480 frame (what `Crop::CenterSquare` keeps).
-const PLACES: [(i32, i32); 4] = [(320, 115), (320, 365), (195, 240), (445, 240)];
+/// The four directions in the order of `classes(4)`, and the centre (a fifth class), as centres
+/// inside the 480×480 centre square of a 640×480 frame (what `Crop::CenterSquare` keeps).
+const PLACES: [(i32, i32); 5] = [(320, 115), (320, 365), (195, 240), (445, 240), (320, 240)];
 
 /// Frames with the burger pasted at one of four places of another photo.
 pub(crate) struct Scenes {
@@ -144,8 +144,14 @@ impl Scenes {
 
     /// `per_class` JPEG frames per direction in `dir/<class>/`, on the backgrounds `bgs`.
     pub(crate) fn write_folder(&self, dir: &Path, per_class: usize, bgs: &[usize], seed: u64) {
+        self.write_named(dir, &classes(4), per_class, bgs, seed);
+    }
+
+    /// The same with other class names: the `i`-th name gets the `i`-th place of [`PLACES`]
+    /// (up, down, left, right, centre).
+    pub(crate) fn write_named(&self, dir: &Path, names: &[String], per_class: usize, bgs: &[usize], seed: u64) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        for (c, name) in classes(4).iter().enumerate() {
+        for (c, name) in names.iter().enumerate() {
             std::fs::create_dir_all(dir.join(name)).expect("mkdir");
             for i in 0..per_class {
                 let img = self.frame(c, bgs[i % bgs.len()], &mut rng);

@@ -6,7 +6,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pacnet::game::Dir;
-use pacnet::live::sink::{KeyBackend, KeySink, PrintSink, SteerDecision};
+use pacnet::learn::{Press, Profile};
+use pacnet::live::sink::{KeyBackend, KeyBindings, KeySink, PrintSink, SteerDecision};
 use pacnet::live::{KeyMode, SteerSink};
 use x11rb::connection::Connection;
 use x11rb::protocol::Event;
@@ -19,13 +20,13 @@ use crate::util::{self, pacnet, run};
 /// Records every key event instead of sending it; Esc is "held" when told.
 #[derive(Default)]
 struct Recorder {
-    events: Vec<(Dir, bool)>,
+    events: Vec<(String, bool)>,
     escape: bool,
 }
 
 impl KeyBackend for Recorder {
-    fn key(&mut self, dir: Dir, down: bool) -> Result<(), pacnet::live::keys::KeysError> {
-        self.events.push((dir, down));
+    fn key(&mut self, press: Press, down: bool) -> Result<(), pacnet::live::keys::KeysError> {
+        self.events.push((press.name(), down));
         Ok(())
     }
 
@@ -35,12 +36,36 @@ impl KeyBackend for Recorder {
 }
 
 fn decision(class: &str, dir: Option<Dir>) -> SteerDecision {
-    SteerDecision { at: Duration::from_millis(1500), class: class.into(), confidence: 0.9, dir }
+    at(1500, class, dir.map(|_| 0.9))
+}
+
+/// A decision at `ms` where `class` steers with `confidence` (`None`: nothing steers).
+fn at(ms: u64, class: &str, confidence: Option<f32>) -> SteerDecision {
+    SteerDecision {
+        at: Duration::from_millis(ms),
+        class: class.into(),
+        confidence: confidence.unwrap_or(0.3),
+        dir: confidence.and_then(|_| pacnet::live::steer::class_dir(class)),
+        steering: confidence.map(|c| (class.to_owned(), c)),
+    }
+}
+
+fn ev(name: &str, down: bool) -> (String, bool) {
+    (name.to_owned(), down)
+}
+
+fn arrows(mode: KeyMode) -> KeySink<Recorder> {
+    KeySink::new(Recorder::default(), KeyBindings::arrows(mode))
+}
+
+fn bound(text: &str, threshold: f32) -> KeySink<Recorder> {
+    let profile = Profile::parse("test", text).unwrap();
+    KeySink::new(Recorder::default(), KeyBindings::from_profile(&profile, threshold).unwrap())
 }
 
 #[test]
 fn hold_mode_keeps_one_key_down_and_releases_it_on_change_idle_and_stop() {
-    let mut sink = KeySink::new(Recorder::default(), KeyMode::Hold);
+    let mut sink = arrows(KeyMode::Hold);
     for d in [
         Some(decision("up", Some(Dir::Up))),
         Some(decision("up", Some(Dir::Up))),
@@ -53,49 +78,85 @@ fn hold_mode_keeps_one_key_down_and_releases_it_on_change_idle_and_stop() {
         sink.decide(d.as_ref());
     }
     sink.stop();
-    let expected = vec![
-        (Dir::Up, true),
-        (Dir::Up, false),
-        (Dir::Left, true),
-        (Dir::Left, false),
-        (Dir::Down, true),
-        (Dir::Down, false),
-    ];
+    let expected =
+        vec![ev("up", true), ev("up", false), ev("left", true), ev("left", false), ev("down", true), ev("down", false)];
     assert_eq!(sink.backend().events, expected);
 }
 
 #[test]
 fn tap_mode_presses_once_per_change_and_never_holds() {
-    let mut sink = KeySink::new(Recorder::default(), KeyMode::Tap);
-    for d in [Some(Dir::Right), Some(Dir::Right), None, Some(Dir::Right), Some(Dir::Up), Some(Dir::Up)] {
-        sink.decide(Some(&decision("x", d)));
+    let mut sink = arrows(KeyMode::Tap);
+    for (class, d) in [("right", true), ("right", true), ("x", false), ("right", true), ("up", true), ("up", true)] {
+        sink.decide(Some(&at(1500, class, d.then_some(0.9))));
     }
     sink.stop();
-    let taps: Vec<(Dir, bool)> =
-        [Dir::Right, Dir::Right, Dir::Up].iter().flat_map(|&d| [(d, true), (d, false)]).collect();
+    let taps: Vec<(String, bool)> = ["right", "right", "up"].iter().flat_map(|d| [ev(d, true), ev(d, false)]).collect();
     assert_eq!(sink.backend().events, taps);
 }
 
 #[test]
 fn esc_stops_a_key_sink_and_a_dropped_sink_releases_its_key() {
-    let mut calm = KeySink::new(Recorder::default(), KeyMode::Hold);
+    let mut calm = arrows(KeyMode::Hold);
     assert_eq!(calm.poll(), None, "no Esc, no reason to stop");
-    let mut esc = KeySink::new(Recorder { escape: true, ..Recorder::default() }, KeyMode::Hold);
+    let mut esc = KeySink::new(Recorder { escape: true, ..Recorder::default() }, KeyBindings::arrows(KeyMode::Hold));
     assert_eq!(esc.poll().as_deref(), Some("stopped sending keys: Esc was pressed"));
 
     // Dropping a sink (the app closing) releases the key it holds.
-    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<(Dir, bool)>>>);
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<(String, bool)>>>);
     impl KeyBackend for Shared {
-        fn key(&mut self, dir: Dir, down: bool) -> Result<(), pacnet::live::keys::KeysError> {
-            self.0.lock().unwrap().push((dir, down));
+        fn key(&mut self, press: Press, down: bool) -> Result<(), pacnet::live::keys::KeysError> {
+            self.0.lock().unwrap().push((press.name(), down));
             Ok(())
         }
     }
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut dropped = KeySink::new(Shared(seen.clone()), KeyMode::Hold);
+    let mut dropped = KeySink::new(Shared(seen.clone()), KeyBindings::arrows(KeyMode::Hold));
     dropped.decide(Some(&decision("left", Some(Dir::Left))));
     drop(dropped);
-    assert_eq!(*seen.lock().unwrap(), vec![(Dir::Left, true), (Dir::Left, false)]);
+    assert_eq!(*seen.lock().unwrap(), vec![ev("left", true), ev("left", false)]);
+}
+
+#[test]
+fn bindings_press_any_key_share_keys_and_follow_thresholds_and_cooldowns() {
+    // Custom classes on any key; two classes on one key keep it down across a switch.
+    let mut sink = bound("jump=space,hop=space,fire=mouse-left:tap,duck=ctrl,idle=none", 0.8);
+    for (class, c) in [("jump", 0.9), ("hop", 0.9), ("fire", 0.95), ("idle", 0.99), ("duck", 0.9)] {
+        sink.decide(Some(&at(100, class, Some(c))));
+    }
+    assert_eq!(sink.held().iter().map(Press::name).collect::<Vec<_>>(), ["ctrl"]);
+    sink.stop();
+    assert_eq!(
+        sink.backend().events,
+        [
+            ev("space", true),
+            ev("space", false),
+            ev("mouse-left", true),
+            ev("mouse-left", false),
+            ev("ctrl", true),
+            ev("ctrl", false)
+        ]
+    );
+    assert!(sink.held().is_empty());
+
+    // A press waits for the class's threshold: its own (0.95) or the sink's (0.8).
+    let mut sink = bound("jump=space:0.95,duck=down", 0.8);
+    sink.decide(Some(&at(0, "jump", Some(0.9))));
+    sink.decide(Some(&at(33, "duck", Some(0.7))));
+    assert!(sink.backend().events.is_empty(), "{:?}", sink.backend().events);
+    sink.decide(Some(&at(66, "jump", Some(0.96))));
+    // Once down, a hold stays down while the class steers, however unsure.
+    sink.decide(Some(&at(99, "jump", Some(0.5))));
+    sink.decide(Some(&at(133, "duck", Some(0.85))));
+    assert_eq!(sink.backend().events, [ev("space", true), ev("space", false), ev("down", true)]);
+
+    // Cooldown: a tap class pressed at 0 ms may press again from 500 ms on, not before.
+    let mut sink = bound("jump=space:tap:500ms,duck=down:tap", 0.0);
+    for (ms, class) in [(0, "jump"), (100, "duck"), (200, "jump"), (300, "duck"), (600, "jump")] {
+        sink.decide(Some(&at(ms, class, Some(0.9))));
+    }
+    // The 200 ms jump is within the cooldown: no press.
+    let taps: Vec<_> = ["space", "down", "down", "space"].iter().flat_map(|k| [ev(k, true), ev(k, false)]).collect();
+    assert_eq!(sink.backend().events, taps);
 }
 
 #[test]
@@ -112,7 +173,7 @@ fn print_sink_writes_one_tab_separated_line_per_decision() {
 }
 
 /// A project trained on pasted-burger scenes, and a folder of held-out `up` frames.
-fn project_and_frames(dir: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn project_and_frames(dir: &Path) -> (PathBuf, PathBuf) {
     let (data, test, project) = (dir.join("data"), dir.join("test"), dir.join("p.pacnet"));
     scenes().write_folder(&data, 8, &TRAIN_BGS, 11);
     scenes().write_folder(&test, 6, &HELD_OUT_BGS, 12);
@@ -205,13 +266,13 @@ fn steer_prints_decisions_and_play_is_deterministic() {
 }
 
 /// An Xvfb server on a free display, stopped on drop.
-struct Xvfb {
+pub(crate) struct Xvfb {
     child: Child,
-    display: String,
+    pub(crate) display: String,
 }
 
 impl Xvfb {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         for n in 70..110 {
             if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
                 continue;

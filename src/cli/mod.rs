@@ -16,6 +16,7 @@ mod models;
 mod play;
 mod play_log;
 mod predict;
+mod profile;
 mod record;
 mod steer;
 mod steer_flags;
@@ -124,8 +125,10 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// A trained project's class and confidences for images.
     Predict(predict::PredictArgs),
-    /// Steer another game: arrow keys to the focused window, or decisions on stdout.
+    /// Steer another game: key presses (arrow keys or a profile's bindings), or decisions on stdout.
     Steer(steer::SteerArgs),
+    /// A project's key-binding profiles: list, save (--name N --bind up=space,…) or remove.
+    Profile(profile::ProfileArgs),
     /// Play the built-in Pac-Man headless from a folder of frames; prints score and hash.
     Play(play::PlayArgs),
     /// Export a trained project as ONNX (backbone + head) or as a TF.js head.
@@ -185,6 +188,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Eval(args)) => eval::run(&args),
         Some(Command::Predict(args)) => predict::run(&args),
         Some(Command::Steer(args)) => steer::run(&args),
+        Some(Command::Profile(args)) => profile::run(&args),
         Some(Command::Play(args)) => play::run(&args),
         Some(Command::Export(args)) => export::run(&args),
         Some(Command::Models(args)) => models::run(&args),

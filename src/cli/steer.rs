@@ -1,5 +1,6 @@
-//! `pacnet steer`: a trained project steers another program — arrow keys to the focused X11
-//! window (`--keys`), or one line per decision on stdout (`--print`) for scripts.
+//! `pacnet steer`: a trained project steers another program — key presses (`--keys`, the arrow
+//! keys or a profile's bindings, through a uinput virtual keyboard or XTEST), or one line per
+//! decision on stdout (`--print`) for scripts.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,9 +11,9 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::camera::{Capture, CaptureOptions, SourceSpec, SystemClock};
-use crate::learn::Familiarity;
-use crate::live::keys::X11Keys;
-use crate::live::sink::{KeySink, PrintSink};
+use crate::learn::{Familiarity, Profile, profile};
+use crate::live::key_output::{BackendChoice, open_backend};
+use crate::live::sink::{KeyBackend, KeyBindings, KeySink, PrintSink};
 use crate::live::steer_loop::{SteerLimits, run_steering};
 use crate::live::{FramePipeline, KeyMode};
 use crate::sys::signals::Interrupt;
@@ -28,14 +29,29 @@ pub struct SteerArgs {
     /// Camera: a webcam number (`0`), `demo`, or a folder of images (played once, in order).
     #[arg(long, default_value = "0")]
     pub camera: String,
-    /// Press arrow keys in whatever window has the focus (X11). Esc anywhere stops.
+    /// Press keys for whatever window has the focus: the arrow keys for up, down, left and right,
+    /// or --bind / --profile's bindings. Esc anywhere (X11) or Ctrl-C stops.
     #[arg(long)]
     pub keys: bool,
+    /// With --keys: one-off bindings, `class=key[:hold|:tap][:THRESHOLD][:COOLDOWNms]`,
+    /// comma-separated, e.g. `up=space:tap,left=a,fire=mouse-left:tap:0.9:300ms,idle=none`.
+    /// Keys: a–z, 0–9, f1–f24, space, enter, esc, tab, backspace, shift, ctrl, alt, super,
+    /// up/down/left/right, … (README "Key bindings"); mouse-left/-right/-middle; none. Added to
+    /// (or replacing classes of) --profile's bindings.
+    #[arg(long, value_name = "BINDINGS")]
+    pub bind: Option<String>,
+    /// With --keys: the project's saved profile of this name (`pacnet profile --list`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// With --keys: `uinput` (a virtual keyboard, any desktop; needs access to /dev/uinput),
+    /// `x11` (XTEST, X11 sessions only), or `auto` (uinput when it can, else x11).
+    #[arg(long, default_value = "auto", value_parser = parse_backend)]
+    pub backend: BackendChoice,
     /// Print one line per frame instead: seconds, class, confidence, direction (`-`: keep going).
     #[arg(long)]
     pub print: bool,
-    /// With --keys: `hold` keeps the key down while its class is predicted, `tap` presses
-    /// once each time the direction changes.
+    /// With --keys and the arrow keys (no --bind or --profile): `hold` keeps the key down while
+    /// its class is predicted, `tap` presses once each time the direction changes.
     #[arg(long, default_value = "hold", value_parser = parse_mode)]
     pub mode: KeyMode,
     /// Seconds to wait before sending keys, to click into the other game (at most 60).
@@ -76,6 +92,43 @@ fn parse_mode(text: &str) -> anyhow::Result<KeyMode> {
     }
 }
 
+fn parse_backend(text: &str) -> anyhow::Result<BackendChoice> {
+    match text.to_ascii_lowercase().as_str() {
+        "auto" => Ok(BackendChoice::Auto),
+        "uinput" => Ok(BackendChoice::Uinput),
+        "x11" | "xtest" => Ok(BackendChoice::X11),
+        other => Err(anyhow::anyhow!("`{other}`: expected auto, uinput or x11")),
+    }
+}
+
+/// The profile `pacnet steer` presses: --profile's (or the arrow keys without one, unless --bind
+/// alone is given) with --bind's on top. Every bound class must be one the head knows.
+fn bindings(args: &SteerArgs, opened: &super::eval::Opened) -> anyhow::Result<Profile> {
+    let mut p = match (&args.profile, &args.bind) {
+        (Some(name), _) => opened.project.profiles.get(name)?.clone(),
+        (None, Some(_)) => Profile { name: "--bind".into(), bindings: Default::default() },
+        (None, None) => return Ok(Profile::pacman(args.mode)),
+    };
+    if let Some(text) = &args.bind {
+        let mut seen = std::collections::BTreeSet::new();
+        for (class, b) in profile::parse_bindings(text)? {
+            if !seen.insert(class.clone()) {
+                anyhow::bail!("--bind: {}", profile::ProfileError::Twice(class));
+            }
+            p.bindings.insert(class, b);
+        }
+    }
+    let classes = opened.head.classes();
+    if let Some(stray) = p.bindings.keys().find(|c| !classes.iter().any(|k| k.eq_ignore_ascii_case(c))) {
+        anyhow::bail!(
+            "{}: class `{stray}` is bound, but the project's head knows [{}]",
+            if args.bind.is_some() { "--bind" } else { "--profile" },
+            classes.join(", ")
+        );
+    }
+    Ok(p)
+}
+
 /// The longest `--countdown`.
 pub const MAX_COUNTDOWN: u64 = 60;
 /// The longest `--stall`.
@@ -97,9 +150,24 @@ pub fn run(args: &SteerArgs) -> anyhow::Result<()> {
     {
         anyhow::bail!("--frames {n}: expected 1 to {MAX_FRAMES}");
     }
-    // Keys need a display: find out before loading anything.
-    let keys = if args.keys { Some(X11Keys::connect()?) } else { None };
+    if !args.keys && (args.bind.is_some() || args.profile.is_some()) {
+        anyhow::bail!("--bind and --profile go with --keys");
+    }
+    // Keys need a display or /dev/uinput: find out before loading anything.
+    let keys = if args.keys { Some(open_backend(args.backend)?) } else { None };
     let opened = super::eval::open(&args.project, args.model.as_deref())?;
+    let mut settings = settings;
+    let keys = match keys {
+        Some((backend, kind)) => {
+            let profile = bindings(args, &opened)?;
+            let bound = KeyBindings::from_profile(&profile, settings.threshold)?;
+            backend.check(&bound.presses())?;
+            // A binding's own lower threshold must get through the steering.
+            settings.threshold = bound.lowest_threshold().map_or(settings.threshold, |t| t.min(settings.threshold));
+            Some((backend, kind, bound, profile))
+        }
+        None => None,
+    };
     let mut pipeline = FramePipeline::new(&opened.backbone, opened.cut, opened.project.dataset.source().crop, settings);
     pipeline.set_head(Some(opened.head.clone()));
     pipeline.set_familiarity(familiarity(&opened)?);
@@ -117,10 +185,14 @@ pub fn run(args: &SteerArgs) -> anyhow::Result<()> {
     let mut capture = Capture::start(spec.clone(), options)?;
     let reader = capture.reader();
     let run = match keys {
-        Some(backend) => {
+        Some((backend, kind, bound, profile)) => {
             countdown(args.countdown, stop)?;
-            err_line("pacnet: sending arrow keys to the focused window — press Esc (anywhere) or Ctrl-C to stop");
-            let mut sink = KeySink::new(backend, args.mode);
+            err_line(&format!(
+                "pacnet: sending keys ({}) to {} — press Esc (anywhere, on X11) or Ctrl-C to stop",
+                escape_controls(&profile.text()),
+                kind.describe()
+            ));
+            let mut sink = KeySink::new(backend, bound);
             run_steering(&opened.backbone, &mut pipeline, &reader, &mut sink, clock.as_ref(), stop, limits)
         }
         None => {
@@ -140,6 +212,10 @@ pub fn run(args: &SteerArgs) -> anyhow::Result<()> {
             run.reason,
             run.frames
         );
+    }
+    // A key backend that broke (the device or display went away) is a failure too.
+    if run.reason.starts_with(crate::live::keysink::SEND_FAILED) {
+        anyhow::bail!("{}", escape_controls(&run.reason));
     }
     let reason = if camera_failed { format!("{spec}: {status}") } else { run.reason };
     err_line(&format!("pacnet: {} frames, {} steered; {}", run.frames, run.steered, escape_controls(&reason)));

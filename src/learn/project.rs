@@ -35,6 +35,7 @@ use super::featurize::{Featurizer, refeaturize};
 use super::head::Head;
 use super::hyper::{Hyper, Normalize};
 use super::metrics::{Confusion, EpochMetrics};
+use super::profile::Profiles;
 use super::save;
 use super::split::Validation;
 use super::train::{Mistake, TrainReport};
@@ -64,6 +65,9 @@ pub struct Project {
     pub head: Option<Head>,
     /// What the last training run measured, if any.
     pub training: Option<TrainingRecord>,
+    /// Named key bindings (none in projects from before they existed: the arrow keys are
+    /// implied, [`super::Profile::pacman`]).
+    pub profiles: Profiles,
 }
 
 /// What a training run measured, kept with the head.
@@ -147,7 +151,7 @@ pub enum Adoption {
 impl Project {
     /// A project with no head yet.
     pub fn new(dataset: Dataset, hyper: Hyper) -> Self {
-        Self { dataset, hyper, head: None, training: None }
+        Self { dataset, hyper, head: None, training: None, profiles: Profiles::default() }
     }
 
     /// Keeps the head of a run that is trained and still validating, with the hyperparameters
@@ -240,7 +244,7 @@ impl Project {
         cancel: &AtomicBool,
     ) -> Result<Self> {
         let dataset = refeaturize(&self.dataset, featurizer, progress, cancel)?;
-        Ok(Self { dataset, hyper: self.hyper.clone(), head: None, training: None })
+        Ok(Self { dataset, hyper: self.hyper.clone(), head: None, training: None, profiles: self.profiles.clone() })
     }
 
     /// Saves atomically to `path` (temporary file in the same directory, fsync, rename), after
@@ -448,6 +452,9 @@ struct Meta {
     features: Section,
     head: Option<HeadMeta>,
     data_len: u64,
+    /// Absent in files from before profiles existed.
+    #[serde(default)]
+    profiles: Profiles,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -532,6 +539,7 @@ impl Meta {
             features,
             head,
             data_len: at,
+            profiles: p.profiles.clone(),
         };
         Ok((meta, tensors))
     }
@@ -611,7 +619,10 @@ impl Meta {
                 (Some(head), h.training)
             }
         };
-        Ok(Project { dataset, hyper: self.hyper, head, training })
+        for p in &self.profiles.0 {
+            p.check().map_err(|e| bad(format!("profile `{}`: {e}", p.name)))?;
+        }
+        Ok(Project { dataset, hyper: self.hyper, head, training, profiles: self.profiles })
     }
 }
 

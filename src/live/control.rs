@@ -111,7 +111,7 @@ impl Controller {
         }
         let steering = if candidate.is_some() || s.hold_last { self.held } else { None };
         let dir: Option<Dir> = steering.and_then(|c| frame.classes.get(c)).and_then(|name| class_dir(name));
-        Some(Decision { best, confidence, dir })
+        Some(Decision { best, confidence, dir, steering })
     }
 }
 

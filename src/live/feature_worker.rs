@@ -427,6 +427,7 @@ impl State {
             class: p.best_class().to_owned(),
             confidence: p.decision.confidence,
             dir: p.decision.dir,
+            steering: p.steering(),
         });
         self.sink().decide(decision.as_ref());
         if let Some(p) = &prediction {

@@ -1,9 +1,10 @@
-//! Arrow-key presses for whatever window has the focus, through the X server's XTEST
+//! Key and mouse-button presses for whatever window has the focus, through the X server's XTEST
 //! extension (x11rb), and Esc watching so the user can stop from inside the other game.
 //!
 //! Why x11rb and not enigo: enigo 0.6 links libxkbcommon (a C library and its -dev package at
 //! build time) and rewrites the server's keymap for keys it types; the four arrows and Esc
-//! exist in every keymap, so a keycode lookup plus XTEST is all this needs. Wayland does not
+//! exist in every keymap, as do the other keys of `learn::keynames`' table in the usual layouts, so a
+//! keycode lookup plus XTEST is all this needs (a keysym the layout lacks is refused, naming it). Wayland does not
 //! let one client send keys to another, so there it says so instead.
 
 use x11rb::connection::{Connection, RequestConnection};
@@ -11,18 +12,12 @@ use x11rb::protocol::xproto::{self, ConnectionExt as _};
 use x11rb::protocol::xtest;
 use x11rb::rust_connection::RustConnection;
 
-use crate::game::Dir;
+use crate::learn::Press;
 
 use super::sink::KeyBackend;
 
-/// X11 keysyms of the keys pacnet presses or watches.
-mod keysym {
-    pub const ESCAPE: u32 = 0xff1b;
-    pub const LEFT: u32 = 0xff51;
-    pub const UP: u32 = 0xff52;
-    pub const RIGHT: u32 = 0xff53;
-    pub const DOWN: u32 = 0xff54;
-}
+/// The X11 keysym of Esc, which stops sending keys.
+const ESCAPE: u32 = 0xff1b;
 
 /// Why keys cannot be sent here.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -46,18 +41,48 @@ pub enum KeysError {
     /// The connection broke while sending (the X server went away).
     #[error("the X display stopped taking key presses: {0}")]
     Lost(String),
+    /// The keyboard layout has no key for a bound key.
+    #[error("no key of the X display's keyboard layout types `{0}` — bind another key")]
+    NotInLayout(String),
+    /// `/dev/uinput` is missing.
+    #[error(
+        "/dev/uinput does not exist: the uinput kernel module is not loaded — run `sudo modprobe uinput` (and add `uinput` to /etc/modules-load.d/ to keep it)"
+    )]
+    NoUinput,
+    /// `/dev/uinput` is there but this user may not write to it.
+    #[error(
+        "/dev/uinput: permission denied — install pacnet's .deb (its udev rule gives the logged-in user access; log out and in once) or add /usr/lib/udev/rules.d/70-pacnet-uinput.rules as the README shows"
+    )]
+    UinputDenied,
+    /// Creating the virtual device failed otherwise.
+    #[error("/dev/uinput: could not create the virtual keyboard: {0}")]
+    Uinput(String),
+    /// The virtual device stopped taking events.
+    #[error("the virtual keyboard stopped taking key presses: {0}")]
+    UinputLost(String),
+    /// No backend works: why each one failed.
+    #[error("cannot send keys: {uinput}; and XTEST: {x11}")]
+    Neither {
+        /// Why uinput failed.
+        uinput: Box<KeysError>,
+        /// Why XTEST failed.
+        x11: Box<KeysError>,
+    },
 }
 
 /// Key presses through XTEST on the display in `$DISPLAY`.
 pub struct X11Keys {
     conn: RustConnection,
     root: xproto::Window,
-    codes: [u8; 4],
+    /// The keyboard mapping: `per` keysyms for each keycode from `min`.
+    keysyms: Vec<u32>,
+    per: usize,
+    min: u8,
     escape: u8,
 }
 
 impl X11Keys {
-    /// Connects to `$DISPLAY` and looks up the arrow keys and Esc.
+    /// Connects to `$DISPLAY` and reads its keyboard mapping.
     ///
     /// # Errors
     /// No display, a Wayland-only session, or an X server without XTEST.
@@ -83,36 +108,29 @@ impl X11Keys {
             .reply()
             .map_err(|e| fail(e.to_string()))?;
         let per = usize::from(map.keysyms_per_keycode.max(1));
-        let code_of = |sym: u32| -> Result<u8, KeysError> {
-            map.keysyms
-                .chunks(per)
-                .position(|syms| syms.contains(&sym))
-                .and_then(|i| u8::try_from(i).ok())
-                .map(|i| min + i)
-                .ok_or_else(|| fail(format!("no key produces keysym {sym:#x}")))
-        };
-        let codes = [code_of(keysym::UP)?, code_of(keysym::DOWN)?, code_of(keysym::LEFT)?, code_of(keysym::RIGHT)?];
-        let escape = code_of(keysym::ESCAPE)?;
-        Ok(Self { conn, root, codes, escape })
+        let mut keys = Self { conn, root, keysyms: map.keysyms, per, min, escape: 0 };
+        keys.escape = keys.code_of(ESCAPE).ok_or_else(|| fail("no key produces Escape".into()))?;
+        Ok(keys)
     }
 
-    fn code(&self, dir: Dir) -> u8 {
-        let i = match dir {
-            Dir::Up => 0,
-            Dir::Down => 1,
-            Dir::Left => 2,
-            Dir::Right => 3,
-        };
-        self.codes[i]
+    /// The keycode that types `sym` in the current layout.
+    fn code_of(&self, sym: u32) -> Option<u8> {
+        let i = self.keysyms.chunks(self.per).position(|syms| syms.contains(&sym))?;
+        u8::try_from(i).ok().and_then(|i| self.min.checked_add(i))
     }
 }
 
 impl KeyBackend for X11Keys {
-    fn key(&mut self, dir: Dir, down: bool) -> Result<(), KeysError> {
+    fn key(&mut self, press: Press, down: bool) -> Result<(), KeysError> {
         let lost = |e: &dyn std::fmt::Display| KeysError::Lost(e.to_string());
-        let kind = if down { xproto::KEY_PRESS_EVENT } else { xproto::KEY_RELEASE_EVENT };
-        xtest::fake_input(&self.conn, kind, self.code(dir), x11rb::CURRENT_TIME, self.root, 0, 0, 0)
-            .map_err(|e| lost(&e))?;
+        let (kind, detail) = match press {
+            Press::Key(k) => {
+                let code = self.code_of(k.keysym).ok_or_else(|| KeysError::NotInLayout(k.name.to_owned()))?;
+                (if down { xproto::KEY_PRESS_EVENT } else { xproto::KEY_RELEASE_EVENT }, code)
+            }
+            Press::Mouse(b) => (if down { xproto::BUTTON_PRESS_EVENT } else { xproto::BUTTON_RELEASE_EVENT }, b.x11()),
+        };
+        xtest::fake_input(&self.conn, kind, detail, x11rb::CURRENT_TIME, self.root, 0, 0, 0).map_err(|e| lost(&e))?;
         if down {
             self.conn.flush().map_err(|e| lost(&e))
         } else {
@@ -120,6 +138,17 @@ impl KeyBackend for X11Keys {
             // last key of `pacnet steer`), and a release never read would leave the key down.
             x11rb::wrapper::ConnectionExt::sync(&self.conn).map_err(|e| lost(&e))
         }
+    }
+
+    fn check(&self, presses: &std::collections::BTreeSet<Press>) -> Result<(), KeysError> {
+        for p in presses {
+            if let Press::Key(k) = p
+                && self.code_of(k.keysym).is_none()
+            {
+                return Err(KeysError::NotInLayout(k.name.to_owned()));
+            }
+        }
+        Ok(())
     }
 
     fn escape_held(&mut self) -> bool {

@@ -3,7 +3,8 @@
 //! **Job:** everything that runs while the app (or `pacnet steer` / `pacnet play`) is live —
 //! the per-frame [`pipeline`], the [`feature_worker`] thread that runs it on every camera
 //! frame, the [`steer`]ing logic and the [`sink`]s a decision goes to (the built-in game, key
-//! presses for another window, stdout), `pacnet steer`'s loop on the calling thread
+//! presses for another window through [`keysink`] and a backend, XTEST ([`keys`]) or a uinput
+//! virtual keyboard ([`uinput`]), chosen in [`key_output`]; stdout), `pacnet steer`'s loop on the calling thread
 //! ([`steer_loop`]), the [`game`] thread and its sound output ([`audio`]), the backbone
 //! [`loader`], the open project ([`doc`]) and its save/load [`jobs`], the [`meters`] and the
 //! layer pictures ([`activation_atlas`]) the teaching views show, and the [`runtime`] that owns
@@ -22,7 +23,9 @@ pub mod feature_worker;
 pub mod game;
 pub mod history;
 pub mod jobs;
+pub mod key_output;
 pub mod keys;
+pub mod keysink;
 pub mod loader;
 pub mod meters;
 pub mod pipeline;
@@ -32,6 +35,7 @@ pub mod session;
 pub mod sink;
 pub mod steer;
 pub mod steer_loop;
+pub mod uinput;
 
 use std::sync::{Arc, Mutex, PoisonError};
 

@@ -37,6 +37,13 @@ impl LivePrediction {
     pub fn best_class(&self) -> &str {
         self.classes.get(self.decision.best).map_or("", String::as_str)
     }
+
+    /// The class steering now and its smoothed probability, if any.
+    #[must_use]
+    pub fn steering(&self) -> Option<(String, f32)> {
+        let i = self.decision.steering?;
+        Some((self.classes.get(i)?.clone(), self.smoothed.get(i).copied().unwrap_or(0.0)))
+    }
 }
 
 /// What one frame gave.

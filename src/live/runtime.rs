@@ -26,9 +26,9 @@ use super::error::LiveError;
 use super::feature_worker::{FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker};
 use super::game::{GameCmd, GameSetup, GameWorker};
 use super::jobs::{self, Jobs};
-use super::keys::X11Keys;
+use super::key_output::{BackendChoice, open_backend};
 use super::loader::{LoadEvent, Loader};
-use super::sink::{GameSteer, KeyMode, KeySink};
+use super::sink::{GameSteer, KeyBindings, KeyMode, KeySink};
 use super::{Repaint, Slot};
 
 /// Where the backbone is.
@@ -302,14 +302,15 @@ impl Runtime {
     }
 
     /// Sends the predictions to whatever window has the focus as arrow keys, instead of to
-    /// the built-in game.
+    /// the built-in game (through uinput where it may, else XTEST).
     ///
     /// # Errors
-    /// No feature worker yet, or no X11 display (one line that says what to do instead).
+    /// No feature worker yet, or no way to send keys (one line that says what to do instead).
     pub fn send_keys(&mut self, mode: KeyMode) -> Result<(), LiveError> {
         let features = self.features.as_ref().ok_or(LiveError::NotLoaded)?;
-        let backend = X11Keys::connect()?;
-        features.send(FeatureCmd::Sink(Some(Box::new(KeySink::new(backend, mode)))));
+        let bindings = KeyBindings::arrows(mode);
+        let (backend, _) = open_backend(BackendChoice::Auto)?;
+        features.send(FeatureCmd::Sink(Some(Box::new(KeySink::new(backend, bindings)))));
         self.sending_keys = Some(mode);
         Ok(())
     }

@@ -20,6 +20,9 @@ pub struct SteerDecision {
     pub confidence: f32,
     /// Where to steer; `None` keeps going (below the threshold, or the idle class).
     pub dir: Option<Dir>,
+    /// The class steering now (any class, a direction or not) and its smoothed probability:
+    /// what key bindings follow. `None` while nothing steers.
+    pub steering: Option<(String, f32)>,
 }
 
 /// Something that acts on steering decisions.
@@ -130,110 +133,5 @@ pub fn dir_name(d: Dir) -> &'static str {
     }
 }
 
-/// How a direction becomes key presses.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum KeyMode {
-    /// The arrow key stays down while its class is predicted, and is released when the
-    /// prediction changes or falls below the threshold (games that move while a key is held).
-    #[default]
-    Hold,
-    /// One press and release each time the predicted direction changes (games that turn on a
-    /// key press, like a browser Pac-Man).
-    Tap,
-}
-
-/// Presses and releases arrow keys somewhere (X11 in the app; a recorder in tests).
-pub trait KeyBackend: Send {
-    /// Presses (`down`) or releases the arrow key for `dir`.
-    ///
-    /// # Errors
-    /// E.g. the display went away.
-    fn key(&mut self, dir: Dir, down: bool) -> Result<(), super::keys::KeysError>;
-
-    /// Whether Esc is held right now (the way to stop sending keys from any window).
-    fn escape_held(&mut self) -> bool {
-        false
-    }
-}
-
-/// Sends arrow keys for the predicted direction. Nothing is sent below the confidence
-/// threshold or for the idle class; Esc (anywhere) and [`SteerSink::stop`] release every key.
-pub struct KeySink<B: KeyBackend> {
-    backend: B,
-    mode: KeyMode,
-    /// The key held down (hold mode).
-    held: Option<Dir>,
-    /// The last direction acted on (tap mode).
-    last: Option<Dir>,
-    failed: Option<String>,
-}
-
-impl<B: KeyBackend> KeySink<B> {
-    /// A sink pressing keys through `backend`.
-    pub fn new(backend: B, mode: KeyMode) -> Self {
-        Self { backend, mode, held: None, last: None, failed: None }
-    }
-
-    /// The backend (tests read what it recorded).
-    pub fn backend(&self) -> &B {
-        &self.backend
-    }
-
-    fn send(&mut self, dir: Dir, down: bool) {
-        if self.failed.is_some() {
-            return;
-        }
-        if let Err(e) = self.backend.key(dir, down) {
-            self.failed = Some(format!("sending keys failed: {e}"));
-        }
-    }
-}
-
-impl<B: KeyBackend> SteerSink for KeySink<B> {
-    fn decide(&mut self, decision: Option<&SteerDecision>) {
-        let target = decision.and_then(|d| d.dir);
-        match self.mode {
-            KeyMode::Hold => {
-                if target != self.held {
-                    if let Some(old) = self.held.take() {
-                        self.send(old, false);
-                    }
-                    if let Some(new) = target {
-                        self.send(new, true);
-                        self.held = Some(new);
-                    }
-                }
-            }
-            KeyMode::Tap => {
-                if target != self.last
-                    && let Some(new) = target
-                {
-                    self.send(new, true);
-                    self.send(new, false);
-                }
-                self.last = target;
-            }
-        }
-    }
-
-    fn poll(&mut self) -> Option<String> {
-        if self.failed.is_none() && self.backend.escape_held() {
-            return Some("stopped sending keys: Esc was pressed".to_owned());
-        }
-        self.failed.clone()
-    }
-
-    fn stop(&mut self) {
-        if let Some(old) = self.held.take() {
-            // Even after a failure: a key left down would keep the other game turning.
-            let _ = self.backend.key(old, false);
-        }
-        self.last = None;
-    }
-}
-
-impl<B: KeyBackend> Drop for KeySink<B> {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
+pub use super::keysink::{Bound, KeyBackend, KeyBindings, KeySink};
+pub use crate::learn::KeyMode;

@@ -139,6 +139,8 @@ pub struct Decision {
     pub confidence: f32,
     /// Where Pac-Man is steered; `None` means "keep going" (idle class, or not confident).
     pub dir: Option<Dir>,
+    /// The class steering now (any class, not only a direction): what key bindings follow.
+    pub steering: Option<usize>,
 }
 
 #[cfg(test)]

@@ -83,6 +83,7 @@ pub fn run_steering(
             class: p.best_class().to_owned(),
             confidence: p.decision.confidence,
             dir: p.decision.dir,
+            steering: p.steering(),
         });
         if decision.as_ref().is_some_and(|d| d.dir.is_some()) {
             run.steered += 1;
