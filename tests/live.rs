@@ -36,7 +36,7 @@ impl KeyBackend for Recorder {
 }
 
 fn decision(class: &str, dir: Option<Dir>) -> SteerDecision {
-    at(1500, class, dir.map(|_| 0.9))
+    SteerDecision { confidence: 0.9, ..at(1500, class, dir.map(|_| 0.9)) }
 }
 
 /// A decision at `ms` where `class` steers with `confidence` (`None`: nothing steers).
@@ -323,7 +323,7 @@ fn steer_keys_presses_up_in_the_focused_window_and_esc_stops_it() {
     let map = map.reply().unwrap();
     let per = usize::from(map.keysyms_per_keycode);
     let code = |sym: u32| setup.min_keycode + map.keysyms.chunks(per).position(|s| s.contains(&sym)).unwrap() as u8;
-    let (up_code, esc_code) = (code(0xff52), code(0xff1b));
+    let (up_code, esc_code, space_code) = (code(0xff52), code(0xff1b), code(0x20));
 
     let steer = |extra: &[&str]| {
         let mut cmd = pacnet();
@@ -338,23 +338,36 @@ fn steer_keys_presses_up_in_the_focused_window_and_esc_stops_it() {
             .args(extra);
         cmd
     };
+    let key_events = || {
+        // The process has exited, so every key it sent was processed before this round trip's
+        // reply; the events it caused are queued ahead of that reply.
+        conn.get_input_focus().unwrap().reply().unwrap();
+        let mut events = Vec::new();
+        while let Some(event) = conn.poll_for_event().unwrap() {
+            match event {
+                Event::KeyPress(e) => events.push((e.detail, true)),
+                Event::KeyRelease(e) => events.push((e.detail, false)),
+                _ => {}
+            }
+        }
+        events
+    };
     let (code, _, stderr) = run(&mut steer(&[]));
     assert_eq!(code, 0, "{stderr}");
-    // The process has exited, so every key it sent was processed before this round trip's reply;
-    // the events it caused are queued ahead of that reply.
-    conn.get_input_focus().unwrap().reply().unwrap();
-    let mut events = Vec::new();
-    while let Some(event) = conn.poll_for_event().unwrap() {
-        match event {
-            Event::KeyPress(e) => events.push((e.detail, true)),
-            Event::KeyRelease(e) => events.push((e.detail, false)),
-            _ => {}
-        }
-    }
+    let events = key_events();
     assert!(events.contains(&(up_code, true)), "the focused window got Up: {events:?}; {stderr}");
     let downs = events.iter().filter(|e| e.1).count();
     let ups = events.iter().filter(|e| !e.1).count();
     assert_eq!(downs, ups, "every key pressed was released at the end: {events:?}");
+
+    // A bound key that is not an arrow (issue 30): `up` presses space, through XTEST.
+    let (code, _, stderr) = run(&mut steer(&["--bind", "up=space", "--backend", "x11"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("sending keys (up=space) to the focused X11 window"), "{stderr}");
+    let events = key_events();
+    assert_eq!(events.first(), Some(&(space_code, true)), "the focused window got space: {events:?}; {stderr}");
+    assert_eq!(events.last(), Some(&(space_code, false)), "and its release at the end: {events:?}");
+    assert!(events.iter().all(|e| e.0 == space_code), "only space: {events:?}");
 
     // Esc, pressed anywhere while it runs forever, stops it.
     let mut child: Child = steer(&["--loop"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();

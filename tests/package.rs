@@ -177,6 +177,7 @@ fn the_package_installs_launcher_icons_docs_and_completions_and_depends_on_the_a
         "usr/share/bash-completion/completions/pacnet",
         "usr/share/zsh/vendor-completions/",
         "usr/share/fish/vendor_completions.d/",
+        "usr/lib/udev/rules.d/",
     ] {
         assert!(dest(d), "nothing installed to {d}: {assets:?}");
     }

@@ -88,7 +88,7 @@ fn steer_through_uinput_writes_the_exact_key_events_for_a_folder_of_frames() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("to a virtual keyboard (/dev/uinput)"), "{stderr}");
     let text = std::fs::read_to_string(log("hold")).unwrap();
-    assert!(text.starts_with("open\nsetup pacnet virtual keyboard\ncreate 108\n"), "{text}");
+    assert!(text.starts_with("open\nsetup pacnet virtual keyboard\ncreate 98\n"), "{text}");
     assert!(text.ends_with("close\n"), "the device is closed at the end: {text}");
     assert_eq!(keys(&log("hold")), [(KEY_UP, 1), (KEY_UP, 0), (KEY_LEFT, 1), (KEY_LEFT, 0), (KEY_UP, 1), (KEY_UP, 0)]);
 
