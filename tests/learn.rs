@@ -661,6 +661,54 @@ fn a_head_that_steers_before_validation_ends_is_saved_without_the_last_runs_reco
 }
 
 #[test]
+fn class_edits_keep_labels_and_colours_aligned_drop_the_head_and_survive_a_save() {
+    let data = synthetic(10, 4, [8, 3, 3], 1.0, 8);
+    let ds = dataset_from(&data, 1);
+    let hyper = Hyper { epochs: 3, units: 12, seed: 1, ..Hyper::default() };
+    let trained = fit_ok(&ds.train_data().unwrap(), &hyper);
+    let mut project = Project::new(ds, hyper);
+    project.set_trained(trained.head, &trained.report);
+    let before = project.dataset.counts();
+    // Rename: the examples keep their label; the head (naming the old class) goes.
+    let old = project.dataset.classes()[1].clone();
+    project.rename_class(1, old.as_str()).expect("same name");
+    assert!(project.head.is_some(), "renaming to the same name changes nothing");
+    project.rename_class(1, " wave ").expect("rename");
+    assert_eq!(project.dataset.classes()[1], "wave");
+    assert_eq!(project.dataset.counts(), before);
+    assert!(project.head.is_none() && project.training.is_none());
+    // Colours follow their class through additions and removals.
+    project.dataset.set_class_color(2, Some([1, 2, 3])).expect("colour");
+    let jump = project.add_class("jump").expect("add");
+    project.dataset.set_class_color(jump, Some([9, 9, 9])).expect("colour");
+    assert_eq!(project.remove_class(0).expect("remove"), before[0]);
+    assert_eq!(project.dataset.class_colors(), [None, Some([1, 2, 3]), None, Some([9, 9, 9])]);
+    assert_eq!(project.dataset.counts(), [before[1], before[2], before[3], 0]);
+    let dir = util::tempdir();
+    let path = dir.path().join("classes.pacnet");
+    project.save(&path).expect("save");
+    let back = Project::load(&path).expect("load");
+    assert_eq!(back.dataset.classes(), project.dataset.classes());
+    assert_eq!(back.dataset.class_colors(), project.dataset.class_colors());
+    assert_eq!(back.dataset.counts(), project.dataset.counts());
+    // Limits: one-line typed errors, nothing changed.
+    let long = "x".repeat(pacnet::learn::dataset::MAX_CLASS_NAME + 1);
+    let err = project.add_class(&long).expect_err("too long");
+    assert!(matches!(err, LearnError::ClassName { .. }) && err.to_string().contains("at most 32"), "{err}");
+    assert!(project.dataset.rename_class(0, "jump").is_err(), "taken");
+    assert!(project.dataset.rename_class(7, "new").is_err(), "unknown");
+    while project.dataset.classes().len() < pacnet::learn::dataset::MAX_CLASSES {
+        let n = project.dataset.classes().len();
+        project.add_class(&format!("c{n}")).expect("room");
+    }
+    let err = project.add_class("one more").expect_err("full");
+    assert!(err.to_string().contains("at most 12 classes"), "{err}");
+    let mut two = Dataset::new(vec!["a".into(), "b".into()], source([4, 1, 1])).expect("dataset");
+    assert!(two.remove_class(0).is_err(), "a dataset keeps at least 2 classes");
+    assert_eq!(two.classes(), ["a", "b"]);
+}
+
+#[test]
 fn train_save_load_predict_round_trip_is_exact() {
     let data = synthetic(10, 4, [8, 3, 3], 1.0, 8);
     let ds = dataset_from(&data, 1);

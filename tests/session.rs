@@ -299,3 +299,96 @@ fn a_model_download_that_fails_keeps_the_model_the_project_and_recording() {
     r.record("up", UP, 6);
     assert_eq!(r.count("up"), n + 2, "recording goes on with the built-in model");
 }
+
+/// The live prediction's class names and probabilities, once the worker has one.
+fn live_probs(s: &Session) -> Option<(Vec<String>, Vec<f32>)> {
+    let p = s.runtime().features()?.live()?.prediction.clone()?;
+    Some((p.classes, p.probs))
+}
+
+#[test]
+fn a_fifth_class_records_trains_predicts_and_exports_and_renaming_or_removing_keeps_the_rest() {
+    let dir = util::tempdir();
+    // The four directions only, so that `jump` is the fifth class.
+    let settings = Settings { idle_class: false, ..quick() };
+    let mut r = start(dir.path(), settings, FetchOptions::default());
+    r.ready();
+    // Bad names are refused in one line each, and change nothing.
+    let _ = r.apply(Command::AddClass("up".into()));
+    let _ = r.apply(Command::AddClass("x".repeat(33)));
+    let _ = r.apply(Command::AddClass("  ".into()));
+    let errors = r.errors();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors[0].contains("`up`: two classes have this name"), "{errors:?}");
+    assert!(errors[1].contains("at most 32 characters"), "{errors:?}");
+    assert!(errors[2].contains("cannot be empty"), "{errors:?}");
+    assert!(errors.iter().all(|e| !e.contains('\n')));
+    let _ = r.apply(Command::AddClass(" jump ".into()));
+    let classes = |r: &Run| r.s.document().map(|d| d.classes().to_vec()).unwrap_or_default();
+    assert_eq!(classes(&r), ["up", "down", "left", "right", "jump"]);
+    assert!(r.said("added class `jump`"), "{:?}", r.lines());
+
+    for (name, pose) in [("up", UP), ("down", DOWN), ("left", (-0.6, 0.0)), ("right", (0.6, 0.0)), ("jump", (0.0, 0.0))]
+    {
+        r.record(name, pose, 15);
+        assert_eq!(r.count(name), 5, "{name}");
+    }
+    let _ = r.apply(Command::Train);
+    r.settle(120, "a head for five classes", |s| {
+        !s.run_progress().running && s.document().is_some_and(|d| d.head().is_some())
+    });
+    assert_eq!(r.s.document().and_then(|d| d.head()).map(|h| h.classes().len()), Some(5));
+    r.tick();
+    r.settle(30, "a prediction of the new head", |s| live_probs(s).is_some_and(|(c, _)| c.len() == 5));
+    let (names, probs) = live_probs(&r.s).expect("a prediction");
+    assert_eq!(names, ["up", "down", "left", "right", "jump"]);
+    assert_eq!(probs.len(), 5);
+    assert!((probs.iter().sum::<f32>() - 1.0).abs() < 1e-3, "{probs:?}");
+
+    // The head is exported with the five classes, in output order.
+    let out = dir.path().join("export");
+    let _ = r.apply(Command::Export { dir: out.clone(), format: pacnet::learn::export::Format::Onnx });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !r.said("wrote ") {
+        assert!(Instant::now() < deadline, "no export in 120 s: {:?}", r.lines());
+        std::thread::sleep(Duration::from_millis(5));
+        r.poll();
+    }
+    let listed = std::fs::read_to_string(out.join("classes.txt")).expect("classes.txt");
+    assert_eq!(listed, "up\ndown\nleft\nright\njump\n");
+
+    // Renaming keeps the examples; the head (trained for `jump`) goes.
+    let jump = r.class("jump");
+    let _ = r.apply(Command::RenameClass { class: jump, name: "hop".into() });
+    assert_eq!(classes(&r), ["up", "down", "left", "right", "hop"]);
+    assert_eq!(r.count("hop"), 5, "the examples keep their label");
+    assert!(r.s.document().is_some_and(|d| d.head().is_none()), "a head for the old names must not steer");
+    assert!(r.said("renamed `jump` to `hop` (5 examples kept) — train again"), "{:?}", r.lines());
+    for _ in 0..3 {
+        r.tick();
+    }
+    assert_eq!(live_probs(&r.s).map(|(c, _)| c), None, "nothing predicts until trained again");
+
+    // Removing drops exactly that class's examples; the later labels move down.
+    let total = r.s.document().map_or(0, pacnet::live::Document::total);
+    let _ = r.apply(Command::RemoveClass(r.class("left")));
+    assert_eq!(classes(&r), ["up", "down", "right", "hop"]);
+    assert_eq!([r.count("up"), r.count("down"), r.count("right"), r.count("hop")], [5; 4]);
+    assert_eq!(r.s.document().map(pacnet::live::Document::total), Some(total - 5));
+    assert!(r.said("removed class `left` and its 5 examples"), "{:?}", r.lines());
+    // A recording into the class after it still lands there.
+    r.record("hop", (0.0, 0.0), 6);
+    assert_eq!(r.count("hop"), 7);
+
+    // A colour of its own, and all of it survives a save and a load.
+    let hop = r.class("hop");
+    let _ = r.apply(Command::ClassColor { class: hop, color: Some([10, 200, 30]) });
+    let file = dir.path().join("custom.pacnet");
+    let _ = r.apply(Command::SaveAs(file.clone()));
+    r.settle(30, "the save", |s| s.document().is_some_and(|d| !d.is_dirty()));
+    let p = pacnet::learn::Project::load(&file).expect("the saved project loads");
+    assert_eq!(p.dataset.classes(), ["up", "down", "right", "hop"]);
+    assert_eq!(p.dataset.counts(), [5, 5, 5, 7]);
+    assert_eq!(p.dataset.class_colors(), [None, None, None, Some([10, 200, 30])]);
+    assert!(r.errors().len() == 3, "no error besides the refused names: {:?}", r.errors());
+}

@@ -27,5 +27,6 @@ mod sound_device;
 mod teach;
 mod team;
 mod ui;
+mod ui_classes;
 mod uinput;
 mod webcam;

@@ -16,6 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
+pub use super::classes::{MAX_CLASS_NAME, MAX_CLASSES, check_classes};
 use super::error::{LearnError, Result};
 use super::features::Features;
 use super::train::TrainData;
@@ -175,9 +176,11 @@ impl Example {
 /// The examples of a project, with their classes and the source of their features.
 #[derive(Clone, Debug)]
 pub struct Dataset {
-    classes: Vec<String>,
+    pub(super) classes: Vec<String>,
+    /// A colour per class (`None`: the app's default palette), aligned with `classes`.
+    pub(super) colors: Vec<Option<[u8; 3]>>,
     source: FeatureSource,
-    examples: Vec<Example>,
+    pub(super) examples: Vec<Example>,
     next_id: u64,
     next_burst: u64,
     bytes: usize,
@@ -189,6 +192,7 @@ impl Dataset {
     pub fn new(classes: Vec<String>, source: FeatureSource) -> Result<Self> {
         check_classes(&classes)?;
         Ok(Self {
+            colors: vec![None; classes.len()],
             classes,
             source,
             examples: Vec::new(),
@@ -351,45 +355,6 @@ impl Dataset {
         self.remove_where(|e| e.label == label)
     }
 
-    /// Adds a class (no examples yet); returns its label.
-    pub fn add_class(&mut self, name: &str) -> Result<usize> {
-        let mut classes = self.classes.clone();
-        classes.push(name.trim().to_owned());
-        check_classes(&classes)?;
-        self.classes = classes;
-        Ok(self.classes.len() - 1)
-    }
-
-    /// Renames a class.
-    pub fn rename_class(&mut self, label: usize, name: &str) -> Result<()> {
-        let mut classes = self.classes.clone();
-        let slot = classes
-            .get_mut(label)
-            .ok_or_else(|| LearnError::UnknownClass { name: format!("#{label}"), known: self.classes.join(", ") })?;
-        *slot = name.trim().to_owned();
-        check_classes(&classes)?;
-        self.classes = classes;
-        Ok(())
-    }
-
-    /// Removes a class and its examples; later labels move down by one.
-    pub fn remove_class(&mut self, label: usize) -> Result<usize> {
-        if label >= self.classes.len() {
-            return Err(LearnError::UnknownClass { name: format!("#{label}"), known: self.classes.join(", ") });
-        }
-        let mut classes = self.classes.clone();
-        classes.remove(label);
-        check_classes(&classes)?;
-        let removed = self.clear_class(label);
-        for e in &mut self.examples {
-            if e.label > label {
-                e.label -= 1;
-            }
-        }
-        self.classes = classes;
-        Ok(removed)
-    }
-
     /// The training view: every example's features (shared, not copied) and label.
     pub fn train_data(&self) -> Result<TrainData> {
         TrainData::new(
@@ -438,7 +403,7 @@ impl Dataset {
         self.next_burst = self.next_burst.max(next_burst);
     }
 
-    fn remove_where(&mut self, mut doomed: impl FnMut(&Example) -> bool) -> usize {
+    pub(super) fn remove_where(&mut self, mut doomed: impl FnMut(&Example) -> bool) -> usize {
         let before = self.examples.len();
         self.examples.retain(|e| !doomed(e));
         self.bytes = self.examples.iter().map(Example::bytes).sum();
@@ -452,26 +417,4 @@ impl Dataset {
             what: format!("the dataset holds {}", self.source.describe()),
         }
     }
-}
-
-/// Class names must be at least 2, non-empty, distinct, and free of control characters.
-pub fn check_classes(classes: &[String]) -> Result<()> {
-    if classes.len() < 2 {
-        return Err(LearnError::ClassName { name: classes.join(", "), problem: "a dataset needs at least 2 classes" });
-    }
-    for (i, c) in classes.iter().enumerate() {
-        if c.trim().is_empty() {
-            return Err(LearnError::ClassName { name: c.clone(), problem: "class names cannot be empty" });
-        }
-        if c.chars().any(char::is_control) {
-            return Err(LearnError::ClassName {
-                name: c.escape_debug().to_string(),
-                problem: "class names cannot contain control characters",
-            });
-        }
-        if classes.iter().take(i).any(|o| o == c) {
-            return Err(LearnError::ClassName { name: c.clone(), problem: "two classes have this name" });
-        }
-    }
-    Ok(())
 }

@@ -33,6 +33,7 @@
 
 pub mod augment;
 pub mod bench;
+pub mod classes;
 pub mod dataset;
 pub mod descent;
 pub mod error;

@@ -444,6 +444,10 @@ struct Meta {
     written_by: String,
     source: FeatureSource,
     classes: Vec<String>,
+    /// A colour per class (`null`: the app's palette); files from before colours were kept
+    /// have none, and older pacnets ignore the field, so the format version stays.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    colors: Vec<Option<[u8; 3]>>,
     hyper: Hyper,
     next_id: u64,
     next_burst: u64,
@@ -532,6 +536,7 @@ impl Meta {
             written_by: format!("pacnet {}", env!("CARGO_PKG_VERSION")),
             source: ds.source().clone(),
             classes: ds.classes().to_vec(),
+            colors: if ds.class_colors().iter().any(Option::is_some) { ds.class_colors().to_vec() } else { Vec::new() },
             hyper: p.hyper.clone(),
             next_id,
             next_burst,
@@ -557,6 +562,7 @@ impl Meta {
         self.hyper.validate().map_err(|e| bad(format!("hyperparameters: {e}")))?;
         let d = self.source.len();
         let mut dataset = Dataset::new(self.classes, self.source.clone()).map_err(|e| bad(e.to_string()))?;
+        dataset.set_class_colors(self.colors)?;
         let limit = dataset.byte_limit();
         dataset.set_byte_limit(usize::MAX);
         let features = self.features.slice(data, "the features")?;

@@ -29,6 +29,9 @@ pub struct Document {
     /// Counts changes; the project is unsaved while it differs from `saved_revision`.
     revision: u64,
     saved_revision: u64,
+    /// Examples of bursts before this one are dropped when they arrive: they were recorded
+    /// before a class was removed, and their label may name another class now.
+    first_burst: u64,
 }
 
 impl Document {
@@ -40,7 +43,14 @@ impl Document {
     pub fn new(bb: &Backbone, cut: usize, crop: Crop, idle: bool, hyper: Hyper) -> Result<Self> {
         let source = FeatureSource::of(bb, cut, crop)?;
         let dataset = Dataset::new(Dataset::default_classes(idle), source)?;
-        Ok(Self { project: Project::new(dataset, hyper), cut, path: None, revision: 0, saved_revision: 0 })
+        Ok(Self {
+            project: Project::new(dataset, hyper),
+            cut,
+            path: None,
+            revision: 0,
+            saved_revision: 0,
+            first_burst: 0,
+        })
     }
 
     /// Reads a project file. If its examples were recorded with other weights or at a cut this
@@ -67,7 +77,8 @@ impl Document {
                 (p, true)
             }
         };
-        let mut doc = Self { project, cut, path: Some(path.to_path_buf()), revision: 0, saved_revision: 0 };
+        let mut doc =
+            Self { project, cut, path: Some(path.to_path_buf()), revision: 0, saved_revision: 0, first_burst: 0 };
         if changed {
             doc.revision += 1; // the re-computed features are not in the file yet
         }
@@ -83,7 +94,7 @@ impl Document {
         let crop = project.dataset.source().crop;
         let f = Featurizer::new(bb, cut, crop)?;
         let project = project.refeaturize(&f, &mut |_, _| {}, &AtomicBool::new(false))?;
-        Ok(Self { project, cut, path: None, revision: 1, saved_revision: 0 })
+        Ok(Self { project, cut, path: None, revision: 1, saved_revision: 0, first_burst: 0 })
     }
 
     /// The project with this document's file and saved state, after a re-featurisation of
@@ -93,6 +104,7 @@ impl Document {
         self.path = old.path.clone();
         self.revision = old.revision + 1;
         self.saved_revision = old.saved_revision;
+        self.first_burst = old.first_burst;
         self
     }
 
@@ -179,7 +191,7 @@ impl Document {
     /// # Errors
     /// A full dataset, an unknown class.
     pub fn add(&mut self, r: Recorded) -> Result<Option<u64>> {
-        if r.cut != self.cut {
+        if r.cut != self.cut || r.burst < self.first_burst {
             return Ok(None);
         }
         let ds = &mut self.project.dataset;
@@ -212,6 +224,59 @@ impl Document {
             self.revision += 1;
         }
         n
+    }
+
+    /// A class's chosen colour (`None`: the default palette's).
+    #[must_use]
+    pub fn class_color(&self, class: usize) -> Option<[u8; 3]> {
+        self.project.dataset.class_color(class)
+    }
+
+    /// Adds a class; returns its label. The head goes (see [`Project::add_class`]).
+    ///
+    /// # Errors
+    /// A bad or taken name, too many classes (one line).
+    pub fn add_class(&mut self, name: &str) -> Result<usize> {
+        let label = self.project.add_class(name)?;
+        self.revision += 1;
+        Ok(label)
+    }
+
+    /// Renames a class; its examples keep their label, the head goes.
+    ///
+    /// # Errors
+    /// A bad or taken name, an unknown class.
+    pub fn rename_class(&mut self, class: usize, name: &str) -> Result<()> {
+        let before = self.class_name(class).to_owned();
+        self.project.rename_class(class, name)?;
+        if before != self.class_name(class) {
+            self.revision += 1;
+        }
+        Ok(())
+    }
+
+    /// Removes a class and its examples (returns how many); the head goes, and examples still
+    /// on their way from earlier presses are dropped when they arrive (their label is stale).
+    ///
+    /// # Errors
+    /// An unknown class, or one of the last two.
+    pub fn remove_class(&mut self, class: usize) -> Result<usize> {
+        let removed = self.project.remove_class(class)?;
+        self.first_burst = self.project.dataset.next_ids().1;
+        self.revision += 1;
+        Ok(removed)
+    }
+
+    /// Chooses a class's colour (`None`: the default palette's).
+    ///
+    /// # Errors
+    /// An unknown class.
+    pub fn set_class_color(&mut self, class: usize, color: Option<[u8; 3]>) -> Result<()> {
+        if self.class_color(class) != color {
+            self.project.dataset.set_class_color(class, color)?;
+            self.revision += 1;
+        }
+        Ok(())
     }
 
     /// The class and size of the newest press still in the project.
@@ -316,7 +381,9 @@ impl Document {
     pub fn set_cut_empty(&mut self, bb: &Backbone, cut: usize) -> Result<()> {
         let source = FeatureSource::of(bb, cut, self.crop())?;
         let classes = self.classes().to_vec();
-        self.project = Project::new(Dataset::new(classes, source)?, self.project.hyper.clone());
+        let mut dataset = Dataset::new(classes, source)?;
+        dataset.set_class_colors(self.project.dataset.class_colors().to_vec())?;
+        self.project = Project::new(dataset, self.project.hyper.clone());
         self.cut = cut;
         self.revision += 1;
         Ok(())

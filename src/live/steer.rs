@@ -96,6 +96,16 @@ pub fn class_dir(name: &str) -> Option<Dir> {
     }
 }
 
+/// The directions no class of `classes` stands for, in the order up, down, left, right: the
+/// ways the model can never turn Pac-Man.
+#[must_use]
+pub fn missing_dirs(classes: &[String]) -> Vec<Dir> {
+    [Dir::Up, Dir::Down, Dir::Left, Dir::Right]
+        .into_iter()
+        .filter(|d| !classes.iter().any(|c| class_dir(c) == Some(*d)))
+        .collect()
+}
+
 /// An exponential moving average over probability vectors.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Smoother {
@@ -155,6 +165,9 @@ mod tests {
         assert_eq!(class_dir("down"), Some(Dir::Down));
         assert_eq!(class_dir("none"), None);
         assert_eq!(class_dir("upward"), None);
+        let classes: Vec<String> = ["Up", "jump", "right", "down"].map(String::from).to_vec();
+        assert_eq!(missing_dirs(&classes), [Dir::Left]);
+        assert_eq!(missing_dirs(&[]), [Dir::Up, Dir::Down, Dir::Left, Dir::Right]);
     }
 
     #[test]

@@ -38,6 +38,26 @@ pub enum Command {
     ClearClassConfirmed(usize),
     /// Delete the examples of the last press.
     UndoBurst,
+    /// Add a class with this name.
+    AddClass(String),
+    /// Rename a class.
+    RenameClass {
+        /// The class.
+        class: usize,
+        /// Its new name.
+        name: String,
+    },
+    /// Remove a class (asks first when it has examples).
+    RemoveClass(usize),
+    /// Remove a class and its examples (confirmed).
+    RemoveClassConfirmed(usize),
+    /// Choose a class's colour (`None`: the default palette's).
+    ClassColor {
+        /// The class.
+        class: usize,
+        /// Its colour, sRGB.
+        color: Option<[u8; 3]>,
+    },
     /// Train with the settings' hyperparameters.
     Train,
     /// Stop training.
@@ -144,6 +164,17 @@ impl PacnetApp {
             Command::Dismiss(i) => return self.notices.dismiss(i),
             Command::ShowModels => return self.views.show_models(),
             Command::ShowAbout => return self.views.show_about(),
+            Command::RemoveClass(class) => {
+                if self.session.document().is_some_and(|d| d.count(class) > 0) {
+                    self.modal = Some(Modal::ConfirmRemoveClass(class));
+                    return;
+                }
+                Do::RemoveClass(class)
+            }
+            Command::RemoveClassConfirmed(class) => {
+                self.modal = None;
+                Do::RemoveClass(class)
+            }
             Command::ClearClassConfirmed(class) => {
                 self.modal = None;
                 Do::ClearClass(class)
@@ -171,6 +202,9 @@ impl PacnetApp {
             Command::Crop(c) => Do::Crop(c),
             Command::DeleteExample(id) => Do::DeleteExample(id),
             Command::UndoBurst => Do::UndoBurst,
+            Command::AddClass(name) => Do::AddClass(name),
+            Command::RenameClass { class, name } => Do::RenameClass { class, name },
+            Command::ClassColor { class, color } => Do::ClassColor { class, color },
             Command::Train => Do::Train,
             Command::StopTraining => Do::StopTraining,
             Command::UseCut(cut) => Do::UseCut(cut),

@@ -74,6 +74,24 @@ pub enum Command {
     ClearClass(usize),
     /// Delete the examples of the last press.
     UndoBurst,
+    /// Add a class with this name (no examples yet).
+    AddClass(String),
+    /// Rename a class (its examples keep it).
+    RenameClass {
+        /// The class.
+        class: usize,
+        /// Its new name.
+        name: String,
+    },
+    /// Remove a class and every example of it (the front end asks first when it has any).
+    RemoveClass(usize),
+    /// Choose a class's colour (`None`: the default palette's).
+    ClassColor {
+        /// The class.
+        class: usize,
+        /// Its colour, sRGB.
+        color: Option<[u8; 3]>,
+    },
     /// Train with the settings' hyperparameters.
     Train,
     /// Stop training.
@@ -166,6 +184,10 @@ impl Session {
                     self.info(format!("removed the last {n} examples of `{class}`"));
                 }
             }
+            Command::AddClass(name) => self.add_class(&name),
+            Command::RenameClass { class, name } => self.rename_class(class, &name),
+            Command::RemoveClass(class) => self.remove_class(class),
+            Command::ClassColor { class, color } => self.recolor_class(class, color),
             Command::Train => self.start_training(),
             Command::StopTraining => self.rt.cancel_training(),
             Command::UseCut(cut) => {

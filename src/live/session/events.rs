@@ -72,7 +72,7 @@ impl Session {
             if matches!(e, TrainEvent::Done { .. } | TrainEvent::Stopped(_)) {
                 self.stale_run = false;
                 self.run.running = false;
-                self.run.outcome = Some("training stopped: the examples' features changed — train again".into());
+                self.run.outcome = Some(self.stale_why.into());
             }
             return;
         }

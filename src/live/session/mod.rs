@@ -9,6 +9,7 @@
 //!
 //! **May import:** what `live` may (`backbone`, `camera`, `learn`, `game`); never `ui` or egui.
 
+mod classes;
 mod command;
 mod events;
 pub mod example_map;
@@ -31,6 +32,9 @@ pub use command::{Command, DemoNudge, Pending};
 pub use example_map::ExampleMapState;
 pub use model::model_title;
 pub use settings::{LearnPage, Recording, RunProgress, Settings, Tab};
+
+/// Why a run stops when the cut or the model changes under it.
+const FEATURES_CHANGED: &str = "training stopped: the examples' features changed — train again";
 
 /// The countdown before keys go to another window: time to click into the other game.
 pub const KEYS_COUNTDOWN: std::time::Duration = std::time::Duration::from_secs(3);
@@ -129,6 +133,8 @@ pub struct Session {
     /// while it trained): its heads read the old features, so none of them may steer or be
     /// kept, however late they arrive.
     stale_run: bool,
+    /// Why the run in progress is stale, for the line shown when it ends.
+    stale_why: &'static str,
     /// Notices not yet handed out.
     out: Vec<Notice>,
 }
@@ -197,6 +203,7 @@ impl Session {
             picked: false,
             switching: None,
             stale_run: false,
+            stale_why: FEATURES_CHANGED,
             out,
         }
     }

@@ -60,6 +60,7 @@ impl Session {
         }
         self.rt.cancel_training();
         self.stale_run = self.run.running;
+        self.stale_why = super::FEATURES_CHANGED;
         self.settings.cut = None;
         self.settings.learn_layer = None;
         let cut = bb.default_cut();
@@ -183,6 +184,7 @@ impl Session {
         let Some(doc) = &mut self.doc else { return };
         self.rt.cancel_training();
         self.stale_run = self.run.running;
+        self.stale_why = super::FEATURES_CHANGED;
         if doc.total() == 0 {
             if let Err(e) = doc.set_cut_empty(&bb, cut) {
                 self.out.push(Notice::Error(e.to_string()));

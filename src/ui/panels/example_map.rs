@@ -22,8 +22,9 @@ const TRAIL: usize = 30;
 /// A dot counts as hovered within this many points of the pointer.
 const PICK_RADIUS: f32 = 10.0;
 
-/// One colour per class, distinct on a projector (the first four are the directions).
-pub const CLASS_COLORS: [Color32; 8] = [
+/// One colour per class, distinct on a projector (the first four are the directions), as many
+/// as a project may have classes.
+pub const CLASS_COLORS: [Color32; crate::learn::dataset::MAX_CLASSES] = [
     Color32::from_rgb(255, 200, 40),
     Color32::from_rgb(70, 160, 255),
     Color32::from_rgb(255, 90, 90),
@@ -32,12 +33,22 @@ pub const CLASS_COLORS: [Color32; 8] = [
     Color32::from_rgb(220, 120, 255),
     Color32::from_rgb(255, 150, 60),
     Color32::from_rgb(60, 220, 220),
+    Color32::from_rgb(255, 120, 180),
+    Color32::from_rgb(170, 220, 60),
+    Color32::from_rgb(130, 130, 255),
+    Color32::from_rgb(190, 140, 90),
 ];
 
 /// The colour of class `i`.
 #[must_use]
 pub fn class_color(i: usize) -> Color32 {
     CLASS_COLORS.get(i % CLASS_COLORS.len()).copied().unwrap_or(Color32::WHITE)
+}
+
+/// The colour of class `i` of the open project: the one chosen for it, else the palette's.
+#[must_use]
+pub fn doc_class_color(doc: &crate::live::doc::Document, i: usize) -> Color32 {
+    doc.class_color(i).map_or_else(|| class_color(i), |[r, g, b]| Color32::from_rgb(r, g, b))
 }
 
 /// The map page's view state: the live dot's recent positions.
@@ -85,7 +96,7 @@ impl ExampleMapView {
                 }
             }
         }
-        legend(ui, doc.classes());
+        legend(ui, doc);
         let wrong = map.wrong.iter().filter(|w| w.is_some()).count();
         ui.label(format!(
             "{} examples{}{}",
@@ -100,6 +111,7 @@ impl ExampleMapView {
         let width = ((ui.available_width() - 16.0) / 2.0).max(200.0);
         let height = (ui.available_height() - 40.0).clamp(200.0, width);
         let mut hover = None;
+        let colors: Vec<Color32> = (0..doc.classes().len()).map(|i| doc_class_color(doc, i)).collect();
         ui.horizontal(|ui| {
             ui.vertical(|ui| {
                 let e = map.backbone.pca.explained();
@@ -107,7 +119,7 @@ impl ExampleMapView {
                 hint(ui, &format!("the two axes show {:.0} % of the differences", (e[0] + e[1]) * 100.0));
                 let trail: Vec<[f32; 2]> = self.trail.iter().map(|p| p.backbone).collect();
                 let size = Vec2::new(width, height);
-                let (screen, h) = plot(ui, "map-backbone", &map, &map.backbone, &trail, size, cx.cmds);
+                let (screen, h) = plot(ui, "map-backbone", &map, &map.backbone, &trail, size, &colors, cx.cmds);
                 hover = hover.take().or(h);
                 self.dots = map.ids.iter().copied().zip(screen).collect();
             });
@@ -122,7 +134,7 @@ impl ExampleMapView {
                         );
                         let trail: Vec<[f32; 2]> = self.trail.iter().filter_map(|p| p.hidden).collect();
                         let size = Vec2::new(width, height);
-                        let (_, h) = plot(ui, "map-hidden", &map, hidden, &trail, size, cx.cmds);
+                        let (_, h) = plot(ui, "map-hidden", &map, hidden, &trail, size, &colors, cx.cmds);
                         hover = hover.take().or(h);
                     }
                     None => hint(ui, "Train a head (2 Train) to see how its hidden layer pulls the classes apart."),
@@ -137,10 +149,10 @@ impl ExampleMapView {
     }
 }
 
-fn legend(ui: &mut Ui, classes: &[String]) {
+fn legend(ui: &mut Ui, doc: &crate::live::doc::Document) {
     ui.horizontal_wrapped(|ui| {
-        for (i, c) in classes.iter().enumerate() {
-            dot(ui, class_color(i), 5.0);
+        for (i, c) in doc.classes().iter().enumerate() {
+            dot(ui, doc_class_color(doc, i), 5.0);
             ui.label(c);
             ui.add_space(8.0);
         }
@@ -155,7 +167,9 @@ fn dot(ui: &mut Ui, color: Color32, radius: f32) {
     ui.painter().circle_filled(rect.center(), radius, color);
 }
 
-/// Draws one projection; returns where each example landed on screen and the one under the pointer.
+/// Draws one projection (class `c`'s dots in `colors[c]`); returns where each example landed on
+/// screen and the one under the pointer.
+#[allow(clippy::too_many_arguments)]
 fn plot(
     ui: &mut Ui,
     id: &str,
@@ -163,6 +177,7 @@ fn plot(
     projection: &Projection,
     trail: &[[f32; 2]],
     size: Vec2,
+    colors: &[Color32],
     cmds: &mut Vec<Command>,
 ) -> (Vec<egui::Pos2>, Option<Hover>) {
     let mut screen = Vec::new();
@@ -187,7 +202,7 @@ fn plot(
                     .collect();
                 p.points(
                     Points::new(format!("class {class}"), PlotPoints::from(dots))
-                        .color(class_color(class))
+                        .color(colors.get(class).copied().unwrap_or_else(|| class_color(class)))
                         .radius(4.0)
                         .filled(true),
                 );

@@ -6,6 +6,7 @@
 //! settings directly, and the app tells the workers about changed settings after the frame.
 
 mod about;
+mod classes;
 mod descent;
 mod example_map;
 mod learn;

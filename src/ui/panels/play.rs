@@ -11,6 +11,7 @@ use super::super::game_view;
 use super::Ctx;
 use super::widgets::{ACCENT, camera_view, confidence_bar, dir_name, hint, joystick_cell, paint_arrow};
 use crate::live::audio::AudioStatus;
+use crate::live::steer::missing_dirs;
 use crate::live::{GameCmd, KeyMode, SteeredBy};
 
 /// Width of the side column.
@@ -94,6 +95,9 @@ fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&crate::live::GameSnapsh
         );
     } else {
         ui.label(RichText::new("No trained model yet: record examples (1 Record), train (2 Train), then come back. Until then, play with the arrow keys.").color(ACCENT));
+    }
+    if let Some(line) = cx.doc.and_then(|d| missing_line(d.classes())) {
+        ui.label(RichText::new(line).color(ACCENT));
     }
     ui.add_space(6.0);
 
@@ -229,6 +233,19 @@ fn steer_target(ui: &mut Ui, cx: &mut Ctx<'_>, has_head: bool) {
     if button.on_hover_text("Sends the predictions as arrow keys to whatever window has the focus (X11), after a 3-second countdown to click into it. Below the threshold or on “none”, no key is sent.").clicked() {
         cx.cmds.push(Command::SendKeys(cx.settings.key_mode));
     }
+}
+
+/// What the model cannot steer Pac-Man to, when the project lacks a direction class.
+fn missing_line(classes: &[String]) -> Option<String> {
+    let missing: Vec<String> = missing_dirs(classes).into_iter().map(|d| format!("“{}”", dir_name(d))).collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let (what, them) = if missing.len() == 1 { ("class", "it") } else { ("classes", "them") };
+    Some(format!(
+        "Pac-Man turns only on classes named up, down, left and right; this project has no {what} {}, so the model never turns that way. Add {them} (or rename a class) in the Classes list of 1 Record.",
+        missing.join(", ")
+    ))
 }
 
 fn mode_name(mode: KeyMode) -> &'static str {

@@ -25,6 +25,8 @@ pub enum Modal {
     SaveAs(FileDialog),
     /// Delete every example of this class?
     ConfirmClear(usize),
+    /// Remove this class and its examples?
+    ConfirmRemoveClass(usize),
     /// Cut the network here (re-computes features, drops the trained head)?
     ConfirmCut(usize),
     /// Export the trained model: a format and a new folder.
@@ -146,6 +148,20 @@ pub fn modal(ctx: &egui::Context, m: &mut Modal, cx: &mut Ctx<'_>) {
                 ui.horizontal(|ui| {
                     if ui.button("Delete them").clicked() {
                         cx.cmds.push(Command::ClearClassConfirmed(*class));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        cx.cmds.push(Command::CloseModal);
+                    }
+                });
+            }
+            Modal::ConfirmRemoveClass(class) => {
+                let name = cx.doc.map_or_else(String::new, |d| d.class_name(*class).to_owned());
+                let n = cx.doc.map_or(0, |d| d.count(*class));
+                ui.heading(format!("Remove class `{name}` and its {n} examples?"));
+                ui.label("The trained model is dropped too (it knows the old classes): train again afterwards. This cannot be undone (unless you reopen the saved project).");
+                ui.horizontal(|ui| {
+                    if ui.button("Remove the class").clicked() {
+                        cx.cmds.push(Command::RemoveClassConfirmed(*class));
                     }
                     if ui.button("Cancel").clicked() {
                         cx.cmds.push(Command::CloseModal);

@@ -9,7 +9,10 @@ use crate::game::Dir;
 
 use super::super::commands::Command;
 use super::Ctx;
+use super::classes::ClassEditor;
+use super::example_map::doc_class_color;
 use super::widgets::{ACCENT, RED, camera_view, hint, joystick_cell, paint_arrow};
+use crate::learn::dataset::IDLE;
 use crate::live::doc::Document;
 use crate::live::steer::class_dir;
 
@@ -27,6 +30,8 @@ pub struct RecordView {
     highlight: Option<u64>,
     /// Scroll to it on the next frame.
     scroll_to: Option<u64>,
+    /// Adding, renaming, recolouring and removing classes.
+    classes: ClassEditor,
 }
 
 impl RecordView {
@@ -44,8 +49,12 @@ impl RecordView {
     }
 }
 
-/// The key that records a class: arrows for directions, space for the idle class, digits for
-/// the rest (in class order).
+/// Digit keys for holding-to-record the classes that are neither a direction nor idle.
+const DIGITS: [Key; 9] =
+    [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5, Key::Num6, Key::Num7, Key::Num8, Key::Num9];
+
+/// The key that records a class: arrows for directions, space for the idle class `none`,
+/// digits 1–9 for the others (`other_index`: its place among them, in class order).
 #[must_use]
 pub fn class_key(name: &str, other_index: usize) -> Option<Key> {
     match class_dir(name) {
@@ -53,8 +62,24 @@ pub fn class_key(name: &str, other_index: usize) -> Option<Key> {
         Some(Dir::Down) => Some(Key::ArrowDown),
         Some(Dir::Left) => Some(Key::ArrowLeft),
         Some(Dir::Right) => Some(Key::ArrowRight),
-        None if other_index == 0 => Some(Key::Space),
-        None => [Key::Num1, Key::Num2, Key::Num3, Key::Num4].get(other_index - 1).copied(),
+        None if is_idle(name) => Some(Key::Space),
+        None => DIGITS.get(other_index).copied(),
+    }
+}
+
+fn is_idle(name: &str) -> bool {
+    name.trim().eq_ignore_ascii_case(IDLE)
+}
+
+/// Where a class that is no direction sits: the idle class in the joystick's centre, the others
+/// (`other_index`: their place among them) in its four corners, then in rows of three below it.
+fn other_cell(name: &str, other_index: usize) -> (usize, usize) {
+    if is_idle(name) {
+        return (1, 1);
+    }
+    match other_index {
+        i @ 0..4 => joystick_cell(None, i + 1),
+        i => ((i - 4) % 3, 3 + (i - 4) / 3),
     }
 }
 
@@ -69,7 +94,7 @@ fn key_name(key: Key) -> &'static str {
     }
 }
 
-/// Each class with its joystick cell and key.
+/// Each class with its cell (column, row: the joystick's 3 × 3, then rows below) and key.
 fn layout(classes: &[String]) -> Vec<(usize, (usize, usize), Option<Key>)> {
     let mut others = 0;
     classes
@@ -78,10 +103,11 @@ fn layout(classes: &[String]) -> Vec<(usize, (usize, usize), Option<Key>)> {
         .map(|(i, name)| {
             let dir = class_dir(name);
             let other = others;
-            if dir.is_none() {
+            if dir.is_none() && !is_idle(name) {
                 others += 1;
             }
-            (i, joystick_cell(dir, other), class_key(name, other))
+            let cell = if dir.is_some() { joystick_cell(dir, 0) } else { other_cell(name, other) };
+            (i, cell, class_key(name, other))
         })
         .collect()
 }
@@ -91,7 +117,15 @@ impl RecordView {
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut Ctx<'_>, keys_enabled: bool) -> Option<usize> {
         let mut held = None;
         egui::Panel::right("record-side").exact_size(CELL.x * 3.0 + 40.0).resizable(false).show(ui, |ui| {
-            held = self.buttons(ui, cx, keys_enabled);
+            // Classes beyond the joystick add rows below it: the column scrolls rather than
+            // pushing the editor out of the window.
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                held = self.buttons(ui, cx, keys_enabled);
+                if let Some(doc) = cx.doc {
+                    ui.separator();
+                    self.classes.ui(ui, doc, cx.cmds);
+                }
+            });
         });
         egui::Panel::bottom("samples")
             .default_size(230.0)
@@ -126,7 +160,8 @@ impl RecordView {
         let cells = layout(classes);
         let typing = ui.ctx().egui_wants_keyboard_input();
         let mut held = None;
-        let (grid, _) = ui.allocate_exact_size(vec2(CELL.x * 3.0, CELL.y * 3.0), Sense::hover());
+        let rows = cells.iter().map(|&(_, (_, row), _)| row + 1).max().unwrap_or(3).max(3);
+        let (grid, _) = ui.allocate_exact_size(vec2(CELL.x * 3.0, CELL.y * rows as f32), Sense::hover());
         for &(class, (col, row), key) in &cells {
             let rect =
                 egui::Rect::from_min_size(grid.min + vec2(col as f32 * CELL.x, row as f32 * CELL.y), CELL).shrink(4.0);
@@ -210,6 +245,7 @@ impl RecordView {
         if let Some(d) = class_dir(name) {
             paint_arrow(&painter, rect.left_top() + vec2(16.0, 16.0), 14.0, d, ACCENT);
         }
+        painter.circle_filled(rect.right_top() + vec2(-14.0, 14.0), 6.0, doc_class_color(doc, class));
         let img = egui::Rect::from_center_size(rect.center() + vec2(0.0, 4.0), Vec2::splat(58.0));
         match thumb {
             Some(t) => {
@@ -355,5 +391,24 @@ mod tests {
         assert_eq!(l[3], (3, (2, 1), Some(Key::ArrowRight)));
         assert_eq!(l[4], (4, (1, 1), Some(Key::Space)), "the idle class sits in the middle, on space");
         assert_eq!(l[5], (5, (0, 0), Some(Key::Num1)));
+    }
+
+    #[test]
+    fn custom_classes_fill_the_corners_then_rows_below_with_digit_keys() {
+        let mut classes: Vec<String> = ["up", "down", "left", "right"].iter().map(|s| (*s).to_owned()).collect();
+        classes.extend((1..=8).map(|i| format!("c{i}")));
+        let l = layout(&classes);
+        let cells: Vec<(usize, usize)> = l.iter().skip(4).map(|c| c.1).collect();
+        assert_eq!(cells, [(0, 0), (2, 0), (0, 2), (2, 2), (0, 3), (1, 3), (2, 3), (0, 4)]);
+        let keys: Vec<Option<Key>> = l.iter().skip(4).map(|c| c.2).collect();
+        assert_eq!(keys[0], Some(Key::Num1));
+        assert_eq!(keys[7], Some(Key::Num8));
+        // No two classes share a cell, whatever the names.
+        let all: Vec<String> = (0..12).map(|i| format!("k{i}")).collect();
+        let mut seen: Vec<(usize, usize)> = layout(&all).iter().map(|c| c.1).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 12);
+        assert_eq!(layout(&all)[9].2, None, "nine digit keys, then buttons only");
     }
 }
