@@ -299,3 +299,53 @@ fn a_model_download_that_fails_keeps_the_model_the_project_and_recording() {
     r.record("up", UP, 6);
     assert_eq!(r.count("up"), n + 2, "recording goes on with the built-in model");
 }
+
+#[test]
+fn a_stretch_of_play_becomes_examples_of_the_class_chosen_and_training_starts_again() {
+    use pacnet::live::session::Tab;
+    let dir = util::tempdir();
+    let mut r = start(dir.path(), quick(), FetchOptions::default());
+    r.ready();
+    r.record("up", UP, 15);
+    r.record("down", DOWN, 15);
+    let _ = r.apply(Command::Train);
+    r.settle(120, "the first run", |s| !s.run_progress().running && s.document().is_some_and(|d| d.head().is_some()));
+    let history = |s: &Session| s.runtime().features().expect("features").history().snapshot();
+    // Off the play panel nothing is kept (each kept frame costs a JPEG encode).
+    for _ in 0..10 {
+        r.tick();
+    }
+    assert_eq!(history(&r.s).frames().len(), 0, "the game is not shown");
+    let _ = r.apply(Command::Tab(Tab::Play));
+    r.s.runtime().demo().set_pose(DemoPose { x: UP.0, y: UP.1, ..DemoPose::CENTER });
+    for _ in 0..60 {
+        r.tick();
+    }
+    let h = history(&r.s);
+    // 60 frames at 30 fps, kept at most 15 a second: every other one (the first tick may
+    // land before the worker heard of the tab).
+    assert!((29..=30).contains(&h.frames().len()), "{}", h.frames().len());
+    let gaps: Vec<u128> =
+        h.frames().iter().zip(h.frames().iter().skip(1)).map(|(a, b)| (b.at - a.at).as_millis()).collect();
+    assert!(gaps.iter().all(|g| (66..=67).contains(g)), "{gaps:?}");
+    // The toy shows "up"; say frames 10 to 19 were "down".
+    let (from, to) = (h.frames()[10].at, h.frames()[19].at);
+    let want: Vec<_> = h.stretch(from, to).map(|f| f.thumbnail.clone()).collect();
+    assert_eq!(want.len(), 10);
+    let (up, down) = (r.count("up"), r.count("down"));
+    let class = r.class("down");
+    let _ = r.apply(Command::FixStretch { from, to, class });
+    r.settle(60, "the examples and the new run", |s| s.document().is_some_and(|d| d.count(class) == down + 10));
+    assert_eq!(r.count("up"), up, "no other class changes");
+    let doc = r.s.document().expect("doc");
+    let added: Vec<_> = doc.dataset().examples().iter().filter(|e| e.label == class).skip(down).collect();
+    assert_eq!(added.iter().map(|e| e.thumbnail.clone()).collect::<Vec<_>>(), want, "the kept frames, in order");
+    assert!(added.windows(2).all(|w| w[0].burst == w[1].burst), "one press: Undo takes them back together");
+    assert!(r.said("added 10 examples to `down` — retraining"), "{:?}", r.lines());
+    assert!(r.s.run_progress().running, "training started again");
+    r.settle(120, "the new run", |s| !s.run_progress().running);
+    assert!(r.errors().is_empty(), "{:?}", r.errors());
+    // An empty stretch is a clear error, not a silent no-op.
+    let _ = r.apply(Command::FixStretch { from: Duration::from_secs(9999), to: Duration::from_secs(9999), class });
+    assert!(r.errors().iter().any(|e| e.contains("no frames of play were kept")), "{:?}", r.errors());
+}

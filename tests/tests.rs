@@ -27,4 +27,5 @@ mod sound_device;
 mod teach;
 mod team;
 mod ui;
+mod ui_fix;
 mod webcam;

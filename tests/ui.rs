@@ -21,12 +21,12 @@ use crate::util;
 
 /// The app under test, and the clock only the test moves: the demo camera makes one frame per
 /// 1/30 s of it, the game ticks by it, and nothing sleeps on the wall clock.
-struct App {
-    h: Harness<'static, PacnetApp>,
-    clock: Arc<SteppedClock>,
+pub(crate) struct App {
+    pub(crate) h: Harness<'static, PacnetApp>,
+    pub(crate) clock: Arc<SteppedClock>,
 }
 
-fn options(dir: &std::path::Path) -> AppOptions {
+pub(crate) fn options(dir: &std::path::Path) -> AppOptions {
     AppOptions {
         model: Some(util::v1_dir().display().to_string()),
         camera: Some(SourceSpec::Demo),
@@ -39,7 +39,7 @@ fn options(dir: &std::path::Path) -> AppOptions {
     }
 }
 
-fn harness(settings: Settings, options: AppOptions) -> App {
+pub(crate) fn harness(settings: Settings, options: AppOptions) -> App {
     let clock = SteppedClock::shared();
     let dyn_clock: Arc<dyn Clock> = clock.clone();
     let options = AppOptions { clock: Some(dyn_clock), ..options };
@@ -58,7 +58,7 @@ fn period() -> Duration {
 
 /// Polls `cond` (stepping the UI) for up to `secs` of real time: for work that runs at its own
 /// pace on a worker thread (a forward pass, a training epoch), not for time passing.
-fn settle(a: &mut App, secs: u64, what: &str, mut cond: impl FnMut(&PacnetApp) -> bool) {
+pub(crate) fn settle(a: &mut App, secs: u64, what: &str, mut cond: impl FnMut(&PacnetApp) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         a.h.step();
@@ -84,7 +84,7 @@ fn seqs(app: &PacnetApp) -> (u64, u64) {
 
 /// Lets one frame period pass on the test's clock; when the camera is streaming, waits for
 /// its new frame and for the feature worker to finish it, so no frame is skipped.
-fn tick(a: &mut App) {
+pub(crate) fn tick(a: &mut App) {
     let streaming = matches!(
         a.h.state().runtime().capture().map(pacnet::camera::Capture::status),
         Some(pacnet::camera::CaptureStatus::Running { .. })
@@ -104,7 +104,7 @@ fn tick(a: &mut App) {
 }
 
 /// Lets `ms` pass on the test's clock, frame by frame.
-fn run_for(a: &mut App, ms: u64) {
+pub(crate) fn run_for(a: &mut App, ms: u64) {
     let frames = (Duration::from_millis(ms).as_secs_f64() / period().as_secs_f64()).round() as u64;
     for _ in 0..frames {
         tick(a);
@@ -113,7 +113,7 @@ fn run_for(a: &mut App, ms: u64) {
 
 /// Lets time pass frame by frame until `done` holds; panics with `what` after `secs` seconds
 /// of the test's clock.
-fn wait_for(a: &mut App, secs: u64, what: &str, mut done: impl FnMut(&PacnetApp) -> bool) {
+pub(crate) fn wait_for(a: &mut App, secs: u64, what: &str, mut done: impl FnMut(&PacnetApp) -> bool) {
     let end = a.clock.now() + Duration::from_secs(secs);
     loop {
         if done(a.h.state()) {
@@ -128,22 +128,22 @@ fn wait_for(a: &mut App, secs: u64, what: &str, mut done: impl FnMut(&PacnetApp)
     }
 }
 
-fn count(app: &PacnetApp, class: &str) -> usize {
+pub(crate) fn count(app: &PacnetApp, class: &str) -> usize {
     app.document().map_or(0, |d| d.classes().iter().position(|c| c == class).map_or(0, |i| d.count(i)))
 }
 
-fn ready(a: &mut App) {
+pub(crate) fn ready(a: &mut App) {
     settle(a, 120, "the model and the feature worker", |app| {
         app.document().is_some() && app.runtime().features().and_then(|f| f.live()).is_some()
     });
 }
 
-fn pose(a: &App, x: f32, y: f32) {
+pub(crate) fn pose(a: &App, x: f32, y: f32) {
     a.h.state().runtime().demo().set_pose(DemoPose { x, y, ..DemoPose::CENTER });
 }
 
 /// The class the live prediction says, once the camera shows the new pose.
-fn predicted(app: &PacnetApp) -> Option<String> {
+pub(crate) fn predicted(app: &PacnetApp) -> Option<String> {
     let live = app.runtime().features()?.live()?;
     let p = live.prediction.as_ref()?;
     p.classes.get(p.decision.best).cloned()
@@ -177,7 +177,7 @@ fn hold_mouse(a: &mut App, label: &str, ms: u64) {
     a.h.step();
 }
 
-fn hold_key(a: &mut App, key: Key, ms: u64) {
+pub(crate) fn hold_key(a: &mut App, key: Key, ms: u64) {
     a.h.key_down(key);
     a.h.step();
     run_for(a, ms);
@@ -193,7 +193,7 @@ fn expected_examples(ms: u64) -> usize {
 }
 
 /// The class → pose table the tests record and predict with.
-const POSES: [(&str, f32, f32); 4] =
+pub(crate) const POSES: [(&str, f32, f32); 4] =
     [("up", 0.0, -0.55), ("down", 0.0, 0.55), ("left", -0.6, 0.0), ("right", 0.6, 0.0)];
 
 #[test]

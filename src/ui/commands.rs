@@ -114,6 +114,17 @@ pub enum Command {
     SaveMetricsCsv,
     /// Save a chart on screen as PNG, beside the project (cut from a window screenshot).
     SaveChartPng(super::lesson::PendingShot),
+    /// Open the "Fix mistakes" window over the play panel (the game pauses).
+    ShowFixMistakes,
+    /// Make the frames of play kept from `from` to `to` examples of `class`, then retrain.
+    FixStretch {
+        /// The first frame's camera time.
+        from: std::time::Duration,
+        /// The last frame's camera time.
+        to: std::time::Duration,
+        /// The class they should have been.
+        class: usize,
+    },
 }
 
 impl PacnetApp {
@@ -126,6 +137,11 @@ impl PacnetApp {
             }
             Command::Presenter(on) => return self.set_presenter(on),
             Command::ShowDescent => return self.views.show_descent(),
+            Command::ShowFixMistakes => {
+                self.views.show_fix_mistakes();
+                Do::Game(GameCmd::Paused(true))
+            }
+            Command::FixStretch { from, to, class } => Do::FixStretch { from, to, class },
             Command::SaveMetricsCsv => return self.save_metrics_csv(),
             Command::SaveChartPng(shot) => return self.request_chart_png(shot),
             Command::ClearClass(class) => {

@@ -120,6 +120,16 @@ pub enum Command {
     UseModel(String),
     /// Stop the model download in progress.
     CancelModel,
+    /// Make the frames of play kept from `from` to `to` (camera time, both included; see
+    /// `live::history`) examples of `class`, then train again in the background.
+    FixStretch {
+        /// The first frame's camera time.
+        from: std::time::Duration,
+        /// The last frame's camera time.
+        to: std::time::Duration,
+        /// The class they should have been (the project's class index).
+        class: usize,
+    },
 }
 
 impl Session {
@@ -209,6 +219,7 @@ impl Session {
             Command::Export { dir, format } => self.export(dir, format),
             Command::UseModel(spec) => self.use_model(&spec),
             Command::CancelModel => self.cancel_model(),
+            Command::FixStretch { from, to, class } => self.fix_stretch(from, to, class),
         }
     }
 

@@ -13,6 +13,7 @@ mod command;
 mod events;
 pub mod example_map;
 mod files;
+mod fix;
 pub mod model;
 pub mod settings;
 
@@ -129,6 +130,8 @@ pub struct Session {
     /// while it trained): its heads read the old features, so none of them may steer or be
     /// kept, however late they arrive.
     stale_run: bool,
+    /// Examples were added from play while a run trained: train again once it ends.
+    retrain: bool,
     /// Notices not yet handed out.
     out: Vec<Notice>,
 }
@@ -197,6 +200,7 @@ impl Session {
             picked: false,
             switching: None,
             stale_run: false,
+            retrain: false,
             out,
         }
     }
@@ -280,6 +284,7 @@ impl Session {
         self.autosave();
         self.keys_countdown();
         self.prefill_views();
+        self.retrain_if_due();
         std::mem::take(&mut self.out)
     }
 
@@ -344,6 +349,7 @@ impl Session {
         if self.shown_tab != Some(s.tab) {
             self.shown_tab = Some(s.tab);
             self.rt.send_game(GameCmd::Running(s.tab == Tab::Play));
+            self.rt.send_features(FeatureCmd::History(s.tab == Tab::Play));
         }
         if s.steer != before.steer {
             self.rt.send_features(FeatureCmd::Steer(s.steer));
@@ -435,6 +441,7 @@ impl Session {
             Ok(()) => {
                 self.sent_view = None;
                 self.example_map.forget_sent();
+                self.rt.send_features(FeatureCmd::History(self.settings.tab == Tab::Play));
                 if let Some(head) = self.doc.as_ref().and_then(|d| d.head().cloned()) {
                     self.rt.send_features(FeatureCmd::SetHead(Some(head)));
                 }
