@@ -334,7 +334,8 @@ fn a_stretch_of_play_becomes_examples_of_the_class_chosen_and_training_starts_ag
     assert_eq!(want.len(), 10);
     let (up, down) = (r.count("up"), r.count("down"));
     let class = r.class("down");
-    let _ = r.apply(Command::FixStretch { from, to, class });
+    let frames: Vec<_> = h.stretch(from, to).cloned().collect();
+    let _ = r.apply(Command::FixStretch { frames, class });
     r.settle(60, "the examples and the new run", |s| s.document().is_some_and(|d| d.count(class) == down + 10));
     assert_eq!(r.count("up"), up, "no other class changes");
     let doc = r.s.document().expect("doc");
@@ -345,7 +346,14 @@ fn a_stretch_of_play_becomes_examples_of_the_class_chosen_and_training_starts_ag
     assert!(r.s.run_progress().running, "training started again");
     r.settle(120, "the new run", |s| !s.run_progress().running);
     assert!(r.errors().is_empty(), "{:?}", r.errors());
+    // The window's frames are added even after the live history was cleared (a new head
+    // arrived since the window took its copy).
+    r.tick();
+    assert!(history(&r.s).frames().len() <= 1, "the new head cleared the history");
+    let frames: Vec<_> = h.stretch(h.frames()[20].at, h.frames()[24].at).cloned().collect();
+    let _ = r.apply(Command::FixStretch { frames, class });
+    r.settle(60, "the examples", |s| s.document().is_some_and(|d| d.count(class) == down + 15));
     // An empty stretch is a clear error, not a silent no-op.
-    let _ = r.apply(Command::FixStretch { from: Duration::from_secs(9999), to: Duration::from_secs(9999), class });
-    assert!(r.errors().iter().any(|e| e.contains("no frames of play were kept")), "{:?}", r.errors());
+    let _ = r.apply(Command::FixStretch { frames: Vec::new(), class });
+    assert!(r.errors().iter().any(|e| e.contains("no frames of play selected")), "{:?}", r.errors());
 }

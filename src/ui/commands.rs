@@ -116,12 +116,10 @@ pub enum Command {
     SaveChartPng(super::lesson::PendingShot),
     /// Open the "Fix mistakes" window over the play panel (the game pauses).
     ShowFixMistakes,
-    /// Make the frames of play kept from `from` to `to` examples of `class`, then retrain.
+    /// Make these frames of play examples of `class`, then retrain.
     FixStretch {
-        /// The first frame's camera time.
-        from: std::time::Duration,
-        /// The last frame's camera time.
-        to: std::time::Duration,
+        /// The frames, oldest first.
+        frames: Vec<crate::live::history::PlayFrame>,
         /// The class they should have been.
         class: usize,
     },
@@ -141,7 +139,7 @@ impl PacnetApp {
                 self.views.show_fix_mistakes();
                 Do::Game(GameCmd::Paused(true))
             }
-            Command::FixStretch { from, to, class } => Do::FixStretch { from, to, class },
+            Command::FixStretch { frames, class } => Do::FixStretch { frames, class },
             Command::SaveMetricsCsv => return self.save_metrics_csv(),
             Command::SaveChartPng(shot) => return self.request_chart_png(shot),
             Command::ClearClass(class) => {

@@ -120,13 +120,11 @@ pub enum Command {
     UseModel(String),
     /// Stop the model download in progress.
     CancelModel,
-    /// Make the frames of play kept from `from` to `to` (camera time, both included; see
-    /// `live::history`) examples of `class`, then train again in the background.
+    /// Make these frames of play (from `live::history`, as the front end showed them) examples
+    /// of `class`, then train again in the background.
     FixStretch {
-        /// The first frame's camera time.
-        from: std::time::Duration,
-        /// The last frame's camera time.
-        to: std::time::Duration,
+        /// The frames, oldest first.
+        frames: Vec<crate::live::history::PlayFrame>,
         /// The class they should have been (the project's class index).
         class: usize,
     },
@@ -219,7 +217,7 @@ impl Session {
             Command::Export { dir, format } => self.export(dir, format),
             Command::UseModel(spec) => self.use_model(&spec),
             Command::CancelModel => self.cancel_model(),
-            Command::FixStretch { from, to, class } => self.fix_stretch(from, to, class),
+            Command::FixStretch { frames, class } => self.fix_stretch(frames, class),
         }
     }
 

@@ -1,19 +1,19 @@
 //! "Fix mistakes": a stretch of the last 30 s of play becomes examples of the class it should
 //! have been, and training starts again in the background.
 
-use std::time::Duration;
-
 use crate::learn::Featurizer;
 use crate::live::JobResult;
-use crate::live::history::examples_from;
+use crate::live::history::{PlayFrame, examples_from};
 
 use super::{Notice, Session};
 
 impl Session {
-    /// Starts turning the kept frames from `from` to `to` into examples of `class`: their
-    /// features are computed from the thumbnails on a project job (a stretch of 30 s is 450
-    /// forward passes, too long for the window's thread), then [`Session::fixed`] adds them.
-    pub(super) fn fix_stretch(&mut self, from: Duration, to: Duration, class: usize) {
+    /// Starts turning `frames` of play into examples of `class`: their features are computed
+    /// from the thumbnails on a project job (a stretch of 30 s is 450 forward passes, too long
+    /// for the window's thread), then [`Session::fixed`] adds them. The frames come with the
+    /// command, as the front end showed them: the live history may have moved on or been
+    /// cleared (a new head) since.
+    pub(super) fn fix_stretch(&mut self, frames: Vec<PlayFrame>, class: usize) {
         let Some(bb) = self.rt.backbone().cloned() else {
             return self.error("the model is not loaded yet — wait until the status bar says it is ready");
         };
@@ -21,16 +21,8 @@ impl Session {
         if class >= classes {
             return self.error(format!("there is no class number {class} (the project has {classes})"));
         }
-        let Some(history) = self.rt.features().map(|f| f.history().snapshot()) else {
-            return self.error("no frames of play are kept: the camera is not running");
-        };
-        let frames: Vec<_> = history.stretch(from, to).cloned().collect();
         if frames.is_empty() {
-            return self.error(format!(
-                "no frames of play were kept between {:.2} s and {:.2} s — play, then select a stretch on the timeline",
-                from.as_secs_f32(),
-                to.as_secs_f32()
-            ));
+            return self.error("no frames of play selected — play, then select a stretch on the timeline");
         }
         let Some(doc) = &mut self.doc else { return };
         // Its own press, so "Undo the last press" takes the whole stretch back.

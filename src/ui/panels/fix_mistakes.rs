@@ -165,7 +165,7 @@ impl FixMistakesView {
             if let Some(d) = f.given
                 && (i == 0 || frames[i - 1].given != f.given)
             {
-                paint_arrow(&painter, pos2(left + 7.0, low.center().y), 11.0, d, Color32::BLACK);
+                paint_arrow(&painter, pos2(left + 8.0, low.center().y), ROW[1] * 0.7, d, Color32::BLACK);
             }
         }
         // The time axis: seconds before the newest frame.
@@ -174,8 +174,12 @@ impl FixMistakesView {
         while s <= span + 1e-3 {
             let px = rect.right() - s / span * rect.width();
             painter.line_segment([pos2(px, axis_y), pos2(px, axis_y + 4.0)], Stroke::new(1.0, text));
-            let label = if s == 0.0 { "now".to_owned() } else { format!("-{s:.0} s") };
-            painter.text(pos2(px, axis_y + 5.0), egui::Align2::CENTER_TOP, label, font.clone(), text);
+            let (label, align) = if s == 0.0 {
+                ("now".to_owned(), egui::Align2::RIGHT_TOP)
+            } else {
+                (format!("-{s:.0} s"), egui::Align2::CENTER_TOP)
+            };
+            painter.text(pos2(px, axis_y + 5.0), align, label, font.clone(), text);
             s += 5.0;
         }
         self.drag(&resp, rect, snap);
@@ -272,7 +276,7 @@ impl FixMistakesView {
         if ui.add_enabled(self.class.is_some() && !busy, egui::Button::new(RichText::new(label).strong())).clicked()
             && let Some(class) = self.class
         {
-            cx.cmds.push(Command::FixStretch { from: frames[a].at, to: frames[b].at, class });
+            cx.cmds.push(Command::FixStretch { frames: frames.range(a..=b).cloned().collect(), class });
             self.added = Some(Added { class, frames: n, before: doc.count(class) });
         }
     }
