@@ -392,3 +392,61 @@ fn a_fifth_class_records_trains_predicts_and_exports_and_renaming_or_removing_ke
     assert_eq!(p.dataset.class_colors(), [None, None, None, Some([10, 200, 30])]);
     assert!(r.errors().len() == 3, "no error besides the refused names: {:?}", r.errors());
 }
+
+#[test]
+fn a_stretch_of_play_becomes_examples_of_the_class_chosen_and_training_starts_again() {
+    use pacnet::live::session::Tab;
+    let dir = util::tempdir();
+    let mut r = start(dir.path(), quick(), FetchOptions::default());
+    r.ready();
+    r.record("up", UP, 15);
+    r.record("down", DOWN, 15);
+    let _ = r.apply(Command::Train);
+    r.settle(120, "the first run", |s| !s.run_progress().running && s.document().is_some_and(|d| d.head().is_some()));
+    let history = |s: &Session| s.runtime().features().expect("features").history().snapshot();
+    // Off the play panel nothing is kept (each kept frame costs a JPEG encode).
+    for _ in 0..10 {
+        r.tick();
+    }
+    assert_eq!(history(&r.s).frames().len(), 0, "the game is not shown");
+    let _ = r.apply(Command::Tab(Tab::Play));
+    r.s.runtime().demo().set_pose(DemoPose { x: UP.0, y: UP.1, ..DemoPose::CENTER });
+    for _ in 0..60 {
+        r.tick();
+    }
+    let h = history(&r.s);
+    // 60 frames at 30 fps, kept at most 15 a second: every other one (the first tick may
+    // land before the worker heard of the tab).
+    assert!((29..=30).contains(&h.frames().len()), "{}", h.frames().len());
+    let gaps: Vec<u128> =
+        h.frames().iter().zip(h.frames().iter().skip(1)).map(|(a, b)| (b.at - a.at).as_millis()).collect();
+    assert!(gaps.iter().all(|g| (66..=67).contains(g)), "{gaps:?}");
+    // The toy shows "up"; say frames 10 to 19 were "down".
+    let (from, to) = (h.frames()[10].at, h.frames()[19].at);
+    let want: Vec<_> = h.stretch(from, to).map(|f| f.thumbnail.clone()).collect();
+    assert_eq!(want.len(), 10);
+    let (up, down) = (r.count("up"), r.count("down"));
+    let class = r.class("down");
+    let frames: Vec<_> = h.stretch(from, to).cloned().collect();
+    let _ = r.apply(Command::FixStretch { frames, class });
+    r.settle(60, "the examples and the new run", |s| s.document().is_some_and(|d| d.count(class) == down + 10));
+    assert_eq!(r.count("up"), up, "no other class changes");
+    let doc = r.s.document().expect("doc");
+    let added: Vec<_> = doc.dataset().examples().iter().filter(|e| e.label == class).skip(down).collect();
+    assert_eq!(added.iter().map(|e| e.thumbnail.clone()).collect::<Vec<_>>(), want, "the kept frames, in order");
+    assert!(added.windows(2).all(|w| w[0].burst == w[1].burst), "one press: Undo takes them back together");
+    assert!(r.said("added 10 examples to `down` — retraining"), "{:?}", r.lines());
+    assert!(r.s.run_progress().running, "training started again");
+    r.settle(120, "the new run", |s| !s.run_progress().running);
+    assert!(r.errors().is_empty(), "{:?}", r.errors());
+    // The window's frames are added even after the live history was cleared (a new head
+    // arrived since the window took its copy).
+    r.tick();
+    assert!(history(&r.s).frames().len() <= 1, "the new head cleared the history");
+    let frames: Vec<_> = h.stretch(h.frames()[20].at, h.frames()[24].at).cloned().collect();
+    let _ = r.apply(Command::FixStretch { frames, class });
+    r.settle(60, "the examples", |s| s.document().is_some_and(|d| d.count(class) == down + 15));
+    // An empty stretch is a clear error, not a silent no-op.
+    let _ = r.apply(Command::FixStretch { frames: Vec::new(), class });
+    assert!(r.errors().iter().any(|e| e.contains("no frames of play selected")), "{:?}", r.errors());
+}

@@ -28,5 +28,6 @@ mod teach;
 mod team;
 mod ui;
 mod ui_classes;
+mod ui_fix;
 mod uinput;
 mod webcam;

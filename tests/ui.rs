@@ -113,7 +113,7 @@ pub(crate) fn run_for(a: &mut App, ms: u64) {
 
 /// Lets time pass frame by frame until `done` holds; panics with `what` after `secs` seconds
 /// of the test's clock.
-fn wait_for(a: &mut App, secs: u64, what: &str, mut done: impl FnMut(&PacnetApp) -> bool) {
+pub(crate) fn wait_for(a: &mut App, secs: u64, what: &str, mut done: impl FnMut(&PacnetApp) -> bool) {
     let end = a.clock.now() + Duration::from_secs(secs);
     loop {
         if done(a.h.state()) {
@@ -138,12 +138,12 @@ pub(crate) fn ready(a: &mut App) {
     });
 }
 
-fn pose(a: &App, x: f32, y: f32) {
+pub(crate) fn pose(a: &App, x: f32, y: f32) {
     a.h.state().runtime().demo().set_pose(DemoPose { x, y, ..DemoPose::CENTER });
 }
 
 /// The class the live prediction says, once the camera shows the new pose.
-fn predicted(app: &PacnetApp) -> Option<String> {
+pub(crate) fn predicted(app: &PacnetApp) -> Option<String> {
     let live = app.runtime().features()?.live()?;
     let p = live.prediction.as_ref()?;
     p.classes.get(p.decision.best).cloned()
@@ -193,7 +193,7 @@ fn expected_examples(ms: u64) -> usize {
 }
 
 /// The class → pose table the tests record and predict with.
-const POSES: [(&str, f32, f32); 4] =
+pub(crate) const POSES: [(&str, f32, f32); 4] =
     [("up", 0.0, -0.55), ("down", 0.0, 0.55), ("left", -0.6, 0.0), ("right", 0.6, 0.0)];
 
 #[test]

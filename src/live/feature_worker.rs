@@ -85,6 +85,9 @@ pub enum FeatureCmd {
     Sink(Option<Box<dyn SteerSink>>),
     /// Place every frame on this feature map (the learn panel's map is open), or stop.
     Map(Option<Arc<ExampleMap>>),
+    /// Keep the history of play (the game is shown); off, frames are kept only while keys
+    /// go to another window.
+    History(bool),
 }
 
 /// One recorded example.
@@ -261,6 +264,8 @@ struct State {
     live: Slot<LiveStatus>,
     view: Slot<LayerView>,
     history: HistoryHandle,
+    /// Whether the history of play is kept (the game is shown).
+    keep_history: bool,
     events: Sender<FeatureEvent>,
     repaint: Repaint,
 }
@@ -296,6 +301,7 @@ impl State {
             live: out.live,
             view: out.view,
             history: out.history,
+            keep_history: true,
             events: out.events,
             repaint: out.repaint,
         }
@@ -382,6 +388,7 @@ impl State {
                 self.other_sink = sink;
             }
             FeatureCmd::Map(map) => self.map = map,
+            FeatureCmd::History(on) => self.keep_history = on,
         }
     }
 
@@ -458,8 +465,12 @@ impl State {
     /// Adds the frame to the history of play: one JPEG encode of the 224² input, after the
     /// decision was sent (so it adds no steering latency). It costs 1.9 ms, 2.7× the forward
     /// pass to conv_pw_13 (0.71 ms): `cargo bench --bench backbone -- history_thumbnail
-    /// mobilenet_v1_025_conv_pw_13`, medians of one run.
+    /// mobilenet_v1_025_conv_pw_13`, medians of one run. So frames are kept at most 15 a
+    /// second, and only while the game is shown or keys go elsewhere.
     fn keep(&mut self, seq: u64, at: Duration, p: &LivePrediction) {
+        if !(self.keep_history || self.other_sink.is_some()) || !self.history.due(at) {
+            return;
+        }
         match Thumbnail::encode(self.pipeline.input()) {
             Ok(thumbnail) => {
                 let frame = PlayFrame {

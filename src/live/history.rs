@@ -7,9 +7,12 @@
 //! network's input as the dataset keeps it — a JPEG [`Thumbnail`], ~8 KB at 224² — and the
 //! prediction; not the features (25 KB at the default cut): a corrected stretch is re-run
 //! through the backbone when it becomes examples, a few milliseconds per frame once, instead
-//! of 25 KB per frame always. 30 s at 30 fps is about 8 MB (`pacnet bench-play` measures it).
+//! of 25 KB per frame always. 30 s at 15 fps is about 4 MB (`pacnet bench-play` measures it).
 //!
-//! The Fix-mistakes view (in `ui`, to come) uses: [`HistoryHandle::snapshot`] when it
+//! Frames are kept at most 15 a second ([`KEEP_EVERY`]) and only while the game is shown or
+//! keys go to another window (the session tells the feature worker).
+//!
+//! The Fix-mistakes view (`ui::panels::fix_mistakes`) uses: [`HistoryHandle::snapshot`] when it
 //! opens (a copy: the thumbnails are shared, not copied), the frames' `at`, `best`, `given`
 //! and `thumbnail` for the timeline, and [`examples_from`] for the stretch the user selected
 //! and the class they chose; the [`Recorded`] examples it returns go into the project as
@@ -29,6 +32,10 @@ use super::feature_worker::{PREVIEW_SIDE, Recorded};
 
 /// How much play is kept.
 pub const SPAN: Duration = Duration::from_secs(30);
+
+/// At most one frame is kept per this long (15 a second): enough to pick a mistake from, and
+/// half the JPEG encodes of a 30 fps camera (each costs more than the forward pass).
+pub const KEEP_EVERY: Duration = Duration::from_nanos(1_000_000_000 / 15);
 
 /// One frame of play.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,6 +97,14 @@ impl PlayHistory {
         }
     }
 
+    /// Whether a frame taken at `at` is due to be kept: [`KEEP_EVERY`] after the newest kept
+    /// one (with 2 ms of slack for camera jitter, so a 30 fps camera gives every other frame),
+    /// or the history is empty, or time went back (a new camera).
+    #[must_use]
+    pub fn due(&self, at: Duration) -> bool {
+        self.frames.back().is_none_or(|last| at < last.at || at - last.at + Duration::from_millis(2) >= KEEP_EVERY)
+    }
+
     /// Forgets everything (a new head).
     pub fn clear(&mut self) {
         self.frames.clear();
@@ -136,6 +151,12 @@ impl HistoryHandle {
     /// Adds a frame (see [`PlayHistory::push`]).
     pub fn push(&self, classes: &[String], frame: PlayFrame) {
         self.lock().push(classes, frame);
+    }
+
+    /// Whether a frame taken at `at` is due to be kept (see [`PlayHistory::due`]).
+    #[must_use]
+    pub fn due(&self, at: Duration) -> bool {
+        self.lock().due(at)
     }
 
     /// Forgets everything.
@@ -242,6 +263,22 @@ mod tests {
             assert_eq!(r.features, Features::from_f32(&want).unwrap(), "as recording it would have given");
             assert_eq!(r.preview.dimensions(), (PREVIEW_SIDE, PREVIEW_SIDE));
         }
+    }
+
+    #[test]
+    fn frames_are_due_at_most_fifteen_a_second() {
+        let mut h = PlayHistory::new(SPAN);
+        let mut kept = 0;
+        for i in 0..30u64 {
+            // A 30 fps camera: 33.3 ms apart.
+            let at = Duration::from_nanos(i * 1_000_000_000 / 30);
+            if h.due(at) {
+                h.push(&classes(), PlayFrame { at, ..frame(0, 0) });
+                kept += 1;
+            }
+        }
+        assert_eq!(kept, 15, "every other frame of a second at 30 fps");
+        assert!(h.due(Duration::ZERO), "time went back: a new camera is due at once");
     }
 
     #[test]

@@ -53,6 +53,15 @@ pub enum JobResult {
         /// The project with new features, or why not.
         result: Result<Box<Document>, LiveError>,
     },
+    /// Frames of play became examples (features computed from their thumbnails).
+    Fixed {
+        /// The class they are examples of.
+        class: usize,
+        /// How many frames were asked for.
+        asked: usize,
+        /// The examples, or why not.
+        result: Result<Vec<super::Recorded>, LiveError>,
+    },
 }
 
 /// Runs jobs on their own threads and collects their results.

@@ -145,6 +145,13 @@ impl PacnetApp {
         self.views.selected_example()
     }
 
+    /// The "Fix mistakes" timeline in the last frame (screen rectangle, camera times of its
+    /// first and last frame), while the window is open: for scripts and tests that drag on it.
+    #[must_use]
+    pub fn fix_timeline(&self) -> Option<(egui::Rect, std::time::Duration, std::time::Duration)> {
+        self.views.fix_timeline()
+    }
+
     /// The gradient-descent window's walk, while the window is open.
     #[must_use]
     pub fn descent(&self) -> Option<&crate::learn::descent::Descent> {

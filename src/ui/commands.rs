@@ -134,6 +134,15 @@ pub enum Command {
     SaveMetricsCsv,
     /// Save a chart on screen as PNG, beside the project (cut from a window screenshot).
     SaveChartPng(super::lesson::PendingShot),
+    /// Open the "Fix mistakes" window over the play panel (the game pauses).
+    ShowFixMistakes,
+    /// Make these frames of play examples of `class`, then retrain.
+    FixStretch {
+        /// The frames, oldest first.
+        frames: Vec<crate::live::history::PlayFrame>,
+        /// The class they should have been.
+        class: usize,
+    },
 }
 
 impl PacnetApp {
@@ -146,6 +155,11 @@ impl PacnetApp {
             }
             Command::Presenter(on) => return self.set_presenter(on),
             Command::ShowDescent => return self.views.show_descent(),
+            Command::ShowFixMistakes => {
+                self.views.show_fix_mistakes();
+                Do::Game(GameCmd::Paused(true))
+            }
+            Command::FixStretch { frames, class } => Do::FixStretch { frames, class },
             Command::SaveMetricsCsv => return self.save_metrics_csv(),
             Command::SaveChartPng(shot) => return self.request_chart_png(shot),
             Command::ClearClass(class) => {

@@ -138,6 +138,14 @@ pub enum Command {
     UseModel(String),
     /// Stop the model download in progress.
     CancelModel,
+    /// Make these frames of play (from `live::history`, as the front end showed them) examples
+    /// of `class`, then train again in the background.
+    FixStretch {
+        /// The frames, oldest first.
+        frames: Vec<crate::live::history::PlayFrame>,
+        /// The class they should have been (the project's class index).
+        class: usize,
+    },
 }
 
 impl Session {
@@ -231,6 +239,7 @@ impl Session {
             Command::Export { dir, format } => self.export(dir, format),
             Command::UseModel(spec) => self.use_model(&spec),
             Command::CancelModel => self.cancel_model(),
+            Command::FixStretch { frames, class } => self.fix_stretch(frames, class),
         }
     }
 

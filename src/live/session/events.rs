@@ -202,6 +202,7 @@ impl Session {
                 Err(e) => self.error(e),
             },
             JobResult::Map { revision: _, result } => self.on_map(result),
+            JobResult::Fixed { class, asked, result } => self.fixed(class, asked, result),
             JobResult::Refeaturized { cut: _, result } if self.switching.is_some() => {
                 let name = self.switching.take().unwrap_or_default();
                 match result {

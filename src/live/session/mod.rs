@@ -14,6 +14,7 @@ mod command;
 mod events;
 pub mod example_map;
 mod files;
+mod fix;
 pub mod model;
 pub mod settings;
 
@@ -135,6 +136,8 @@ pub struct Session {
     stale_run: bool,
     /// Why the run in progress is stale, for the line shown when it ends.
     stale_why: &'static str,
+    /// Examples were added from play while a run trained: train again once it ends.
+    retrain: bool,
     /// Notices not yet handed out.
     out: Vec<Notice>,
 }
@@ -204,6 +207,7 @@ impl Session {
             switching: None,
             stale_run: false,
             stale_why: FEATURES_CHANGED,
+            retrain: false,
             out,
         }
     }
@@ -287,6 +291,7 @@ impl Session {
         self.autosave();
         self.keys_countdown();
         self.prefill_views();
+        self.retrain_if_due();
         std::mem::take(&mut self.out)
     }
 
@@ -351,6 +356,7 @@ impl Session {
         if self.shown_tab != Some(s.tab) {
             self.shown_tab = Some(s.tab);
             self.rt.send_game(GameCmd::Running(s.tab == Tab::Play));
+            self.rt.send_features(FeatureCmd::History(s.tab == Tab::Play));
         }
         if s.steer != before.steer {
             self.rt.send_features(FeatureCmd::Steer(s.steer));
@@ -442,6 +448,7 @@ impl Session {
             Ok(()) => {
                 self.sent_view = None;
                 self.example_map.forget_sent();
+                self.rt.send_features(FeatureCmd::History(self.settings.tab == Tab::Play));
                 if let Some(head) = self.doc.as_ref().and_then(|d| d.head().cloned()) {
                     self.rt.send_features(FeatureCmd::SetHead(Some(head)));
                 }

@@ -9,6 +9,7 @@ mod about;
 mod classes;
 mod descent;
 mod example_map;
+mod fix_mistakes;
 mod learn;
 mod models;
 mod play;
@@ -62,6 +63,7 @@ pub struct Views {
     models: models::ModelsView,
     descent: descent::DescentView,
     about: about::AboutView,
+    fix: fix_mistakes::FixMistakesView,
 }
 
 impl Views {
@@ -98,6 +100,18 @@ impl Views {
         self.descent.open = true;
     }
 
+    /// Opens the "Fix mistakes" window on the last 30 s of play.
+    pub fn show_fix_mistakes(&mut self) {
+        self.fix.show();
+    }
+
+    /// The "Fix mistakes" window's timeline in the last frame (screen rectangle, and the
+    /// camera times of its first and last frame), while it is open.
+    #[must_use]
+    pub fn fix_timeline(&self) -> Option<(egui::Rect, std::time::Duration, std::time::Duration)> {
+        self.fix.timeline()
+    }
+
     /// Opens the About window.
     pub fn show_about(&mut self) {
         self.about.show();
@@ -129,6 +143,7 @@ pub fn show(app: &mut PacnetApp, ui: &mut Ui, cmds: &mut Vec<Command>) {
     views.models.ui(ui.ctx(), &mut cx);
     views.descent.ui(ui.ctx(), &mut cx);
     views.about.ui(ui.ctx(), &cx);
+    views.fix.ui(ui.ctx(), &mut cx);
     if let Some(m) = modal {
         project::modal(ui.ctx(), m, &mut cx);
     }

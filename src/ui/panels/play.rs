@@ -139,6 +139,9 @@ fn side(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&crate::live::GameSnapsh
     ui.add(egui::Slider::new(&mut cx.settings.steer.smoothing, 0.0..=0.95).text("smoothing"))
         .on_hover_text("How much of the past is kept in the average: more is calmer but later.");
     ui.checkbox(&mut cx.settings.use_model, "Steer with the model");
+    if ui.add_enabled(has_head, egui::Button::new("Fix mistakes…")).on_hover_text("The last 30 s of play as a timeline: select where the model was wrong, say what it should have been, and it learns from those frames.").clicked() {
+        cx.cmds.push(Command::ShowFixMistakes);
+    }
     steer_target(ui, cx, has_head);
 
     let rate = live.as_ref().map_or(0.0, |l| l.rate);

@@ -210,16 +210,19 @@ fn process(
     if let Some(p) = result.prediction {
         dir = p.decision.dir;
         let started = std::time::Instant::now();
-        let thumbnail = Thumbnail::encode(pipeline.input())?;
-        let kept = PlayFrame {
-            seq: log.frames.len() as u64,
-            at: stamp,
-            thumbnail,
-            probs: p.probs.clone(),
-            best: p.decision.best,
-            given: dir,
-        };
-        history.push(&p.classes, kept);
+        // As the app's feature worker keeps it: at most 15 frames a second.
+        if history.due(stamp) {
+            let thumbnail = Thumbnail::encode(pipeline.input())?;
+            let kept = PlayFrame {
+                seq: log.frames.len() as u64,
+                at: stamp,
+                thumbnail,
+                probs: p.probs.clone(),
+                best: p.decision.best,
+                given: dir,
+            };
+            history.push(&p.classes, kept);
+        }
         log.history_secs += started.elapsed().as_secs_f64();
         let (frames, bytes) = log.history_peak;
         log.history_peak = (frames.max(history.frames().len()), bytes.max(history.bytes()));
