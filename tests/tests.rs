@@ -16,6 +16,7 @@ mod fewshot;
 mod game;
 mod game_arcade;
 mod hostile;
+mod layout;
 mod learn;
 mod live;
 mod package;

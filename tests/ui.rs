@@ -700,13 +700,14 @@ fn teaching_views_feature_map_gradient_descent_and_presenter_mode() {
         assert_eq!((last[0].parse::<usize>().ok(), last[1].parse::<f32>().ok()), (Some(e.epoch), Some(e.train_loss)));
     }
 
-    // Presenter mode: 2× zoom, advanced controls hidden; digits switch panels; F11 leaves it.
+    // Presenter mode: zoomed in (to fit the window: tests/layout.rs), advanced controls hidden;
+    // digits switch panels; F11 leaves it.
     assert!(a.h.query_by_label("hidden units").is_some());
     a.h.get_by_label("Presenter (F11)").click();
     a.h.step();
     a.h.step();
     assert!(a.h.state().settings().presenter);
-    assert_eq!(a.h.ctx.zoom_factor(), 2.0);
+    assert!(a.h.ctx.zoom_factor() > 1.0, "presenter mode zooms in");
     assert!(a.h.query_by_label("hidden units").is_none(), "hyperparameters hidden in presenter mode");
     a.h.key_press(Key::Num3);
     a.h.step();

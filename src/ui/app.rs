@@ -212,6 +212,7 @@ impl PacnetApp {
         let started = self.frame_start.take().unwrap_or_else(std::time::Instant::now);
         self.tex.begin_frame();
         self.take_screenshot(ui.ctx());
+        super::teach::follow_window(ui.ctx(), self.session.settings());
         if let Some(frame) = self.session.runtime().capture().and_then(crate::camera::Capture::latest) {
             self.tex.update_camera(ui.ctx(), &frame);
         }

@@ -94,8 +94,11 @@ pub struct Settings {
     pub model: Option<String>,
     /// What the learn panel shows.
     pub learn_page: LearnPage,
-    /// Presenter mode: full screen, 2× zoom, high contrast, advanced controls hidden.
+    /// Presenter mode: full screen, zoomed to fit, high contrast, advanced controls hidden.
     pub presenter: bool,
+    /// Presenter mode's zoom: `None` fits the window (the largest zoom at which the panel's
+    /// smallest layout fits), else this factor.
+    pub presenter_zoom: Option<f32>,
     /// Game sound silenced (M on the play panel).
     pub muted: bool,
     /// Game sound volume, 0 to 1.
@@ -125,6 +128,7 @@ impl Default for Settings {
             model: None,
             learn_page: LearnPage::Layers,
             presenter: false,
+            presenter_zoom: None,
             muted: false,
             volume: 0.8,
         }

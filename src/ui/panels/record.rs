@@ -16,8 +16,12 @@ use crate::learn::dataset::IDLE;
 use crate::live::doc::Document;
 use crate::live::steer::class_dir;
 
-/// Side of one record button.
+/// Size of one record button at most; on a short window the buttons shrink to fit.
 const CELL: Vec2 = vec2(128.0, 122.0);
+/// The smallest record button that still shows its name, picture and count.
+const CELL_MIN_H: f32 = 76.0;
+/// Height of the side column's rows under the buttons (heading, slider, undo, total).
+const SIDE_ROWS: f32 = 130.0;
 /// Thumbnails shown in the grid at most (newest first).
 const GRID_MAX: usize = 600;
 
@@ -116,25 +120,31 @@ impl RecordView {
     /// Draws the panel; returns the class whose button or key is held this frame.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut Ctx<'_>, keys_enabled: bool) -> Option<usize> {
         let mut held = None;
-        egui::Panel::right("record-side").exact_size(CELL.x * 3.0 + 40.0).resizable(false).show(ui, |ui| {
+        // The buttons' column keeps its three rows on screen: the buttons shrink with the window.
+        let h = ((ui.available_height() - SIDE_ROWS) / 3.0).clamp(CELL_MIN_H, CELL.y);
+        let cell = vec2(CELL.x * h / CELL.y, h);
+        egui::Panel::right("record-side").exact_size(cell.x * 3.0 + 40.0).resizable(false).show(ui, |ui| {
             // Classes beyond the joystick add rows below it: the column scrolls rather than
             // pushing the editor out of the window.
             egui::ScrollArea::vertical().show(ui, |ui| {
-                held = self.buttons(ui, cx, keys_enabled);
+                held = self.buttons(ui, cx, keys_enabled, cell);
                 if let Some(doc) = cx.doc {
                     ui.separator();
                     self.classes.ui(ui, doc, cx.cmds);
                 }
             });
         });
+        // The samples strip gives the camera preview most of a short window.
+        let strip = (ui.available_height() * 0.3).clamp(110.0, 230.0);
         egui::Panel::bottom("samples")
-            .default_size(230.0)
-            .min_size(150.0)
+            .default_size(strip)
+            .min_size(100.0)
+            .max_size(ui.available_height() * 0.5)
             .resizable(true)
             .show(ui, |ui| self.samples(ui, cx));
         egui::CentralPanel::default().show(ui, |ui| {
             let overlay = cx.recording.and_then(|c| cx.doc.map(|d| format!("REC  {}", d.class_name(c))));
-            let max = ui.available_size() - vec2(0.0, 70.0);
+            let max = ui.available_size() - vec2(0.0, 80.0);
             camera_view(ui, cx.tex.camera.as_ref().map(|t| &t.texture), max, cx.settings.crop, overlay.as_deref().map(|t| (t, RED)));
             hint(ui, "Hold a button (or its key) to record examples of your object pointing that way; release to stop. 20–50 examples per direction, from slightly different positions, work well. Record “none” with the object out of view or held still in the middle.");
             if matches!(cx.settings.camera, crate::camera::SourceSpec::Demo) {
@@ -144,7 +154,7 @@ impl RecordView {
         held
     }
 
-    fn buttons(&mut self, ui: &mut Ui, cx: &mut Ctx<'_>, keys_enabled: bool) -> Option<usize> {
+    fn buttons(&mut self, ui: &mut Ui, cx: &mut Ctx<'_>, keys_enabled: bool, cell: Vec2) -> Option<usize> {
         ui.heading("Examples");
         let Some(doc) = cx.doc else {
             let why = if matches!(cx.rt.load_state(), crate::live::LoadState::Failed(_)) {
@@ -161,10 +171,10 @@ impl RecordView {
         let typing = ui.ctx().egui_wants_keyboard_input();
         let mut held = None;
         let rows = cells.iter().map(|&(_, (_, row), _)| row + 1).max().unwrap_or(3).max(3);
-        let (grid, _) = ui.allocate_exact_size(vec2(CELL.x * 3.0, CELL.y * rows as f32), Sense::hover());
+        let (grid, _) = ui.allocate_exact_size(vec2(cell.x * 3.0, cell.y * rows as f32), Sense::hover());
         for &(class, (col, row), key) in &cells {
             let rect =
-                egui::Rect::from_min_size(grid.min + vec2(col as f32 * CELL.x, row as f32 * CELL.y), CELL).shrink(4.0);
+                egui::Rect::from_min_size(grid.min + vec2(col as f32 * cell.x, row as f32 * cell.y), cell).shrink(4.0);
             let name = doc.class_name(class);
             let id = ui.scope_id().with(("record", class));
             let resp = ui.interact(rect, id, if ready { Sense::click_and_drag() } else { Sense::hover() });
@@ -246,7 +256,11 @@ impl RecordView {
             paint_arrow(&painter, rect.left_top() + vec2(16.0, 16.0), 14.0, d, ACCENT);
         }
         painter.circle_filled(rect.right_top() + vec2(-14.0, 14.0), 6.0, doc_class_color(doc, class));
-        let img = egui::Rect::from_center_size(rect.center() + vec2(0.0, 4.0), Vec2::splat(58.0));
+        // The picture takes what the name above and the count below leave.
+        let img = egui::Rect::from_center_size(
+            rect.center() + vec2(0.0, 2.0),
+            Vec2::splat((rect.height() - 50.0).clamp(16.0, 58.0)),
+        );
         match thumb {
             Some(t) => {
                 painter.image(
@@ -279,7 +293,7 @@ impl RecordView {
         let Some(doc) = cx.doc else { return };
         let classes = doc.classes();
         self.selected = self.selected.min(classes.len().saturating_sub(1));
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("Samples of").strong());
             for (i, name) in classes.iter().enumerate() {
                 if ui.selectable_label(self.selected == i, format!("{name} ({})", doc.count(i))).clicked() {

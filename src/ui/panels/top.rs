@@ -59,10 +59,17 @@ impl Notices {
     }
 }
 
-/// Title, tabs, project and camera menus.
+/// Below this width (in points) the project, camera and model menus fold into one "Menu".
+const COMPACT_WIDTH: f32 = 1100.0;
+/// Longest project name shown in full in the top bar (a longer one is shortened with "…").
+const TITLE_CHARS: usize = 28;
+
+/// Title, tabs, project and camera menus. The row wraps rather than overlaps, and on a narrow
+/// window (or at a large presenter zoom) the less used menus fold into one.
 pub fn top_bar(ui: &mut Ui, cx: &mut Ctx<'_>) {
     egui::Panel::top("top").show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
+            let compact = ui.available_width() < COMPACT_WIDTH;
             ui.menu_button(RichText::new("pacnet").strong().size(18.0).color(ACCENT), |ui| {
                 if ui.button("About pacnet").clicked() {
                     cx.cmds.push(Command::ShowAbout);
@@ -75,42 +82,84 @@ pub fn top_bar(ui: &mut Ui, cx: &mut Ctx<'_>) {
                 }
             }
             ui.separator();
-            project_menu(ui, cx);
-            camera_menu(ui, cx);
-            let model = cx.rt.backbone().map_or_else(|| "loading…".to_owned(), |b| super::model_title(b.id()));
-            // At presenter zoom the bar has no room for it, and a lesson does not switch models.
-            if !cx.settings.presenter
-                && ui
-                    .button(format!("Model: {model}"))
-                    .on_hover_text("Choose the network: the built-in MobileNet v1 0.25 or a bigger one to download.")
-                    .clicked()
-            {
-                cx.cmds.push(Command::ShowModels);
+            if compact {
+                ui.menu_button("Menu", |ui| {
+                    project_menu(ui, cx);
+                    camera_menu(ui, cx);
+                    model_button(ui, cx);
+                });
+            } else {
+                project_menu(ui, cx);
+                camera_menu(ui, cx);
+                // At presenter zoom a lesson does not switch models: the bar keeps its room.
+                if !cx.settings.presenter {
+                    model_button(ui, cx);
+                }
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let presenter = cx.settings.presenter;
-                if ui
-                    .selectable_label(presenter, "Presenter (F11)")
-                    .on_hover_text(
-                        "Full screen, large text, high contrast, advanced controls hidden; keys 1–4 switch panels.",
-                    )
-                    .clicked()
-                {
-                    cx.cmds.push(Command::Presenter(!presenter));
+            ui.separator();
+            let presenter = cx.settings.presenter;
+            if ui
+                .selectable_label(presenter, "Presenter (F11)")
+                .on_hover_text(
+                    "Full screen, large text, high contrast, advanced controls hidden; keys 1–4 switch panels.",
+                )
+                .clicked()
+            {
+                cx.cmds.push(Command::Presenter(!presenter));
+            }
+            if presenter {
+                zoom_menu(ui, cx);
+            }
+            if cx.rt.sending_keys().is_some() {
+                ui.label(RichText::new("• sending keys — Esc stops").color(egui::Color32::RED).strong());
+                if ui.button("Stop").clicked() {
+                    cx.cmds.push(Command::StopKeys);
                 }
-                if cx.rt.sending_keys().is_some() {
-                    if ui.button("Stop").clicked() {
-                        cx.cmds.push(Command::StopKeys);
-                    }
-                    ui.label(RichText::new("• sending keys — Esc stops").color(egui::Color32::RED).strong());
-                }
-                if let Some(doc) = cx.doc {
-                    let dirty = if doc.is_dirty() { " •" } else { "" };
-                    ui.label(RichText::new(format!("{}{dirty}", doc.title())).strong())
-                        .on_hover_text("The open project; • means unsaved changes (saved to a recovery file on exit).");
-                }
-            });
+            }
+            if let Some(doc) = cx.doc {
+                let dirty = if doc.is_dirty() { " •" } else { "" };
+                let title = doc.title();
+                let shown = if title.chars().count() > TITLE_CHARS {
+                    format!("{}…", title.chars().take(TITLE_CHARS - 1).collect::<String>())
+                } else {
+                    title.to_owned()
+                };
+                ui.label(RichText::new(format!("{shown}{dirty}")).strong()).on_hover_text(format!(
+                    "The open project ({title}); • means unsaved changes (saved to a recovery file on exit)."
+                ));
+            }
         });
+    });
+}
+
+fn model_button(ui: &mut Ui, cx: &mut Ctx<'_>) {
+    let model = cx.rt.backbone().map_or_else(|| "loading…".to_owned(), |b| super::model_title(b.id()));
+    if ui
+        .button(format!("Model: {model}"))
+        .on_hover_text("Choose the network: the built-in MobileNet v1 0.25 or a bigger one to download.")
+        .clicked()
+    {
+        cx.cmds.push(Command::ShowModels);
+    }
+}
+
+/// Presenter mode's zoom: fitted to the window (the default) or a fixed factor.
+fn zoom_menu(ui: &mut Ui, cx: &mut Ctx<'_>) {
+    let now = cx.settings.presenter_zoom;
+    let label = now.map_or_else(|| "Zoom: fit".to_owned(), |z| format!("Zoom: {:.0} %", z * 100.0));
+    ui.menu_button(label, |ui| {
+        if ui
+            .radio(now.is_none(), "Fit the window")
+            .on_hover_text("The largest zoom at which the whole panel fits; follows the window and the panel.")
+            .clicked()
+        {
+            cx.settings.presenter_zoom = None;
+        }
+        for z in crate::ui::teach::ZOOMS {
+            if ui.radio(now == Some(z), format!("{:.0} %", z * 100.0)).clicked() {
+                cx.settings.presenter_zoom = Some(z);
+            }
+        }
     });
 }
 

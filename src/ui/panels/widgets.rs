@@ -76,7 +76,8 @@ pub fn camera_view(
 ) -> Rect {
     let size = texture.map_or(vec2(640.0, 480.0), |t| t.size_vec2());
     let scale = (max.x / size.x).min(max.y / size.y).max(0.01);
-    let (rect, _) = ui.allocate_exact_size(size * scale, Sense::hover());
+    let (rect, resp) = ui.allocate_exact_size(size * scale, Sense::hover());
+    resp.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "camera preview"));
     let painter = ui.painter_at(rect);
     match texture {
         Some(t) => {
