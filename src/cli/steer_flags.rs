@@ -28,6 +28,10 @@ pub struct SteerFlags {
     /// spacing) count as unsure; 0 turns the check off.
     #[arg(long, default_value_t = SteerSettings::default().familiar)]
     pub familiar: f32,
+    /// Frames farther from the training examples than this many times the recent frames that
+    /// steered their class count as unsure (an empty view, the object leaving); 0 turns it off.
+    #[arg(long, default_value_t = SteerSettings::default().familiar_rel)]
+    pub familiar_rel: f32,
     /// Milliseconds without a confident frame after which the last direction is let go (0: never).
     #[arg(long, default_value_t = SteerSettings::default().release_ms)]
     pub release_ms: u32,
@@ -46,6 +50,7 @@ impl SteerFlags {
             hold_ms: self.hold_ms,
             hold_last: self.hold_last,
             familiar: self.familiar,
+            familiar_rel: self.familiar_rel,
             release_ms: self.release_ms,
         };
         check(&s)?;
@@ -63,6 +68,7 @@ pub fn check(s: &SteerSettings) -> anyhow::Result<()> {
         ("--smoothing", s.smoothing, 0.0, 0.99),
         ("--margin", s.margin, 0.0, 1.0),
         ("--familiar", s.familiar, 0.0, 1000.0),
+        ("--familiar-rel", s.familiar_rel, 0.0, 100.0),
     ];
     for (flag, v, lo, hi) in ranges {
         if !(lo..=hi).contains(&v) {

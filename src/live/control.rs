@@ -3,7 +3,8 @@
 //!
 //! Per frame, in order:
 //! 1. the probabilities enter the moving average ([`Smoother`]);
-//! 2. a frame far from every training example (`familiar`, see [`SteerSettings`]) is unsure;
+//! 2. a frame far from every training example (`familiar`, see [`SteerSettings`]), or much
+//!    farther than the recent frames that steered its class (`familiar_rel`), is unsure;
 //! 3. otherwise the best smoothed class is a *candidate* when it reaches the threshold and,
 //!    if another class is steering, leads that class by the hysteresis margin;
 //! 4. a candidate other than the class steering takes over once it has been the candidate for
@@ -14,6 +15,7 @@
 //! Time is the frames' own (camera timestamps, or simulated time in `pacnet bench-play`), so
 //! the same frames always give the same decisions.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::game::Dir;
@@ -30,6 +32,41 @@ pub struct Controller {
     pending: Option<(usize, Duration)>,
     /// The time of the last frame with a candidate.
     last_sure: Option<Duration>,
+    /// Per class, the familiarity of its last frames that steered ([`Recent`]).
+    recent: Vec<Recent>,
+}
+
+/// How far from the training examples a class's recent steering frames lay: the reference
+/// `familiar_rel` measures a frame against. Only frames that steered enter it, so an empty
+/// view never becomes its own reference; it follows slow changes (light, a nudged camera)
+/// as the player keeps steering.
+#[derive(Clone, Debug, Default)]
+struct Recent(VecDeque<f32>);
+
+impl Recent {
+    /// Frames kept (half a second at 30 fps).
+    const KEEP: usize = 15;
+    /// Frames needed before the reference is used (until then only `familiar` applies).
+    const NEED: usize = 5;
+
+    fn push(&mut self, ratio: f32) {
+        if ratio.is_finite() {
+            if self.0.len() == Self::KEEP {
+                self.0.pop_front();
+            }
+            self.0.push_back(ratio);
+        }
+    }
+
+    /// The median, once there are enough frames.
+    fn median(&self) -> Option<f32> {
+        if self.0.len() < Self::NEED {
+            return None;
+        }
+        let mut v: Vec<f32> = self.0.iter().copied().collect();
+        v.sort_by(f32::total_cmp);
+        v.get(v.len() / 2).copied()
+    }
 }
 
 /// One frame as the controller sees it.
@@ -74,7 +111,15 @@ impl Controller {
             self.held = None;
             self.pending = None;
         }
+        if self.recent.len() != smoothed.len() {
+            self.recent = vec![Recent::default(); smoothed.len()];
+        }
         let familiar = s.familiar <= 0.0 || frame.familiarity.is_none_or(|r| r <= s.familiar);
+        let like_recent = s.familiar_rel <= 0.0
+            || frame
+                .familiarity
+                .is_none_or(|r| self.recent.get(best).and_then(Recent::median).is_none_or(|m| r <= s.familiar_rel * m));
+        let familiar = familiar && like_recent;
         let leads = match self.held {
             Some(h) if h != best => confidence - smoothed.get(h).copied().unwrap_or(0.0) >= s.margin,
             _ => true,
@@ -85,6 +130,7 @@ impl Controller {
                 self.last_sure = Some(frame.at);
                 if self.held == Some(c) {
                     self.pending = None;
+                    self.remember(c, frame);
                 } else {
                     let since = match self.pending {
                         Some((p, since)) if p == c => since,
@@ -93,6 +139,7 @@ impl Controller {
                     if frame.at.saturating_sub(since) >= Duration::from_millis(u64::from(s.hold_ms)) {
                         self.held = Some(c);
                         self.pending = None;
+                        self.remember(c, frame);
                     } else {
                         self.pending = Some((c, since));
                     }
@@ -112,6 +159,13 @@ impl Controller {
         let steering = if candidate.is_some() || s.hold_last { self.held } else { None };
         let dir: Option<Dir> = steering.and_then(|c| frame.classes.get(c)).and_then(|name| class_dir(name));
         Some(Decision { best, confidence, dir, steering })
+    }
+
+    /// Adds a frame that steered class `c` to that class's reference.
+    fn remember(&mut self, c: usize, frame: &Frame<'_>) {
+        if let (Some(recent), Some(r)) = (self.recent.get_mut(c), frame.familiarity) {
+            recent.push(r);
+        }
     }
 }
 
@@ -202,6 +256,34 @@ mod tests {
         // Far from every example: left is not taken, up is kept.
         assert_eq!(c.update(&frame(33, &LEFT, 3.5), &s).and_then(|d| d.dir), Some(Dir::Up));
         assert_eq!(c.update(&frame(66, &LEFT, 1.5), &s).and_then(|d| d.dir), Some(Dir::Left));
+    }
+
+    #[test]
+    fn a_frame_much_farther_than_its_class_recent_frames_is_unsure() {
+        let s = SteerSettings { familiar_rel: 1.25, hold_last: true, ..SteerSettings::TFJS };
+        let classes = names();
+        let mut c = Controller::new();
+        let mut step = |ms: u64, probs: &'static [f32; 5], r: f32| {
+            let f = Frame { at: Duration::from_millis(ms), classes: &classes, probs, familiarity: Some(r) };
+            c.update(&f, &s).and_then(|d| d.dir)
+        };
+        // Left steers from a new room: every frame at 4 (a fixed `familiar` of 3 would
+        // reject them all). Its first frames have no reference yet and steer.
+        for i in 0..Recent::NEED as u64 {
+            assert_eq!(step(33 * i, &LEFT, 4.0), Some(Dir::Left));
+        }
+        // Up has no reference yet: it takes over at 6.0, then steers at 4.2.
+        assert_eq!(step(200, &UP, 6.0), Some(Dir::Up));
+        for i in 0..Recent::NEED as u64 {
+            assert_eq!(step(233 + 33 * i, &UP, 4.2), Some(Dir::Up));
+        }
+        // Left again: at 5.1 (> 1.25 × 4) it is unsure and up is kept; at 4.9 it steers.
+        assert_eq!(step(500, &LEFT, 5.1), Some(Dir::Up));
+        assert_eq!(step(533, &LEFT, 4.9), Some(Dir::Left));
+        // Each class has its own reference: up's recent frames include a 6.0 but their median
+        // is 4.2, so 5.6 (> 1.25 × 4.2 = 5.25) is unsure and 5.2 steers.
+        assert_eq!(step(566, &UP, 5.6), Some(Dir::Left));
+        assert_eq!(step(600, &UP, 5.2), Some(Dir::Up));
     }
 
     #[test]

@@ -70,8 +70,10 @@ pub struct ViewRequest {
 pub enum FeatureCmd {
     /// Extract features at this cut from now on.
     SetCut(usize),
-    /// Predict with this head (or stop predicting).
-    SetHead(Option<Head>),
+    /// Predict with this head (or stop predicting), with the features of the examples it was
+    /// trained on: the steering's familiarity reference ([`crate::learn::Familiarity`], built
+    /// here rather than on the UI thread: one pass of the head per example).
+    SetHead(Option<Head>, Vec<crate::learn::Features>),
     /// Start or stop recording.
     Record(Option<RecordRequest>),
     /// Threshold and smoothing.
@@ -361,9 +363,15 @@ impl State {
     fn apply(&mut self, cmd: FeatureCmd) {
         match cmd {
             FeatureCmd::SetCut(cut) => self.pipeline.set_cut(cut),
-            FeatureCmd::SetHead(head) => {
+            FeatureCmd::SetHead(head, examples) => {
                 let none = head.is_none();
+                let familiarity = head.as_ref().and_then(|h| {
+                    let rows: Vec<Vec<f32>> = examples.iter().map(crate::learn::Features::to_f32).collect();
+                    // Without a reference the familiarity checks are off; steering goes on.
+                    crate::learn::Familiarity::build(h, rows.iter().map(Vec::as_slice)).ok().flatten()
+                });
                 self.pipeline.set_head(head);
+                self.pipeline.set_familiarity(familiarity.map(std::sync::Arc::new));
                 self.history.clear();
                 if none {
                     self.sink().decide(None);

@@ -42,6 +42,13 @@ pub struct SteerSettings {
     /// the examples' own spacing, see `learn::Familiarity`) count as unsure, whatever the head
     /// says: a hand passing by, an empty view (0 = off).
     pub familiar: f32,
+    /// The same check, but against the scene as it is now: a frame whose distance to the
+    /// training examples is more than this many times the median distance of the recent
+    /// frames that steered its class counts as unsure (0 = off). A new room or new light moves
+    /// every frame away from the examples alike, so a fixed limit either lets an empty view
+    /// steer or rejects the poses too; relative to the class's own recent frames, an empty
+    /// view or the toy on its way out stands out in any room (README, "Playability").
+    pub familiar_rel: f32,
     /// After this long without a confident frame (milliseconds), stop sending the last
     /// direction: the object left the view (0 = never).
     pub release_ms: u32,
@@ -57,6 +64,7 @@ impl SteerSettings {
         hold_ms: 0,
         hold_last: false,
         familiar: 0.0,
+        familiar_rel: 0.0,
         release_ms: 0,
     };
 
@@ -69,7 +77,9 @@ impl Default for SteerSettings {
     /// Chosen with `pacnet bench-play` (README, "Playability"): every frame may steer (no
     /// moving average), but only a class the head gives 0.8 or more, and only once it has won
     /// for 120 ms (a tilt from −45° to +45° passes the −15° and +15° poses for 100–180 ms);
-    /// unsure frames keep the last direction, for 1.5 s at most.
+    /// a frame 1.25 times farther from the examples than its class's recent frames is unsure
+    /// (an empty view, the toy leaving); unsure frames keep the last direction, for 3 s at
+    /// most (the toy put down for a moment does not stop Pac-Man; a key is not held forever).
     fn default() -> Self {
         Self {
             threshold: 0.8,
@@ -78,7 +88,8 @@ impl Default for SteerSettings {
             hold_ms: 120,
             hold_last: true,
             familiar: 0.0,
-            release_ms: 1500,
+            familiar_rel: 1.25,
+            release_ms: 3000,
         }
     }
 }

@@ -45,7 +45,7 @@ pub struct BenchPlayArgs {
     pub sessions: Vec<String>,
     /// Controller settings, one row each: `tfjs` (always shown), `before` (pacnet's settings
     /// before this benchmark), `default`, or any of them changed by `:key=value;…` (keys:
-    /// threshold, smoothing, margin, hold, last (0/1), familiar, release), e.g.
+    /// threshold, smoothing, margin, hold, last (0/1), familiar, rel (familiar_rel), release), e.g.
     /// `default:hold=0`.
     #[arg(long, default_value = "tfjs,before,default", value_delimiter = ',')]
     pub controllers: Vec<String>,
@@ -231,6 +231,7 @@ fn parse_controller(text: &str) -> anyhow::Result<Controller> {
             "hold" => s.hold_ms = num()? as u32,
             "last" => s.hold_last = num()? != 0.0,
             "familiar" => s.familiar = num()? as f32,
+            "rel" => s.familiar_rel = num()? as f32,
             "release" => s.release_ms = num()? as u32,
             other => anyhow::bail!("--controllers {text}: unknown key {other}"),
         }
@@ -335,14 +336,14 @@ fn sweep(out: &mut dyn Write, config: &Config, runs: &[Run]) -> anyhow::Result<(
     )?;
     writeln!(
         out,
-        "| threshold | smoothing | margin | hold ms | last | familiar | accuracy | worst cell | median ms | p90 ms | misfires/min | worst cell |"
+        "| threshold | smoothing | margin | hold ms | last | familiar rel | accuracy | worst cell | median ms | p90 ms | misfires/min | worst cell |"
     )?;
     let mut grid = Vec::new();
     for &threshold in &[0.0f32, 0.6, 0.7, 0.8, 0.9] {
         for &smoothing in &[0.0f32, 0.2, 0.4] {
             for &margin in &[0.0f32, 0.3] {
                 for &hold_ms in &[0u32, 80, 100, 120, 140] {
-                    for &familiar in &[0.0f32, 6.0] {
+                    for &familiar_rel in &[0.0f32, 1.25, 1.5] {
                         for &hold_last in &[false, true] {
                             grid.push(SteerSettings {
                                 threshold,
@@ -350,8 +351,9 @@ fn sweep(out: &mut dyn Write, config: &Config, runs: &[Run]) -> anyhow::Result<(
                                 margin,
                                 hold_ms,
                                 hold_last,
-                                familiar,
-                                release_ms: 0,
+                                familiar: 0.0,
+                                familiar_rel,
+                                release_ms: SteerSettings::default().release_ms,
                             });
                         }
                     }
@@ -381,7 +383,7 @@ fn sweep(out: &mut dyn Write, config: &Config, runs: &[Run]) -> anyhow::Result<(
             s.margin,
             s.hold_ms,
             u8::from(s.hold_last),
-            s.familiar,
+            s.familiar_rel,
             all.accuracy(),
             worst_acc,
             ms(all.reaction_quantile(0.5)),

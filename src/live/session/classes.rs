@@ -71,7 +71,7 @@ impl Session {
             self.run.outcome = Some("the classes changed — train again".into());
         }
         if had_head {
-            self.rt.send_features(FeatureCmd::SetHead(None));
+            self.rt.send_features(FeatureCmd::SetHead(None, Vec::new()));
         }
     }
 }

@@ -120,7 +120,7 @@ impl Session {
                 if let Some(doc) = &mut self.doc {
                     doc.set_trained(head.clone(), &report);
                 }
-                self.rt.send_features(FeatureCmd::SetHead(Some(head)));
+                self.rt.send_features(FeatureCmd::SetHead(Some(head), super::head_examples(self.doc.as_ref())));
             }
             TrainEvent::Stopped(reason) => {
                 self.run.running = false;
@@ -153,7 +153,7 @@ impl Session {
             let hyper = self.run.hyper.clone().unwrap_or_else(|| doc.hyper().clone());
             doc.set_ready(head.clone(), hyper);
         }
-        self.rt.send_features(FeatureCmd::SetHead(Some(head)));
+        self.rt.send_features(FeatureCmd::SetHead(Some(head), super::head_examples(self.doc.as_ref())));
     }
 
     pub(super) fn on_job(&mut self, j: JobResult) {

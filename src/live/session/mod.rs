@@ -450,7 +450,7 @@ impl Session {
                 self.example_map.forget_sent();
                 self.rt.send_features(FeatureCmd::History(self.settings.tab == Tab::Play));
                 if let Some(head) = self.doc.as_ref().and_then(|d| d.head().cloned()) {
-                    self.rt.send_features(FeatureCmd::SetHead(Some(head)));
+                    self.rt.send_features(FeatureCmd::SetHead(Some(head), head_examples(self.doc.as_ref())));
                 }
             }
             Err(e) => self.error(e),
@@ -481,4 +481,12 @@ fn startup_model(model: Option<&str>, settings: &Settings) -> (Result<ModelSourc
         Some(m) => (ModelSource::parse_from(m, "the model chosen last time"), true),
         None => (Ok(ModelSource::Builtin), false),
     }
+}
+
+/// The features of `doc`'s examples, sent with its head as the steering's familiarity
+/// reference (the head was trained on them; a head with another input length gets none).
+fn head_examples(doc: Option<&Document>) -> Vec<crate::learn::Features> {
+    let Some(doc) = doc else { return Vec::new() };
+    let want = doc.head().map(crate::learn::Head::input_len);
+    doc.dataset().examples().iter().map(|e| e.features.clone()).filter(|f| Some(f.len()) == want).collect()
 }

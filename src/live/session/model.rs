@@ -119,7 +119,7 @@ impl Session {
         self.settings.hyper = doc.hyper().clone();
         self.rt.send_features(FeatureCmd::Crop(doc.crop()));
         self.rt.send_features(FeatureCmd::SetCut(doc.cut()));
-        self.rt.send_features(FeatureCmd::SetHead(doc.head().cloned()));
+        self.rt.send_features(FeatureCmd::SetHead(doc.head().cloned(), super::head_examples(Some(&doc))));
         self.doc = Some(doc);
     }
 
@@ -190,7 +190,7 @@ impl Session {
                 self.out.push(Notice::Error(e.to_string()));
             }
             self.rt.send_features(FeatureCmd::SetCut(doc.cut()));
-            self.rt.send_features(FeatureCmd::SetHead(None));
+            self.rt.send_features(FeatureCmd::SetHead(None, Vec::new()));
             return;
         }
         let project = doc.snapshot();
