@@ -344,6 +344,11 @@ fn a_fifth_class_records_trains_predicts_and_exports_and_renaming_or_removing_ke
     assert_eq!(names, ["up", "down", "left", "right", "jump"]);
     assert_eq!(probs.len(), 5);
     assert!((probs.iter().sum::<f32>() - 1.0).abs() < 1e-3, "{probs:?}");
+    // The head came with its examples, so the steering's familiarity checks have a reference:
+    // the toy still in the pose just recorded lies about one example spacing from them.
+    let familiarity = r.s.runtime().features().and_then(|f| f.live()).and_then(|l| l.prediction.clone());
+    let familiarity = familiarity.and_then(|p| p.familiarity);
+    assert!(familiarity.is_some_and(|f| (0.0..4.0).contains(&f)), "familiarity {familiarity:?}");
 
     // The head is exported with the five classes, in output order.
     let out = dir.path().join("export");
