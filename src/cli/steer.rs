@@ -51,9 +51,8 @@ pub struct SteerArgs {
     #[arg(long, conflicts_with = "profile")]
     pub dpad: bool,
     /// With --keys: `uinput` (a virtual keyboard, and a gamepad for pad-… targets; any desktop;
-    /// needs access to /dev/uinput),
-    /// `x11` (XTEST, X11 sessions only; keys and mouse buttons, no gamepad), or `auto` (uinput
-    /// when it can, else x11).
+    /// needs access to /dev/uinput), `x11` (XTEST, X11 sessions only; keys and mouse buttons, no
+    /// gamepad), or `auto` (uinput when it can, else x11).
     #[arg(long, default_value = "auto", value_parser = parse_backend)]
     pub backend: BackendChoice,
     /// Print one line per frame instead: seconds, class, confidence, direction (`-`: keep going).
