@@ -24,10 +24,11 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # Everything outside cargo that tests need is made here, once, before any test starts:
 # tests run in parallel, and two of them making the same thing at once on a fresh machine
 # is how a newcomer's first run used to fail (issue 26). Each is a no-op when already made.
-echo "test.sh: preparing ONNX Runtime's venv, the TF.js packages and the fake webcam (once per machine)" >&2
+echo "test.sh: preparing ONNX Runtime's venv, the TF.js packages and the fake webcam and uinput (once per machine)" >&2
 scripts/onnx/venv.sh >/dev/null
 scripts/tfjs/install.sh >/dev/null
 scripts/with-fake-webcam.sh true
+scripts/with-fake-uinput.sh true
 
 cargo fmt --check
 

@@ -28,8 +28,10 @@ done
 src="$root/tests/fake_uinput.c"
 target="${CARGO_TARGET_DIR:-$root/target}"
 case "$target" in /*) ;; *) target="$root/$target" ;; esac
-lib="$target/fake-uinput/libfake_uinput.so"
-if [ ! -s "$lib" ] || [ "$src" -nt "$lib" ]; then
+# Named by the source's hash, not checked by date: a target dir copied from another checkout
+# (cp -a keeps dates) would otherwise preload a library built from other source.
+lib="$target/fake-uinput/libfake_uinput-$(sha256sum "$src" | cut -c1-16).so"
+if [ ! -s "$lib" ]; then
   command -v cc >/dev/null || { echo "with-fake-uinput: needs a C compiler (scripts/deps.sh installs build-essential)" >&2; exit 2; }
   mkdir -p "$(dirname "$lib")"
   # Built under a private name and renamed, so concurrent runs never load a half-written library.

@@ -3,26 +3,33 @@
  *
  * Why: the machines pacnet is tested on cannot load kernel modules, so /dev/uinput does not
  * exist, and the `evdev` crate offers no seam of its own. So the seam is the C library, as for
- * the camera (tests/fake_v4l2.c): this file answers the calls a virtual keyboard makes — open,
- * the UI_* ioctls, write of struct input_event, close — for /dev/uinput, and passes everything
- * else through to the real C library. Nothing is created on disk and nothing needs root.
+ * the camera (tests/fake_v4l2.c): this file answers the calls a virtual keyboard or gamepad
+ * makes — open, the UI_* ioctls (UI_SET_ABSBIT and UI_ABS_SETUP for a gamepad's axes), write
+ * of struct input_event, close — for /dev/uinput, each open a device of its own (a process may
+ * make several), and passes everything else through to the real C library. Nothing is created
+ * on disk and nothing needs root.
  *
- * What it checks, as the kernel does: events are refused (EINVAL) before UI_DEV_CREATE, and a
- * key event for a code that was not announced with UI_SET_KEYBIT is dropped (and logged as such:
- * the kernel drops it silently, a game would never see it).
+ * What it checks, as the kernel does: events are refused (EINVAL) before UI_DEV_CREATE; a key
+ * event for a code that was not announced with UI_SET_KEYBIT is dropped, and so is an axis event
+ * for an axis never set up or with the value the axis already has (logged as such: the kernel
+ * drops them silently, a game would never see them).
  *
  * FAKE_UINPUT_LOG=FILE: one line per call, appended:
  *   open                       /dev/uinput opened
  *   setup NAME                 UI_DEV_SETUP with the device's name
- *   create KEYS                UI_DEV_CREATE; KEYS is the number of key codes announced
+ *   absinfo CODE MIN MAX       UI_ABS_SETUP of an axis
+ *   create KEYS [abs AXES]     UI_DEV_CREATE; KEYS is the number of key codes announced, AXES
+ *                              that of the absolute axes (left out when there are none)
  *   key CODE VALUE             an EV_KEY event (VALUE 1 down, 0 up)
  *   dropped CODE VALUE         an EV_KEY event for a key that was not announced
+ *   abs CODE VALUE             an EV_ABS event
+ *   dropped abs CODE VALUE     an EV_ABS event for an axis not set up, or repeating its value
  *   syn                        EV_SYN / SYN_REPORT
  *   event TYPE CODE VALUE      any other event
  *   close                      the device closed (the kernel destroys it)
  * FAKE_UINPUT_FAULT=missing    open fails with ENOENT (no uinput module)
  *                  =denied     open fails with EACCES (no udev rule, not in the group)
- *                  =unplug:N   after N key events, writes fail with ENODEV
+ *                  =unplug:N   after N key or axis events, writes fail with ENODEV
  *
  * Build: cc -shared -fPIC -O2 -o libfake_uinput.so fake_uinput.c -ldl
  * (scripts/with-fake-uinput.sh does this and sets the variables from its options).
@@ -53,12 +60,14 @@ static ssize_t (*real_write)(int, const void *, size_t);
 static int (*real_access)(const char *, int);
 static int (*real_faccessat)(int, const char *, int, int);
 
-#define REAL(name) (real_##name ? real_##name : (real_##name = dlsym(RTLD_NEXT, #name)))
+#define REAL(name) (real_##name ? real_##name : (*(void **)&real_##name = dlsym(RTLD_NEXT, #name), real_##name))
 
 struct dev {
     int fd;
     int created;
     unsigned char keys[KEY_CNT / 8 + 1];
+    unsigned char abs[ABS_CNT / 8 + 1];
+    int abs_value[ABS_CNT];
 };
 static struct dev devs[MAX_FDS];
 static int key_events;
@@ -202,6 +211,25 @@ int ioctl(int fd, unsigned long request, ...) {
     if (!d) return REAL(ioctl)(fd, request, arg);
     unsigned long value = (unsigned long)arg;
     if (request == UI_SET_EVBIT || request == UI_SET_RELBIT || request == UI_SET_MSCBIT) return 0;
+    if (request == UI_SET_ABSBIT) {
+        if (d->created || value >= ABS_CNT) {
+            errno = EINVAL;
+            return -1;
+        }
+        return 0;
+    }
+    if (request == UI_ABS_SETUP) {
+        /* The kernel's checks: before creation, a known axis, a range that is one. */
+        const struct uinput_abs_setup *a = arg;
+        if (d->created || a->code >= ABS_CNT || a->absinfo.minimum > a->absinfo.maximum) {
+            errno = d->created || a->code < ABS_CNT ? EINVAL : ERANGE;
+            return -1;
+        }
+        d->abs[a->code / 8] |= 1 << (a->code % 8);
+        d->abs_value[a->code] = a->absinfo.value;
+        logf_("absinfo %u %d %d", a->code, a->absinfo.minimum, a->absinfo.maximum);
+        return 0;
+    }
     if (request == UI_SET_KEYBIT) {
         if (d->created || value >= KEY_CNT) {
             errno = EINVAL;
@@ -216,10 +244,14 @@ int ioctl(int fd, unsigned long request, ...) {
         return 0;
     }
     if (request == UI_DEV_CREATE) {
-        int n = 0;
+        int n = 0, axes = 0;
         for (int i = 0; i < KEY_CNT; i++) n += (d->keys[i / 8] >> (i % 8)) & 1;
+        for (int i = 0; i < ABS_CNT; i++) axes += (d->abs[i / 8] >> (i % 8)) & 1;
         d->created = 1;
-        logf_("create %d", n);
+        if (axes)
+            logf_("create %d abs %d", n, axes);
+        else
+            logf_("create %d", n);
         return 0;
     }
     if (request == UI_DEV_DESTROY) {
@@ -253,14 +285,22 @@ ssize_t write(int fd, const void *buf, size_t n) {
     if (!strncmp(fault(), "unplug:", 7)) unplug_after = atoi(fault() + 7);
     const struct input_event *ev = buf;
     for (size_t i = 0; i < n / sizeof *ev; i++) {
-        if (ev[i].type == EV_KEY) {
+        if (ev[i].type == EV_KEY || ev[i].type == EV_ABS) {
             if (unplug_after >= 0 && key_events >= unplug_after) {
                 errno = ENODEV;
                 return i ? (ssize_t)(i * sizeof *ev) : -1;
             }
             key_events++;
+        }
+        if (ev[i].type == EV_KEY) {
             int known = ev[i].code < KEY_CNT && ((d->keys[ev[i].code / 8] >> (ev[i].code % 8)) & 1);
             logf_("%s %u %d", known ? "key" : "dropped", ev[i].code, ev[i].value);
+        } else if (ev[i].type == EV_ABS) {
+            unsigned c = ev[i].code;
+            int known = c < ABS_CNT && ((d->abs[c / 8] >> (c % 8)) & 1);
+            int fresh = known && d->abs_value[c] != ev[i].value;
+            if (fresh) d->abs_value[c] = ev[i].value;
+            logf_("%s %u %d", fresh ? "abs" : "dropped abs", c, ev[i].value);
         } else if (ev[i].type == EV_SYN && ev[i].code == SYN_REPORT) {
             logf_("syn");
         } else {

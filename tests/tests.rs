@@ -31,4 +31,5 @@ mod ui;
 mod ui_classes;
 mod ui_fix;
 mod uinput;
+mod uinput_pad;
 mod webcam;

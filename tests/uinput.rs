@@ -11,7 +11,7 @@ use crate::learn::{TRAIN_BGS, scenes, train_cmd};
 use crate::util::{self, run};
 
 /// `pacnet` under the fake device, logging to `log`, with `fault` if any.
-fn fake(log: &Path, fault: Option<&str>) -> Command {
+pub(crate) fn fake(log: &Path, fault: Option<&str>) -> Command {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/with-fake-uinput.sh");
     let mut cmd = Command::new(script);
     cmd.arg("--log").arg(log);
@@ -27,20 +27,27 @@ fn fake(log: &Path, fault: Option<&str>) -> Command {
     cmd
 }
 
-/// The key events of the log, as (code, value); also checks each is followed by a SYN_REPORT.
-fn keys(log: &Path) -> Vec<(u16, i32)> {
+/// The key and axis events of the log, in order, as ("key" or "abs", code, value); also checks
+/// that the device took each one and that each report ends with a SYN_REPORT at once.
+pub(crate) fn events(log: &Path) -> Vec<(&'static str, u16, i32)> {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
-        assert!(!l.starts_with("dropped"), "a key the device did not announce: {l}\n{text}");
-        if let Some(rest) = l.strip_prefix("key ") {
-            let (code, value) = rest.split_once(' ').unwrap();
-            out.push((code.parse().unwrap(), value.parse().unwrap()));
-            assert_eq!(lines.get(i + 1), Some(&"syn"), "every key event is reported at once: {text}");
-        }
+        assert!(!l.starts_with("dropped"), "an event the device did not take: {l}\n{text}");
+        let Some((kind, rest)) = l.split_once(' ').filter(|(k, _)| ["key", "abs"].contains(k)) else { continue };
+        let (code, value) = rest.split_once(' ').unwrap();
+        out.push((if kind == "key" { "key" } else { "abs" }, code.parse().unwrap(), value.parse().unwrap()));
+        let next = lines.get(i + 1).copied().unwrap_or_default();
+        // The two axes of a diagonal share a report.
+        assert!(next == "syn" || (kind == "abs" && next.starts_with("abs ")), "reported at once: {text}");
     }
     out
+}
+
+/// The key events of the log, as (code, value) (see [`events`]).
+fn keys(log: &Path) -> Vec<(u16, i32)> {
+    events(log).into_iter().filter(|e| e.0 == "key").map(|(_, code, value)| (code, value)).collect()
 }
 
 const KEY_SPACE: u16 = 57;
@@ -50,7 +57,7 @@ const KEY_LEFT: u16 = 105;
 
 /// `steer --keys` through the fake device, with no countdown and steering that follows every
 /// frame (threshold 0, no smoothing, no hold time), so the key events follow the frames.
-fn steer(log: &Path, project: &Path, camera: &Path, extra: &[&str]) -> (i32, String) {
+pub(crate) fn steer(log: &Path, project: &Path, camera: &Path, extra: &[&str]) -> (i32, String) {
     let (code, _, stderr) = run(fake(log, None)
         .args(["steer", "--keys", "--backend", "uinput", "--countdown", "0"])
         .arg("--project")
@@ -62,12 +69,12 @@ fn steer(log: &Path, project: &Path, camera: &Path, extra: &[&str]) -> (i32, Str
     (code, stderr)
 }
 
-/// A folder of training frames in the order up ×3, left ×3, up ×3 (training frames: the head
+/// A folder of training frames, three of each of `classes` in order (training frames: the head
 /// knows them, so the classes are certain).
-fn up_left_up(data: &Path, dir: &Path) -> PathBuf {
+pub(crate) fn frames_of(data: &Path, dir: &Path, classes: &[&str]) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let mut n = 0;
-    for class in ["up", "left", "up"] {
+    for class in classes {
         for i in 0..3 {
             std::fs::copy(data.join(class).join(format!("{i:03}.jpg")), dir.join(format!("{n:03}.jpg"))).unwrap();
             n += 1;
@@ -80,7 +87,7 @@ fn up_left_up(data: &Path, dir: &Path) -> PathBuf {
 fn steer_through_uinput_writes_the_exact_key_events_for_a_folder_of_frames() {
     let dir = util::tempdir();
     let (project, _) = crate::live::project_and_frames(dir.path());
-    let frames = up_left_up(&dir.path().join("data"), &dir.path().join("seq"));
+    let frames = frames_of(&dir.path().join("data"), &dir.path().join("seq"), &["up", "left", "up"]);
     let log = |name: &str| dir.path().join(name);
 
     // The arrow keys, held: Up, then Left, then Up again, each released before the next.
@@ -90,6 +97,7 @@ fn steer_through_uinput_writes_the_exact_key_events_for_a_folder_of_frames() {
     let text = std::fs::read_to_string(log("hold")).unwrap();
     assert!(text.starts_with("open\nsetup pacnet virtual keyboard\ncreate 98\n"), "{text}");
     assert!(text.ends_with("close\n"), "the device is closed at the end: {text}");
+    assert!(!text.contains("gamepad"), "no gamepad without a gamepad binding: {text}");
     assert_eq!(keys(&log("hold")), [(KEY_UP, 1), (KEY_UP, 0), (KEY_LEFT, 1), (KEY_LEFT, 0), (KEY_UP, 1), (KEY_UP, 0)]);
 
     // Tapped: one press and release per change.
@@ -130,28 +138,34 @@ fn steer_through_uinput_writes_the_exact_key_events_for_a_folder_of_frames() {
     }
 }
 
-#[test]
-fn ctrl_c_releases_the_held_key_and_refusals_say_how_to_fix_them() {
-    let dir = util::tempdir();
-    let (project, up) = crate::live::project_and_frames(dir.path());
-    let log = dir.path().join("int");
-    let mut child = fake(&log, None)
+/// `steer --keys --loop` through the fake device with `extra`, interrupted with SIGINT (as Ctrl-C
+/// in the terminal sends it) once `first` is in the log; checks it then exits successfully and
+/// returns its stderr.
+pub(crate) fn interrupted(
+    log: &Path,
+    project: &Path,
+    camera: &Path,
+    extra: &[&str],
+    first: (&str, u16, i32),
+) -> String {
+    let mut child = fake(log, None)
         .args(["steer", "--keys", "--backend", "uinput", "--countdown", "0", "--loop", "--threshold", "0"])
-        .args(["--bind", "up=space"])
+        .args(extra)
         .arg("--project")
-        .arg(&project)
+        .arg(project)
         .arg("--camera")
-        .arg(&up)
+        .arg(camera)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let until = Instant::now() + Duration::from_secs(60);
-    while !keys(&log).contains(&(KEY_SPACE, 1)) {
-        assert!(Instant::now() < until, "space was never pressed");
+    // The raw text, not `events`: a report read half-written (no SYN yet) is not a failure here.
+    let sent = format!("{} {} {}\nsyn\n", first.0, first.1, first.2);
+    while !std::fs::read_to_string(log).unwrap_or_default().contains(&sent) {
+        assert!(Instant::now() < until, "{first:?} was never sent");
         std::thread::sleep(Duration::from_millis(50));
     }
-    // SIGINT, as Ctrl-C in the terminal sends it.
     let pid = i32::try_from(child.id()).unwrap();
     // SAFETY: kill(2) on our own child's pid.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
@@ -159,6 +173,15 @@ fn ctrl_c_releases_the_held_key_and_refusals_say_how_to_fix_them() {
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert!(status.success(), "{err}");
+    err
+}
+
+#[test]
+fn ctrl_c_releases_the_held_key_and_refusals_say_how_to_fix_them() {
+    let dir = util::tempdir();
+    let (project, up) = crate::live::project_and_frames(dir.path());
+    let log = dir.path().join("int");
+    let err = interrupted(&log, &project, &up, &["--bind", "up=space"], ("key", KEY_SPACE, 1));
     assert_eq!(keys(&log), [(KEY_SPACE, 1), (KEY_SPACE, 0)], "released on Ctrl-C: {err}");
     assert!(std::fs::read_to_string(&log).unwrap().ends_with("key 57 0\nsyn\nclose\n"));
 

@@ -1,6 +1,6 @@
 //! `pacnet steer`: a trained project steers another program — key presses (`--keys`, the arrow
-//! keys or a profile's bindings, through a uinput virtual keyboard or XTEST), or one line per
-//! decision on stdout (`--print`) for scripts.
+//! keys, the gamepad's D-pad (`--dpad`) or a profile's bindings, through a uinput virtual
+//! keyboard and gamepad, or XTEST), or one line per decision on stdout (`--print`) for scripts.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::camera::{Capture, CaptureOptions, SourceSpec, SystemClock};
-use crate::learn::{Familiarity, Profile, profile};
+use crate::learn::{Familiarity, Press, Profile, profile};
 use crate::live::key_output::{BackendChoice, open_backend};
 use crate::live::sink::{KeyBackend, KeyBindings, KeySink, PrintSink};
 use crate::live::steer_loop::{SteerLimits, run_steering};
@@ -30,28 +30,36 @@ pub struct SteerArgs {
     #[arg(long, default_value = "0")]
     pub camera: String,
     /// Press keys for whatever window has the focus: the arrow keys for up, down, left and right,
-    /// or --bind / --profile's bindings. Esc anywhere (X11) or Ctrl-C stops.
+    /// the D-pad with --dpad, or --bind / --profile's bindings. Esc anywhere (X11) or Ctrl-C stops.
     #[arg(long)]
     pub keys: bool,
     /// With --keys: one-off bindings, `class=key[:hold|:tap][:THRESHOLD][:COOLDOWNms]`,
     /// comma-separated, e.g. `up=space:tap,left=a,fire=mouse-left:tap:0.9:300ms,idle=none`.
     /// Keys: a–z, 0–9, f1–f24, space, enter, esc, tab, backspace, shift, ctrl, alt, super,
-    /// up/down/left/right, … (README "Key bindings"); mouse-left/-right/-middle; none. Added to
-    /// (or replacing classes of) --profile's bindings.
+    /// up/down/left/right, … (README "Key bindings"); mouse-left/-right/-middle; gamepad buttons
+    /// (uinput only): pad-up, pad-down, pad-left, pad-right (D-pad), pad-a, pad-b, pad-x, pad-y,
+    /// pad-l, pad-r, pad-select, pad-start; none. Added to (or replacing classes of) --profile's
+    /// or --dpad's bindings.
     #[arg(long, value_name = "BINDINGS")]
     pub bind: Option<String>,
-    /// With --keys: the project's saved profile of this name (`pacnet profile --list`).
+    /// With --keys: the project's saved profile of this name (`pacnet profile --list`), or a
+    /// built-in one: "Pac-Man" (the arrow keys) or "Gamepad D-pad" (as --dpad).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// With --keys: `uinput` (a virtual keyboard, any desktop; needs access to /dev/uinput),
-    /// `x11` (XTEST, X11 sessions only), or `auto` (uinput when it can, else x11).
+    /// With --keys: up, down, left and right press a virtual gamepad's D-pad (pad-up, …) instead
+    /// of the arrow keys. Needs the uinput backend: XTEST cannot make a gamepad.
+    #[arg(long, conflicts_with = "profile")]
+    pub dpad: bool,
+    /// With --keys: `uinput` (a virtual keyboard, and a gamepad for pad-… targets; any desktop;
+    /// needs access to /dev/uinput), `x11` (XTEST, X11 sessions only; keys and mouse buttons, no
+    /// gamepad), or `auto` (uinput when it can, else x11).
     #[arg(long, default_value = "auto", value_parser = parse_backend)]
     pub backend: BackendChoice,
     /// Print one line per frame instead: seconds, class, confidence, direction (`-`: keep going).
     #[arg(long)]
     pub print: bool,
-    /// With --keys and the arrow keys (no --bind or --profile): `hold` keeps the key down while
-    /// its class is predicted, `tap` presses once each time the direction changes.
+    /// With --keys and the arrow keys, --dpad or a built-in profile: `hold` keeps the key down
+    /// while its class is predicted, `tap` presses once each time the direction changes.
     #[arg(long, default_value = "hold", value_parser = parse_mode)]
     pub mode: KeyMode,
     /// Seconds to wait before sending keys, to click into the other game (at most 60).
@@ -101,11 +109,16 @@ fn parse_backend(text: &str) -> anyhow::Result<BackendChoice> {
     }
 }
 
-/// The profile `pacnet steer` presses: --profile's (or the arrow keys without one, unless --bind
-/// alone is given) with --bind's on top. Every bound class must be one the head knows.
+/// The profile `pacnet steer` presses: --profile's (the project's, else a built-in one), --dpad's,
+/// or the arrow keys (unless --bind alone is given), with --bind's on top. Every bound class must
+/// be one the head knows.
 fn bindings(args: &SteerArgs, opened: &super::eval::Opened) -> anyhow::Result<Profile> {
     let mut p = match (&args.profile, &args.bind) {
-        (Some(name), _) => opened.project.profiles.get(name)?.clone(),
+        (Some(name), _) => {
+            let saved = opened.project.profiles.get(name).cloned();
+            saved.or_else(|e| Profile::builtin(name, args.mode).ok_or(e))?
+        }
+        (None, _) if args.dpad => Profile::dpad(args.mode),
         (None, Some(_)) => Profile { name: "--bind".into(), bindings: Default::default() },
         (None, None) => return Ok(Profile::pacman(args.mode)),
     };
@@ -150,18 +163,20 @@ pub fn run(args: &SteerArgs) -> anyhow::Result<()> {
     {
         anyhow::bail!("--frames {n}: expected 1 to {MAX_FRAMES}");
     }
-    if !args.keys && (args.bind.is_some() || args.profile.is_some()) {
-        anyhow::bail!("--bind and --profile go with --keys");
+    if !args.keys && (args.bind.is_some() || args.profile.is_some() || args.dpad) {
+        anyhow::bail!("--bind, --profile and --dpad go with --keys");
     }
     // Keys need a display or /dev/uinput: find out before loading anything.
     let keys = if args.keys { Some(open_backend(args.backend)?) } else { None };
     let opened = super::eval::open(&args.project, args.model.as_deref())?;
     let mut settings = settings;
     let keys = match keys {
-        Some((backend, kind)) => {
+        Some((mut backend, kind)) => {
             let profile = bindings(args, &opened)?;
             let bound = KeyBindings::from_profile(&profile, settings.threshold)?;
-            backend.check(&bound.presses())?;
+            // Before the camera starts: XTEST refuses gamepad targets here, and uinput makes the
+            // gamepad now, so that games see it before its first press.
+            backend.prepare(&bound.presses())?;
             // A binding's own lower threshold must get through the steering.
             settings.threshold = bound.lowest_threshold().map_or(settings.threshold, |t| t.min(settings.threshold));
             Some((backend, kind, bound, profile))
@@ -187,10 +202,12 @@ pub fn run(args: &SteerArgs) -> anyhow::Result<()> {
     let run = match keys {
         Some((backend, kind, bound, profile)) => {
             countdown(args.countdown, stop)?;
+            let pad = bound.presses().iter().any(|p| matches!(p, Press::Pad(_)));
             err_line(&format!(
-                "pacnet: sending keys ({}) to {} — press Esc (anywhere, on X11) or Ctrl-C to stop",
+                "pacnet: sending keys ({}) to {}{} — press Esc (anywhere, on X11) or Ctrl-C to stop",
                 escape_controls(&profile.text()),
-                kind.describe()
+                kind.describe(),
+                if pad { " and a virtual gamepad" } else { "" }
             ));
             let mut sink = KeySink::new(backend, bound);
             run_steering(&opened.backbone, &mut pipeline, &reader, &mut sink, clock.as_ref(), stop, limits)

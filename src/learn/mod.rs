@@ -24,8 +24,8 @@
 //! - [`Project`] saves and loads all of it atomically ([`project`] documents the format),
 //!   and [`Project::check_backbone`] / [`Project::refeaturize`] handle a project recorded with
 //!   another backbone or cut.
-//! - [`Profile`]s bind classes to keys or mouse buttons ([`profile`], key names in
-//!   [`keynames`]); a project keeps several.
+//! - [`Profile`]s bind classes to keys, mouse buttons or gamepad buttons ([`profile`], key
+//!   names in [`keynames`], gamepad ones in [`pad`]); a project keeps several.
 //! - [`export::export`] writes a trained project as ONNX (backbone + head) or as a TF.js head.
 //! - [`bench::time_fit`] times the PyTorch anchor's training recipe.
 //!
@@ -48,6 +48,7 @@ pub mod hyper;
 pub mod keynames;
 pub mod metrics;
 pub mod ops;
+pub mod pad;
 pub mod profile;
 pub mod project;
 pub mod save;
@@ -64,6 +65,7 @@ pub use featurize::{Featurizer, FolderImport, Sample, Skipped, import_folder, im
 pub use head::{Head, Prediction};
 pub use hyper::{Hyper, Normalize};
 pub use metrics::{ClassAccuracy, Confusion, EpochMetrics};
+pub use pad::PadButton;
 pub use profile::{Binding, KeyMode, MouseButton, Press, Profile, ProfileError, Profiles, Target};
 pub use project::{Adoption, BackboneMismatch, Project, TrainingRecord};
 pub use split::{Split, Validation};

@@ -6,13 +6,16 @@
 //! The text form (`pacnet steer --bind`, `pacnet profile --bind`), one binding per class,
 //! comma-separated: `class=target[:hold|:tap][:THRESHOLD][:COOLDOWNms]`, e.g.
 //! `up=space:tap:0.9:300ms,left=a,fire=mouse-left,idle=none`. The target is a key name
-//! ([`super::keynames`]), `mouse-left`, `mouse-right`, `mouse-middle`, or `none`.
+//! ([`super::keynames`]), `mouse-left`, `mouse-right`, `mouse-middle`, a gamepad button or D-pad
+//! direction ([`super::pad`]: `pad-a`, `pad-up`, …), or `none`. The built-in profiles
+//! ([`Profile::builtin`]) are here and in [`super::pad`].
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::keynames::{self, KeyCode};
+use super::pad::{self, PadButton};
 
 /// The longest cooldown a binding may have (a minute).
 pub const MAX_COOLDOWN_MS: u32 = 60_000;
@@ -23,7 +26,7 @@ pub const PACMAN: &str = "Pac-Man";
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ProfileError {
     /// A key name not in the table.
-    #[error("unknown key `{0}`: expected one of {names}, or mouse-left, mouse-right, mouse-middle, none", names = keynames::NAMES_HELP)]
+    #[error("unknown key `{0}`: expected one of {names}, or mouse-left, mouse-right, mouse-middle, {pads}, none", names = keynames::NAMES_HELP, pads = pad::NAMES_HELP)]
     UnknownKey(String),
     /// A binding that does not follow the grammar.
     #[error("binding `{text}`: {reason} (expected class=key[:hold|:tap][:0.8][:300ms], e.g. up=space:tap)")]
@@ -101,6 +104,8 @@ pub enum Target {
     Key(String),
     /// A mouse button.
     Mouse(MouseButton),
+    /// A button or D-pad direction of the virtual gamepad (uinput only).
+    Pad(PadButton),
     /// Nothing: the class is recognised but presses nothing (an idle class).
     None,
 }
@@ -112,6 +117,8 @@ pub enum Press {
     Key(KeyCode),
     /// A mouse button.
     Mouse(MouseButton),
+    /// A gamepad button or D-pad direction.
+    Pad(PadButton),
 }
 
 impl Press {
@@ -121,6 +128,7 @@ impl Press {
         match self {
             Self::Key(k) => k.name.to_owned(),
             Self::Mouse(b) => format!("mouse-{}", b.name()),
+            Self::Pad(b) => b.name(),
         }
     }
 }
@@ -136,6 +144,7 @@ impl Target {
                 keynames::key(name).map(|k| Some(Press::Key(k))).ok_or_else(|| ProfileError::UnknownKey(name.clone()))
             }
             Self::Mouse(b) => Ok(Some(Press::Mouse(*b))),
+            Self::Pad(b) => Ok(Some(Press::Pad(*b))),
             Self::None => Ok(None),
         }
     }
@@ -151,9 +160,10 @@ impl Target {
             "mouse-left" | "mouse1" => Self::Mouse(MouseButton::Left),
             "mouse-middle" | "mouse2" => Self::Mouse(MouseButton::Middle),
             "mouse-right" | "mouse3" => Self::Mouse(MouseButton::Right),
-            _ => match keynames::key(text) {
-                Some(k) => Self::Key(k.name.to_owned()),
-                None => return Err(ProfileError::UnknownKey(text.trim().to_owned())),
+            _ => match (PadButton::parse(&t), keynames::key(text)) {
+                (Some(b), _) => Self::Pad(b),
+                (None, Some(k)) => Self::Key(k.name.to_owned()),
+                (None, None) => return Err(ProfileError::UnknownKey(text.trim().to_owned())),
             },
         };
         Ok(target)
@@ -165,6 +175,7 @@ impl Target {
         match self {
             Self::Key(k) => k.clone(),
             Self::Mouse(b) => format!("mouse-{}", b.name()),
+            Self::Pad(b) => b.name(),
             Self::None => "none".to_owned(),
         }
     }

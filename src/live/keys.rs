@@ -60,6 +60,17 @@ pub enum KeysError {
     /// The virtual device stopped taking events.
     #[error("the virtual keyboard stopped taking key presses: {0}")]
     UinputLost(String),
+    /// A gamepad target with XTEST, which has no gamepad.
+    #[error(
+        "`{0}` is a gamepad button, and XTEST (X11) can only press keys and mouse buttons — the virtual gamepad needs /dev/uinput: give this user access to it (the .deb's udev rule, README \"Access to /dev/uinput\") and use --backend uinput"
+    )]
+    PadNeedsUinput(String),
+    /// Creating the virtual gamepad failed (other than no device or no permission).
+    #[error("/dev/uinput: could not create the virtual gamepad: {0}")]
+    Gamepad(String),
+    /// The virtual gamepad stopped taking events.
+    #[error("the virtual gamepad stopped taking button presses: {0}")]
+    GamepadLost(String),
     /// No backend works: why each one failed.
     #[error("cannot send keys: {uinput}; and XTEST: {x11}")]
     Neither {
@@ -129,6 +140,7 @@ impl KeyBackend for X11Keys {
                 (if down { xproto::KEY_PRESS_EVENT } else { xproto::KEY_RELEASE_EVENT }, code)
             }
             Press::Mouse(b) => (if down { xproto::BUTTON_PRESS_EVENT } else { xproto::BUTTON_RELEASE_EVENT }, b.x11()),
+            Press::Pad(_) => return Err(KeysError::PadNeedsUinput(press.name())),
         };
         xtest::fake_input(&self.conn, kind, detail, x11rb::CURRENT_TIME, self.root, 0, 0, 0).map_err(|e| lost(&e))?;
         if down {
@@ -142,10 +154,12 @@ impl KeyBackend for X11Keys {
 
     fn check(&self, presses: &std::collections::BTreeSet<Press>) -> Result<(), KeysError> {
         for p in presses {
-            if let Press::Key(k) = p
-                && self.code_of(k.keysym).is_none()
-            {
-                return Err(KeysError::NotInLayout(k.name.to_owned()));
+            match p {
+                Press::Key(k) if self.code_of(k.keysym).is_none() => {
+                    return Err(KeysError::NotInLayout(k.name.to_owned()));
+                }
+                Press::Pad(_) => return Err(KeysError::PadNeedsUinput(p.name())),
+                _ => {}
             }
         }
         Ok(())

@@ -40,6 +40,15 @@ pub trait KeyBackend: Send {
         let _ = presses;
         Ok(())
     }
+
+    /// Readies the backend for `presses` before the first one (the uinput backend makes its
+    /// virtual gamepad when one is a gamepad target), then [`Self::check`]s them.
+    ///
+    /// # Errors
+    /// The first press that cannot be sent, or the device that could not be made.
+    fn prepare(&mut self, presses: &BTreeSet<Press>) -> Result<(), KeysError> {
+        self.check(presses)
+    }
 }
 
 impl KeyBackend for Box<dyn KeyBackend> {
@@ -53,6 +62,10 @@ impl KeyBackend for Box<dyn KeyBackend> {
 
     fn escape_held(&mut self) -> bool {
         (**self).escape_held()
+    }
+
+    fn prepare(&mut self, presses: &BTreeSet<Press>) -> Result<(), KeysError> {
+        (**self).prepare(presses)
     }
 }
 

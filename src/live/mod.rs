@@ -4,7 +4,7 @@
 //! the per-frame [`pipeline`], the [`feature_worker`] thread that runs it on every camera
 //! frame, the [`steer`]ing logic and the [`sink`]s a decision goes to (the built-in game, key
 //! presses for another window through [`keysink`] and a backend, XTEST ([`keys`]) or a uinput
-//! virtual keyboard ([`uinput`]), chosen in [`key_output`]; stdout), `pacnet steer`'s loop on the calling thread
+//! virtual keyboard ([`uinput`]) with its [`gamepad`], chosen in [`key_output`]; stdout), `pacnet steer`'s loop on the calling thread
 //! ([`steer_loop`]), the [`game`] thread and its sound output ([`audio`]), the backbone
 //! [`loader`], the open project ([`doc`]) and its save/load [`jobs`], the [`meters`] and the
 //! layer pictures ([`activation_atlas`]) the teaching views show, and the [`runtime`] that owns
@@ -21,6 +21,7 @@ pub mod doc;
 pub mod error;
 pub mod feature_worker;
 pub mod game;
+pub mod gamepad;
 pub mod history;
 pub mod jobs;
 pub mod key_output;

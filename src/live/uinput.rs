@@ -1,14 +1,18 @@
 //! Key and mouse-button presses through a virtual keyboard on `/dev/uinput` (the `evdev` crate's
 //! virtual device): every compositor and game reads it like a real keyboard, on Wayland as on
 //! X11. Needs write access to `/dev/uinput` (the .deb's udev rule gives it to the logged-in user).
+//! Gamepad targets go to a second device, the [`Gamepad`], made when a binding needs it.
 //!
 //! Esc cannot be read from a virtual device; when an X display is reachable it is watched there
 //! (as [`X11Keys`] does), otherwise Ctrl-C in the terminal stops `pacnet steer`.
+
+use std::collections::BTreeSet;
 
 use evdev::{AttributeSet, EventType, InputEvent, KeyCode, RelativeAxisCode, uinput::VirtualDevice};
 
 use crate::learn::{Press, keynames};
 
+use super::gamepad::Gamepad;
 use super::keys::{KeysError, X11Keys};
 use super::sink::KeyBackend;
 
@@ -20,6 +24,17 @@ pub struct UinputKeys {
     device: VirtualDevice,
     /// Esc watching, when an X display is reachable.
     escape: Option<X11Keys>,
+    /// The virtual gamepad, once a binding presses a gamepad target.
+    pad: Option<Gamepad>,
+}
+
+/// `e`, from making a virtual device, as the error that says how to fix it; `other` for the rest.
+pub(super) fn create_error(e: std::io::Error, other: fn(String) -> KeysError) -> KeysError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => KeysError::NoUinput,
+        std::io::ErrorKind::PermissionDenied => KeysError::UinputDenied,
+        _ => other(e.to_string()),
+    }
 }
 
 impl UinputKeys {
@@ -29,11 +44,7 @@ impl UinputKeys {
     /// # Errors
     /// No `/dev/uinput`, no permission, or the kernel refused the device.
     pub fn create() -> Result<Self, KeysError> {
-        let fail = |e: std::io::Error| match e.kind() {
-            std::io::ErrorKind::NotFound => KeysError::NoUinput,
-            std::io::ErrorKind::PermissionDenied => KeysError::UinputDenied,
-            _ => KeysError::Uinput(e.to_string()),
-        };
+        let fail = |e| create_error(e, KeysError::Uinput);
         let mut keys = AttributeSet::<KeyCode>::new();
         for k in keynames::all() {
             keys.insert(KeyCode::new(k.code));
@@ -55,7 +66,7 @@ impl UinputKeys {
             .build()
             .map_err(fail)?;
         let escape = if std::env::var_os("DISPLAY").is_some() { X11Keys::connect().ok() } else { None };
-        Ok(Self { device, escape })
+        Ok(Self { device, escape, pad: None })
     }
 }
 
@@ -64,6 +75,14 @@ impl KeyBackend for UinputKeys {
         let code = match press {
             Press::Key(k) => k.code,
             Press::Mouse(b) => b.code(),
+            Press::Pad(b) => {
+                // Made here only if `prepare` was skipped: games may miss a pad that appears late.
+                let pad = match &mut self.pad {
+                    Some(pad) => pad,
+                    None => self.pad.insert(Gamepad::create()?),
+                };
+                return pad.press(b, down);
+            }
         };
         let event = InputEvent::new(EventType::KEY.0, code, i32::from(down));
         // `emit` ends the batch with SYN_REPORT, so each press reaches readers at once.
@@ -72,6 +91,13 @@ impl KeyBackend for UinputKeys {
 
     fn escape_held(&mut self) -> bool {
         self.escape.as_mut().is_some_and(X11Keys::escape_held)
+    }
+
+    fn prepare(&mut self, presses: &BTreeSet<Press>) -> Result<(), KeysError> {
+        if self.pad.is_none() && presses.iter().any(|p| matches!(p, Press::Pad(_))) {
+            self.pad = Some(Gamepad::create()?);
+        }
+        self.check(presses)
     }
 }
 
