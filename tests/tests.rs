@@ -30,5 +30,6 @@ mod team;
 mod ui;
 mod ui_classes;
 mod ui_fix;
+mod ui_keys;
 mod uinput;
 mod webcam;

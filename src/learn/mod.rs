@@ -25,7 +25,7 @@
 //!   and [`Project::check_backbone`] / [`Project::refeaturize`] handle a project recorded with
 //!   another backbone or cut.
 //! - [`Profile`]s bind classes to keys or mouse buttons ([`profile`], key names in
-//!   [`keynames`]); a project keeps several.
+//!   [`keynames`]); a project keeps several, and [`profile_pick`] says which one is used.
 //! - [`export::export`] writes a trained project as ONNX (backbone + head) or as a TF.js head.
 //! - [`bench::time_fit`] times the PyTorch anchor's training recipe.
 //!
@@ -49,6 +49,7 @@ pub mod keynames;
 pub mod metrics;
 pub mod ops;
 pub mod profile;
+pub mod profile_pick;
 pub mod project;
 pub mod save;
 pub mod split;

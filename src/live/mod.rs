@@ -24,6 +24,7 @@ pub mod game;
 pub mod history;
 pub mod jobs;
 pub mod key_output;
+pub mod key_tester;
 pub mod keys;
 pub mod keysink;
 pub mod loader;
