@@ -53,12 +53,17 @@ fn target(ui: &mut Ui, cx: &mut Ctx<'_>, has_head: bool) {
     ui.label("• the built-in Pac-Man");
     let (name, profile) = picked_profile(cx.settings, cx.doc);
     let name = name.to_owned();
+    // The button first: on a short window the picker below it scrolls, the button must not.
+    let button = ui.add_enabled(has_head && profile.is_ok(), egui::Button::new("Steer another window…"));
+    if button.on_hover_text("Sends the predictions as the profile's keys to whatever window has the focus (a virtual keyboard on /dev/uinput, else X11), after a 3-second countdown to click into it. Below the threshold or on “none”, no key is sent.").clicked() {
+        cx.cmds.push(Command::SendKeys(cx.settings.key_mode));
+    }
     // The implied profile's arrows follow the key mode; a saved profile says per class.
     let implied = name == PACMAN && cx.doc.is_none_or(|d| d.profiles().get(PACMAN).is_err());
     profile_picker(ui, cx, &name, implied);
     match &profile {
         Ok(p) => {
-            ui.label(RichText::new(p.summary(cx.doc.map_or(&[][..], Document::classes))).small());
+            ui.label(p.summary(cx.doc.map_or(&[][..], Document::classes)));
         }
         Err(e) => {
             ui.label(RichText::new(e.to_string()).color(RED));
@@ -73,10 +78,6 @@ fn target(ui: &mut Ui, cx: &mut Ctx<'_>, has_head: bool) {
             ui.selectable_value(&mut cx.settings.key_mode, KeyMode::Tap, mode_name(KeyMode::Tap))
                 .on_hover_text("One press each time the direction changes (games that turn on a key press).");
         });
-    }
-    let button = ui.add_enabled(has_head && profile.is_ok(), egui::Button::new("Steer another window…"));
-    if button.on_hover_text("Sends the predictions as the profile's keys to whatever window has the focus (a virtual keyboard on /dev/uinput, else X11), after a 3-second countdown to click into it. Below the threshold or on “none”, no key is sent.").clicked() {
-        cx.cmds.push(Command::SendKeys(cx.settings.key_mode));
     }
 }
 
