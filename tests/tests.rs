@@ -30,6 +30,7 @@ mod team;
 mod ui;
 mod ui_classes;
 mod ui_fix;
+mod ui_keys;
 mod uinput;
 mod uinput_pad;
 mod webcam;

@@ -192,6 +192,17 @@ fn expected_examples(ms: u64) -> usize {
     frames.div_ceil(3)
 }
 
+/// Records every class of [`POSES`] in its pose, holding its arrow key for 0.7 s.
+pub(crate) fn record_poses(a: &mut App) {
+    for ((class, x, y), key) in POSES.into_iter().zip([Key::ArrowUp, Key::ArrowDown, Key::ArrowLeft, Key::ArrowRight]) {
+        pose(a, x, y);
+        run_for(a, 200);
+        hold_key(a, key, 700);
+        run_for(a, 200);
+        assert!(count(a.h.state(), class) > 0, "recorded `{class}`");
+    }
+}
+
 /// The class → pose table the tests record and predict with.
 pub(crate) const POSES: [(&str, f32, f32); 4] =
     [("up", 0.0, -0.55), ("down", 0.0, 0.55), ("left", -0.6, 0.0), ("right", 0.6, 0.0)];

@@ -3,12 +3,12 @@
 //! trained head, open the window, drag across a stretch of the timeline, pick the class it
 //! should have been, add it — and the project holds exactly those frames as new examples.
 
+use egui::Pos2;
 use egui::accesskit::Role;
-use egui::{Key, Pos2};
 use egui_kittest::kittest::Queryable;
 use pacnet::ui::Settings;
 
-use crate::ui::{App, POSES, count, harness, hold_key, options, pose, predicted, ready, run_for, settle, wait_for};
+use crate::ui::{App, POSES, count, harness, options, pose, predicted, ready, record_poses, run_for, settle, wait_for};
 use crate::util;
 
 fn pointer(a: &mut App, at: Pos2, pressed: Option<bool>) {
@@ -32,13 +32,7 @@ fn a_stretch_of_play_labelled_in_fix_mistakes_becomes_examples_of_that_class() {
     settings.hyper.views = 0;
     let mut a = harness(settings, options(dir.path()));
     ready(&mut a);
-    for ((class, x, y), key) in POSES.into_iter().zip([Key::ArrowUp, Key::ArrowDown, Key::ArrowLeft, Key::ArrowRight]) {
-        pose(&a, x, y);
-        run_for(&mut a, 200);
-        hold_key(&mut a, key, 700);
-        run_for(&mut a, 200);
-        assert!(count(a.h.state(), class) > 0, "recorded `{class}`");
-    }
+    record_poses(&mut a);
     a.h.get_by_label("2  Train").click();
     a.h.step();
     a.h.step();

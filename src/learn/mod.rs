@@ -25,7 +25,8 @@
 //!   and [`Project::check_backbone`] / [`Project::refeaturize`] handle a project recorded with
 //!   another backbone or cut.
 //! - [`Profile`]s bind classes to keys, mouse buttons or gamepad buttons ([`profile`], key
-//!   names in [`keynames`], gamepad ones in [`pad`]); a project keeps several.
+//!   names in [`keynames`], gamepad ones in [`pad`]); a project keeps several, and
+//!   [`profile_pick`] says which one is used.
 //! - [`export::export`] writes a trained project as ONNX (backbone + head) or as a TF.js head.
 //! - [`bench::time_fit`] times the PyTorch anchor's training recipe.
 //!
@@ -50,6 +51,7 @@ pub mod metrics;
 pub mod ops;
 pub mod pad;
 pub mod profile;
+pub mod profile_pick;
 pub mod project;
 pub mod save;
 pub mod split;

@@ -42,6 +42,16 @@ pub enum ProfileError {
     /// A profile name that is empty or too long.
     #[error("profile name `{0}`: expected 1 to 64 characters")]
     BadName(String),
+    /// A profile binding a class the project does not have (renamed or removed since).
+    #[error("profile `{profile}` binds class `{class}`, which the project does not have (it has: {known})")]
+    UnknownClass {
+        /// The profile's name.
+        profile: String,
+        /// The class bound.
+        class: String,
+        /// The project's classes, comma-separated.
+        known: String,
+    },
     /// No profile of that name.
     #[error("no profile `{name}` in the project (it has: {known})")]
     NoSuchProfile {

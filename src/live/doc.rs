@@ -121,6 +121,12 @@ impl Document {
         &self.project.dataset
     }
 
+    /// The key-binding profiles saved in the project.
+    #[must_use]
+    pub fn profiles(&self) -> &crate::learn::Profiles {
+        &self.project.profiles
+    }
+
     /// Class names, in label order.
     #[must_use]
     pub fn classes(&self) -> &[String] {

@@ -67,6 +67,9 @@ pub enum LiveError {
     /// Sending key presses to another window.
     #[error(transparent)]
     Keys(#[from] KeysError),
+    /// A key profile that cannot be used (gone, or binding a class the project lacks).
+    #[error(transparent)]
+    Profile(#[from] crate::learn::ProfileError),
     /// Exporting the trained model.
     #[error("could not export to {}: {source}", dir.display())]
     Export {

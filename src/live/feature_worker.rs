@@ -85,6 +85,9 @@ pub enum FeatureCmd {
     /// Where decisions go from now on (the previous sink is stopped first); `None`: back to
     /// the built-in game.
     Sink(Option<Box<dyn SteerSink>>),
+    /// A second sink that sees every decision too (the key tester, which sends nothing, so it
+    /// runs beside the game or the keys); `None` ends it.
+    Tester(Option<Box<dyn SteerSink>>),
     /// Place every frame on this feature map (the learn panel's map is open), or stop.
     Map(Option<Arc<ExampleMap>>),
     /// Keep the history of play (the game is shown); off, frames are kept only while keys
@@ -261,6 +264,7 @@ struct State {
     /// The built-in game's sink, used whenever no other sink is set.
     game_sink: GameSink,
     other_sink: Option<Box<dyn SteerSink>>,
+    tester: Option<Box<dyn SteerSink>>,
     map: Option<Arc<ExampleMap>>,
     clock: Arc<dyn Clock>,
     live: Slot<LiveStatus>,
@@ -298,6 +302,7 @@ impl State {
             last_error: None,
             game_sink: GameSink::new(out.steer),
             other_sink: None,
+            tester: None,
             map: None,
             clock,
             live: out.live,
@@ -316,6 +321,13 @@ impl State {
         }
     }
 
+    fn decide(&mut self, decision: Option<&super::sink::SteerDecision>) {
+        self.sink().decide(decision);
+        if let Some(t) = &mut self.tester {
+            t.decide(decision);
+        }
+    }
+
     fn run(&mut self, reader: &FrameReader, rx: &Receiver<FeatureCmd>) {
         let mut seq = 0;
         loop {
@@ -325,6 +337,9 @@ impl State {
                     Err(TryRecvError::Empty) => break,
                     Err(TryRecvError::Disconnected) => {
                         self.sink().stop();
+                        if let Some(t) = &mut self.tester {
+                            t.stop();
+                        }
                         return;
                     }
                 }
@@ -374,7 +389,7 @@ impl State {
                 self.pipeline.set_familiarity(familiarity.map(std::sync::Arc::new));
                 self.history.clear();
                 if none {
-                    self.sink().decide(None);
+                    self.decide(None);
                 }
             }
             FeatureCmd::Record(r) => {
@@ -394,6 +409,12 @@ impl State {
             FeatureCmd::Sink(sink) => {
                 self.sink().stop();
                 self.other_sink = sink;
+            }
+            FeatureCmd::Tester(tester) => {
+                if let Some(old) = &mut self.tester {
+                    old.stop();
+                }
+                self.tester = tester;
             }
             FeatureCmd::Map(map) => self.map = map,
             FeatureCmd::History(on) => self.keep_history = on,
@@ -444,7 +465,7 @@ impl State {
             dir: p.decision.dir,
             steering: p.steering(),
         });
-        self.sink().decide(decision.as_ref());
+        self.decide(decision.as_ref());
         if let Some(p) = &prediction {
             self.keep(seq, timestamp, p);
         }

@@ -27,6 +27,16 @@ pub trait KeyBackend: Send {
     /// E.g. the display or the device went away.
     fn key(&mut self, press: Press, down: bool) -> Result<(), KeysError>;
 
+    /// Presses and releases `press` at once (a tap binding). The key tester overrides it to
+    /// show one tap rather than a press and a release.
+    ///
+    /// # Errors
+    /// As [`KeyBackend::key`].
+    fn tap(&mut self, press: Press) -> Result<(), KeysError> {
+        self.key(press, true)?;
+        self.key(press, false)
+    }
+
     /// Whether Esc is held right now (the way to stop sending keys from any window).
     fn escape_held(&mut self) -> bool {
         false
@@ -54,6 +64,10 @@ pub trait KeyBackend: Send {
 impl KeyBackend for Box<dyn KeyBackend> {
     fn key(&mut self, press: Press, down: bool) -> Result<(), KeysError> {
         (**self).key(press, down)
+    }
+
+    fn tap(&mut self, press: Press) -> Result<(), KeysError> {
+        (**self).tap(press)
     }
 
     fn check(&self, presses: &BTreeSet<Press>) -> Result<(), KeysError> {
@@ -163,11 +177,16 @@ impl<B: KeyBackend> KeySink<B> {
         &self.held
     }
 
-    fn send(&mut self, press: Press, down: bool) {
+    /// Presses (`Some(down)`) or taps (`None`) `press`, unless the backend failed before.
+    fn send(&mut self, press: Press, down: Option<bool>) {
         if self.failed.is_some() {
             return;
         }
-        if let Err(e) = self.backend.key(press, down) {
+        let sent = match down {
+            Some(down) => self.backend.key(press, down),
+            None => self.backend.tap(press),
+        };
+        if let Err(e) = sent {
             self.failed = Some(format!("{SEND_FAILED}: {e}"));
         }
     }
@@ -207,17 +226,16 @@ impl<B: KeyBackend> SteerSink for KeySink<B> {
         let released: Vec<Press> = self.held.difference(&wanted).copied().collect();
         let pressed: Vec<Press> = wanted.difference(&self.held).copied().collect();
         for p in released {
-            self.send(p, false);
+            self.send(p, Some(false));
         }
         for p in pressed {
-            self.send(p, true);
+            self.send(p, Some(true));
         }
         self.held = wanted;
         for p in taps {
             // A key some other class holds down is already pressed for the game.
             if !self.held.contains(&p) {
-                self.send(p, true);
-                self.send(p, false);
+                self.send(p, None);
             }
         }
     }

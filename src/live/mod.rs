@@ -25,6 +25,7 @@ pub mod gamepad;
 pub mod history;
 pub mod jobs;
 pub mod key_output;
+pub mod key_tester;
 pub mod keys;
 pub mod keysink;
 pub mod loader;

@@ -26,10 +26,12 @@ use super::error::LiveError;
 use super::feature_worker::{FeatureCmd, FeatureEvent, FeatureSetup, FeatureWorker};
 use super::game::{GameCmd, GameSetup, GameWorker};
 use super::jobs::{self, Jobs};
-use super::key_output::{BackendChoice, open_backend};
+use super::key_tester::KeyTester;
 use super::loader::{LoadEvent, Loader};
-use super::sink::{GameSteer, KeyBindings, KeyMode, KeySink};
+use super::sink::GameSteer;
 use super::{Repaint, Slot};
+
+mod keys;
 
 /// Where the backbone is.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,8 +109,10 @@ pub struct Runtime {
     training: Option<Training>,
     jobs: Jobs,
     clock: Arc<dyn Clock>,
-    /// How keys are sent to another window, while they are.
-    sending_keys: Option<KeyMode>,
+    /// The profile whose keys go to another window, while they do.
+    sending_keys: Option<String>,
+    /// The key tester, while it runs.
+    tester: Option<KeyTester>,
 }
 
 impl Runtime {
@@ -151,6 +155,7 @@ impl Runtime {
             jobs,
             clock: options.clock,
             sending_keys: None,
+            tester: None,
         };
         match options.model {
             Ok(source) => me.load_model(source),
@@ -204,7 +209,7 @@ impl Runtime {
     /// start it again with [`Runtime::start_features`]). Returns whether there was one.
     pub fn commit_model(&mut self) -> bool {
         let Some(bb) = self.staged.take() else { return false };
-        self.features = None;
+        self.stop_features();
         self.backbone = Some(bb);
         true
     }
@@ -218,6 +223,8 @@ impl Runtime {
     /// [`Runtime::start_features`] runs again.
     pub fn stop_features(&mut self) {
         self.features = None;
+        self.sending_keys = None;
+        self.tester = None;
     }
 
     /// Drains every channel once (never blocks) and returns what happened, oldest first.
@@ -290,40 +297,13 @@ impl Runtime {
     /// Before the backbone is loaded, without a camera, or when no thread can be started.
     pub fn start_features(&mut self, setup: FeatureSetup) -> Result<(), LiveError> {
         let bb = self.backbone.clone().ok_or(LiveError::NotLoaded)?;
-        let capture = self.capture.as_ref().ok_or(LiveError::NoCamera)?;
-        self.features = None;
-        self.sending_keys = None;
+        let reader = self.capture.as_ref().ok_or(LiveError::NoCamera)?.reader();
+        self.stop_features();
         let clock = Arc::clone(&self.clock);
-        let worker =
-            FeatureWorker::start(bb, capture.reader(), setup, self.steer.clone(), clock, Arc::clone(&self.repaint))
-                .map_err(|source| LiveError::Thread { name: FeatureWorker::THREAD_NAME, source })?;
+        let worker = FeatureWorker::start(bb, reader, setup, self.steer.clone(), clock, Arc::clone(&self.repaint))
+            .map_err(|source| LiveError::Thread { name: FeatureWorker::THREAD_NAME, source })?;
         self.features = Some(worker);
         Ok(())
-    }
-
-    /// Sends the predictions to whatever window has the focus as arrow keys, instead of to
-    /// the built-in game (through uinput where it may, else XTEST).
-    ///
-    /// # Errors
-    /// No feature worker yet, or no way to send keys (one line that says what to do instead).
-    pub fn send_keys(&mut self, mode: KeyMode) -> Result<(), LiveError> {
-        let features = self.features.as_ref().ok_or(LiveError::NotLoaded)?;
-        let bindings = KeyBindings::arrows(mode);
-        let (backend, _) = open_backend(BackendChoice::Auto)?;
-        features.send(FeatureCmd::Sink(Some(Box::new(KeySink::new(backend, bindings)))));
-        self.sending_keys = Some(mode);
-        Ok(())
-    }
-
-    /// Steers the built-in game again (releases any key held in another window).
-    pub fn steer_game(&mut self) {
-        self.send_features(FeatureCmd::Sink(None));
-        self.sending_keys = None;
-    }
-
-    /// Whether keys are being sent to another window, and how.
-    pub fn sending_keys(&self) -> Option<KeyMode> {
-        self.sending_keys
     }
 
     /// The clock the workers run by.

@@ -78,8 +78,13 @@ pub enum Command {
     ArrowKeys(Option<Dir>),
     /// Move the demo camera's toy (held W A S D / Q E / R F keys over one frame).
     Demo(DemoNudge),
-    /// Start sending the predictions to another window as arrow keys, after a countdown.
+    /// Start sending the predictions to another window as the picked profile's keys, after a
+    /// countdown (the mode: how the implied "Pac-Man" profile presses its arrows).
     SendKeys(KeyMode),
+    /// Pick the project's key profile by name.
+    KeyProfile(String),
+    /// Open or close the key tester.
+    KeyTester(bool),
     /// Stop sending keys (or the countdown): the built-in game is steered again.
     StopKeys,
     /// Start an empty project (asks first if there is unsaved work).
@@ -229,6 +234,8 @@ impl PacnetApp {
             Command::ArrowKeys(keys) => Do::ArrowKeys(keys),
             Command::Demo(n) => Do::Demo(n),
             Command::SendKeys(mode) => Do::SendKeys(mode),
+            Command::KeyProfile(name) => Do::KeyProfile(name),
+            Command::KeyTester(on) => Do::KeyTester(on),
             Command::StopKeys => Do::StopKeys,
             Command::Save => Do::Save,
             Command::UseModel(spec) => Do::UseModel(spec),

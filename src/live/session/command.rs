@@ -112,8 +112,13 @@ pub enum Command {
     ArrowKeys(Option<Dir>),
     /// Move the demo camera's toy.
     Demo(DemoNudge),
-    /// Start sending the predictions to another window as arrow keys, after a countdown.
+    /// Start sending the predictions to another window as the picked profile's keys, after a
+    /// countdown; the mode is how the implied "Pac-Man" profile presses its arrow keys.
     SendKeys(KeyMode),
+    /// Pick the open project's key profile by name (remembered per project file).
+    KeyProfile(String),
+    /// Show what the picked profile would press, live, without sending anything; or stop.
+    KeyTester(bool),
     /// Stop sending keys (or the countdown): the built-in game is steered again.
     StopKeys,
     /// Start an empty project; asks first ([`Question::Unsaved`]) if there is unsaved work.
@@ -221,6 +226,8 @@ impl Session {
                 self.settings.key_mode = mode;
                 self.keys_from = Some(self.rt.clock().now() + KEYS_COUNTDOWN);
             }
+            Command::KeyProfile(name) => self.pick_key_profile(&name),
+            Command::KeyTester(on) => self.set_key_tester(on),
             Command::StopKeys => {
                 self.keys_from = None;
                 if self.rt.sending_keys().is_some() {

@@ -15,6 +15,7 @@ mod events;
 pub mod example_map;
 mod files;
 mod fix;
+mod keys;
 pub mod model;
 pub mod settings;
 
@@ -31,6 +32,7 @@ use super::{ViewPrefill, ViewRequest};
 
 pub use command::{Command, DemoNudge, Pending};
 pub use example_map::ExampleMapState;
+pub use keys::picked_profile;
 pub use model::model_title;
 pub use settings::{LearnPage, Recording, RunProgress, Settings, Tab};
 
@@ -311,21 +313,6 @@ impl Session {
         self.out.push(Notice::Error(e.to_string()));
     }
 
-    /// Starts sending keys once the countdown is over.
-    fn keys_countdown(&mut self) {
-        let Some(from) = self.keys_from else { return };
-        let now = self.rt.clock().now();
-        if now < from {
-            self.out.push(Notice::WakeAfter(std::time::Duration::from_millis(100)));
-            return;
-        }
-        self.keys_from = None;
-        match self.rt.send_keys(self.settings.key_mode) {
-            Ok(()) => self.info("sending arrow keys to the focused window — press Esc to stop".into()),
-            Err(e) => self.error(e),
-        }
-    }
-
     /// Computes new examples' augmented views in the background as they arrive, so that
     /// pressing Train only trains. Not while training (the trainer computes what is missing
     /// itself) and never blocking on the cache.
@@ -358,6 +345,10 @@ impl Session {
             self.rt.send_game(GameCmd::Running(s.tab == Tab::Play));
             self.rt.send_features(FeatureCmd::History(s.tab == Tab::Play));
         }
+        if (s.key_mode != before.key_mode || s.key_profiles != before.key_profiles) && self.rt.key_tester().is_some() {
+            self.set_key_tester(true);
+        }
+        let s = &self.settings;
         if s.steer != before.steer {
             self.rt.send_features(FeatureCmd::Steer(s.steer));
         }

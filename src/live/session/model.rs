@@ -121,6 +121,10 @@ impl Session {
         self.rt.send_features(FeatureCmd::SetCut(doc.cut()));
         self.rt.send_features(FeatureCmd::SetHead(doc.head().cloned(), super::head_examples(Some(&doc))));
         self.doc = Some(doc);
+        if self.rt.key_tester().is_some() {
+            // The new project may have other profiles, or picked another one.
+            self.set_key_tester(true);
+        }
     }
 
     pub(super) fn start_training(&mut self) {

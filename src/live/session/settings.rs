@@ -1,7 +1,8 @@
 //! What is remembered between sessions (the app keeps it in eframe storage; projects go in
 //! `.pacnet` files), and the run-time records the panels show: what records, how training goes.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -87,8 +88,11 @@ pub struct Settings {
     pub learn_layer: Option<String>,
     /// First channel the learn panel shows.
     pub learn_first_channel: usize,
-    /// How predictions become key presses when steering another window.
+    /// How the implied "Pac-Man" profile's arrow keys are pressed when steering another window.
     pub key_mode: KeyMode,
+    /// The key profile picked on the Play panel, per project file ("" for an untitled one);
+    /// projects not listed use the implied "Pac-Man".
+    pub key_profiles: BTreeMap<String, String>,
     /// The backbone chosen in the model picker, as `--model` takes it; `None`: the built-in one.
     /// `--model` and `$PACNET_MODEL` win over it.
     pub model: Option<String>,
@@ -125,6 +129,7 @@ impl Default for Settings {
             learn_layer: None,
             learn_first_channel: 0,
             key_mode: KeyMode::Hold,
+            key_profiles: BTreeMap::new(),
             model: None,
             learn_page: LearnPage::Layers,
             presenter: false,
@@ -144,6 +149,21 @@ impl Settings {
         self.recent.retain(|p| p != &path);
         self.recent.insert(0, path);
         self.recent.truncate(Self::MAX_RECENT);
+    }
+
+    /// The key profile picked for the project at `path` (`None`: untitled).
+    #[must_use]
+    pub fn key_profile(&self, path: Option<&Path>) -> &str {
+        self.key_profiles.get(&profile_key(path)).map_or(crate::learn::profile::PACMAN, String::as_str)
+    }
+
+    /// Remembers `name` as the key profile of the project at `path`; only projects still in
+    /// the recent list (and this one) keep their choice, so the list cannot grow for ever.
+    pub fn pick_key_profile(&mut self, path: Option<&Path>, name: &str) {
+        let key = profile_key(path);
+        let recent: Vec<String> = self.recent.iter().map(|p| p.display().to_string()).collect();
+        self.key_profiles.retain(|k, _| k.is_empty() || *k == key || recent.contains(k));
+        self.key_profiles.insert(key, name.to_owned());
     }
 
     /// The camera transform these settings ask for.
@@ -189,4 +209,8 @@ pub struct RunProgress {
     pub validated: usize,
     /// The hyperparameters of the run (the project keeps them with its head once it steers).
     pub hyper: Option<crate::learn::Hyper>,
+}
+
+fn profile_key(path: Option<&Path>) -> String {
+    path.map(|p| p.display().to_string()).unwrap_or_default()
 }

@@ -15,6 +15,7 @@ mod models;
 mod play;
 pub mod project;
 mod record;
+mod steer_keys;
 mod top;
 mod train;
 pub mod widgets;

@@ -12,7 +12,7 @@ use super::Ctx;
 use super::widgets::{ACCENT, camera_view, confidence_bar, dir_name, hint, joystick_cell, paint_arrow};
 use crate::live::audio::AudioStatus;
 use crate::live::steer::missing_dirs;
-use crate::live::{GameCmd, KeyMode, SteeredBy};
+use crate::live::{GameCmd, SteeredBy};
 
 /// Width of the side column, at least and at most; between them it takes a third of the panel.
 const SIDE_MIN: f32 = 250.0;
@@ -181,7 +181,7 @@ fn knobs(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&crate::live::GameSnaps
     if ui.add_enabled(has_head, egui::Button::new("Fix mistakes…")).on_hover_text("The last 30 s of play as a timeline: select where the model was wrong, say what it should have been, and it learns from those frames.").clicked() {
         cx.cmds.push(Command::ShowFixMistakes);
     }
-    steer_target(ui, cx, has_head);
+    super::steer_keys::steer_target(ui, cx, has_head);
 
     let rate = live.as_ref().map_or(0.0, |l| l.rate);
     let pipeline = live.as_ref().map_or(0.0, |l| l.pipeline_ms);
@@ -218,50 +218,6 @@ fn sound(ui: &mut Ui, cx: &mut Ctx<'_>, snapshot: Option<&crate::live::GameSnaps
     }
 }
 
-/// Where the predictions go: the built-in game, or arrow keys for another window (after a
-/// countdown, with a loud indicator and a Stop button while keys are being sent).
-fn steer_target(ui: &mut Ui, cx: &mut Ctx<'_>, has_head: bool) {
-    ui.separator();
-    ui.label(RichText::new("What the model steers").strong());
-    if let Some(mode) = cx.rt.sending_keys() {
-        ui.label(
-            RichText::new(format!("• SENDING ARROW KEYS ({})", mode_name(mode)))
-                .color(Color32::RED)
-                .strong()
-                .size(18.0),
-        );
-        hint(ui, "The focused window gets an arrow key for each prediction. Press Esc (in any window) or Stop.");
-        if ui.button(RichText::new("Stop sending keys").strong()).clicked() {
-            cx.cmds.push(Command::StopKeys);
-        }
-        return;
-    }
-    if let Some(left) = cx.keys_countdown {
-        ui.label(
-            RichText::new(format!("Click into your game — keys start in {:.0} s", left.ceil()))
-                .size(18.0)
-                .strong()
-                .color(ACCENT),
-        );
-        if ui.button("Cancel").clicked() {
-            cx.cmds.push(Command::StopKeys);
-        }
-        return;
-    }
-    ui.label("• the built-in Pac-Man");
-    // Two rows, not one: side by side they are wider than the column and pushed it out of the window.
-    egui::ComboBox::from_label("key mode").selected_text(mode_name(cx.settings.key_mode)).show_ui(ui, |ui| {
-        ui.selectable_value(&mut cx.settings.key_mode, KeyMode::Hold, mode_name(KeyMode::Hold))
-            .on_hover_text("The key stays down while its class is predicted (games that move while a key is held).");
-        ui.selectable_value(&mut cx.settings.key_mode, KeyMode::Tap, mode_name(KeyMode::Tap))
-            .on_hover_text("One press each time the direction changes (games that turn on a key press).");
-    });
-    let button = ui.add_enabled(has_head, egui::Button::new("Steer another window…"));
-    if button.on_hover_text("Sends the predictions as arrow keys to whatever window has the focus (X11), after a 3-second countdown to click into it. Below the threshold or on “none”, no key is sent.").clicked() {
-        cx.cmds.push(Command::SendKeys(cx.settings.key_mode));
-    }
-}
-
 /// What the model cannot steer Pac-Man to, when the project lacks a direction class.
 fn missing_line(classes: &[String]) -> Option<String> {
     let missing: Vec<String> = missing_dirs(classes).into_iter().map(|d| format!("“{}”", dir_name(d))).collect();
@@ -273,13 +229,6 @@ fn missing_line(classes: &[String]) -> Option<String> {
         "Pac-Man turns only on classes named up, down, left and right; this project has no {what} {}, so the model never turns that way. Add {them} (or rename a class) in the Classes list of 1 Record.",
         missing.join(", ")
     ))
-}
-
-fn mode_name(mode: KeyMode) -> &'static str {
-    match mode {
-        KeyMode::Hold => "hold while predicted",
-        KeyMode::Tap => "tap on change",
-    }
 }
 
 /// A 3 × 3 joystick: `decided` (the model's pick) filled, `steered` (what Pac-Man was asked
