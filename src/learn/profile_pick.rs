@@ -3,28 +3,30 @@
 //! picked, checked against the project's classes, and the line shown under the picker
 //! (`up: space (tap) · left: a`).
 
+use super::pad::DPAD;
 use super::profile::{Binding, KeyMode, PACMAN, Profile, ProfileError, Profiles, Target};
 
 impl Profiles {
-    /// The names to pick from: the implied Pac-Man first (unless a saved profile is called
-    /// that), then the saved ones in the order they were added.
+    /// The names to pick from: the implied Pac-Man first, the saved ones in the order they
+    /// were added, then the built-in gamepad D-pad (a built-in one only unless a saved
+    /// profile took its name).
     #[must_use]
     pub fn choices(&self) -> Vec<String> {
-        let implied = self.0.iter().all(|p| p.name != PACMAN).then(|| PACMAN.to_owned());
-        implied.into_iter().chain(self.0.iter().map(|p| p.name.clone())).collect()
+        let builtin = |name: &str| self.0.iter().all(|p| p.name != name).then(|| name.to_owned());
+        builtin(PACMAN).into_iter().chain(self.0.iter().map(|p| p.name.clone())).chain(builtin(DPAD)).collect()
     }
 
-    /// The profile called `name`: a saved one, checked against `classes`, or else the implied
-    /// Pac-Man arrows held or tapped as `mode` says. The implied one is not checked: a project
-    /// without a direction just never presses its arrow, and the Play panel says so already.
+    /// The profile called `name`: a saved one, checked against `classes`, or else a built-in
+    /// one (the Pac-Man arrows, the gamepad D-pad) held or tapped as `mode` says. The built-in
+    /// ones are not checked: a project without a direction just never presses it, and the Play
+    /// panel says so already.
     ///
     /// # Errors
     /// No such profile, or a saved profile binding a class that is not in `classes`.
     pub fn pick(&self, name: &str, mode: KeyMode, classes: &[String]) -> Result<Profile, ProfileError> {
         match self.get(name) {
             Ok(p) => p.check_classes(classes).map(|()| p.clone()),
-            Err(_) if name.trim() == PACMAN => Ok(Profile::pacman(mode)),
-            Err(e) => Err(e),
+            Err(e) => Profile::builtin(name, mode).ok_or(e),
         }
     }
 }
@@ -88,11 +90,11 @@ mod tests {
     #[test]
     fn the_implied_pacman_is_offered_first_unless_a_saved_profile_takes_its_name() {
         let mut ps = Profiles::default();
-        assert_eq!(ps.choices(), [PACMAN]);
+        assert_eq!(ps.choices(), [PACMAN, DPAD]);
         ps.put(Profile::parse("Dino game", "up=space:tap").unwrap());
-        assert_eq!(ps.choices(), [PACMAN, "Dino game"]);
+        assert_eq!(ps.choices(), [PACMAN, "Dino game", DPAD]);
         ps.put(Profile::parse(PACMAN, "up=w").unwrap());
-        assert_eq!(ps.choices(), ["Dino game", PACMAN]);
+        assert_eq!(ps.choices(), ["Dino game", PACMAN, DPAD]);
         let dirs = classes(&["up", "down", "left", "right"]);
         assert_eq!(ps.pick(PACMAN, KeyMode::Tap, &dirs).unwrap().text(), "up=w", "the saved one wins");
     }
@@ -115,5 +117,7 @@ mod tests {
             "profile `Dino game` binds class `left`, which the project does not have (it has: up, down, right, fire, idle)"
         );
         assert!(matches!(ps.pick("Mario", KeyMode::Hold, &have), Err(ProfileError::NoSuchProfile { .. })));
+        let pad = ps.pick(DPAD, KeyMode::Hold, &have).unwrap();
+        assert_eq!(pad.summary(&have), "up: pad-up · down: pad-down · left: pad-left · right: pad-right");
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use egui::{Color32, FontId, RichText, Sense, Stroke, StrokeKind, Ui, vec2};
 
+use crate::learn::pad::DPAD;
 use crate::learn::profile::PACMAN;
 use crate::learn::{KeyMode, Press};
 use crate::live::Document;
@@ -58,9 +59,9 @@ fn target(ui: &mut Ui, cx: &mut Ctx<'_>, has_head: bool) {
     if button.on_hover_text("Sends the predictions as the profile's keys to whatever window has the focus (a virtual keyboard on /dev/uinput, else X11), after a 3-second countdown to click into it. Below the threshold or on “none”, no key is sent.").clicked() {
         cx.cmds.push(Command::SendKeys(cx.settings.key_mode));
     }
-    // The implied profile's arrows follow the key mode; a saved profile says per class.
-    let implied = name == PACMAN && cx.doc.is_none_or(|d| d.profiles().get(PACMAN).is_err());
-    profile_picker(ui, cx, &name, implied);
+    // A built-in profile's keys follow the key mode; a saved profile says per class.
+    let implied = builtin(cx, &name);
+    profile_picker(ui, cx, &name);
     match &profile {
         Ok(p) => {
             ui.label(p.summary(cx.doc.map_or(&[][..], Document::classes)));
@@ -81,13 +82,25 @@ fn target(ui: &mut Ui, cx: &mut Ctx<'_>, has_head: bool) {
     }
 }
 
-/// The project's saved profiles and the implied "Pac-Man" arrows.
-fn profile_picker(ui: &mut Ui, cx: &mut Ctx<'_>, picked: &str, implied: bool) {
-    let choices = cx.doc.map_or_else(|| vec![PACMAN.to_owned()], |d| d.profiles().choices());
-    let shown = |n: &str| if n == PACMAN && implied { "Pac-Man (arrow keys)".to_owned() } else { n.to_owned() };
-    let combo = egui::ComboBox::from_label("key profile").selected_text(shown(picked)).show_ui(ui, |ui| {
-        for c in &choices {
-            if ui.selectable_label(c == picked, shown(c)).clicked() && c != picked {
+/// Whether `name` is a built-in profile (the Pac-Man arrows, the gamepad D-pad) that no saved
+/// profile replaces.
+fn builtin(cx: &Ctx<'_>, name: &str) -> bool {
+    (name == PACMAN || name == DPAD) && cx.doc.is_none_or(|d| d.profiles().get(name).is_err())
+}
+
+/// The project's saved profiles and the built-in ones.
+fn profile_picker(ui: &mut Ui, cx: &mut Ctx<'_>, picked: &str) {
+    let choices = cx.doc.map_or_else(|| vec![PACMAN.to_owned(), DPAD.to_owned()], |d| d.profiles().choices());
+    let shown = |cx: &Ctx<'_>, n: &str| match n {
+        PACMAN if builtin(cx, n) => "Pac-Man (arrow keys)".to_owned(),
+        DPAD if builtin(cx, n) => "Gamepad D-pad (virtual gamepad)".to_owned(),
+        _ => n.to_owned(),
+    };
+    let labels: Vec<String> = choices.iter().map(|c| shown(cx, c)).collect();
+    let picked_label = shown(cx, picked);
+    let combo = egui::ComboBox::from_label("key profile").selected_text(picked_label).show_ui(ui, |ui| {
+        for (c, label) in choices.iter().zip(labels) {
+            if ui.selectable_label(c == picked, label).clicked() && c != picked {
                 cx.cmds.push(Command::KeyProfile(c.clone()));
             }
         }
@@ -149,8 +162,8 @@ fn tester_body(ui: &mut Ui, s: &TesterState, now: Duration) {
 /// classes that press it below.
 fn key_cap(ui: &mut Ui, press: Press, classes: &[String], held: bool, flash: f32) {
     let name = match press {
-        Press::Key(k) => k.name.to_owned(),
         Press::Mouse(b) => format!("mouse {}", b.name()),
+        Press::Key(_) | Press::Pad(_) => press.name(),
     };
     ui.vertical(|ui| {
         let lit = if held { 1.0 } else { flash };
