@@ -37,9 +37,9 @@ pub struct Controller {
 }
 
 /// How far from the training examples a class's recent steering frames lay: the reference
-/// `familiar_rel` measures a frame against. Only frames that steered enter it, so an empty
-/// view never becomes its own reference; it follows slow changes (light, a nudged camera)
-/// as the player keeps steering.
+/// `familiar_rel` measures a frame against. Only frames of the class steering enter it, so an
+/// empty view never becomes its own reference; it follows slow changes (light, a nudged
+/// camera, a pose held farther out) as the player keeps steering.
 #[derive(Clone, Debug, Default)]
 struct Recent(VecDeque<f32>);
 
@@ -146,6 +146,13 @@ impl Controller {
                 }
             }
             None => {
+                // The steering class, still named surely but unlike its reference: the player
+                // holds the pose a little differently (farther out than when it first steered).
+                // Its reference follows, or an exaggerated pose would be let go after
+                // `release_ms`; another class's unfamiliar frames (an empty view) never enter.
+                if self.held == Some(best) && confidence >= s.threshold {
+                    self.remember(best, frame);
+                }
                 let stale = s.release_ms > 0
                     && self
                         .last_sure
@@ -284,6 +291,25 @@ mod tests {
         // is 4.2, so 5.6 (> 1.25 × 4.2 = 5.25) is unsure and 5.2 steers.
         assert_eq!(step(566, &UP, 5.6), Some(Dir::Left));
         assert_eq!(step(600, &UP, 5.2), Some(Dir::Up));
+    }
+
+    #[test]
+    fn a_pose_held_farther_out_than_when_it_first_steered_keeps_steering() {
+        let s = SteerSettings { familiar_rel: 1.25, hold_last: true, release_ms: 300, ..SteerSettings::TFJS };
+        let classes = names();
+        let mut c = Controller::new();
+        let mut step = |ms: u64, probs: &'static [f32; 5], r: f32| {
+            let f = Frame { at: Duration::from_millis(ms), classes: &classes, probs, familiarity: Some(r) };
+            c.update(&f, &s).and_then(|d| d.dir)
+        };
+        for i in 0..Recent::NEED as u64 {
+            assert_eq!(step(33 * i, &LEFT, 1.0), Some(Dir::Left));
+        }
+        // The toy pushed on past the recorded pose: twice as far, the head still sure. The
+        // first frames are unsure (kept by `hold_last`), then the reference follows; without
+        // that, left would be let go 300 ms in.
+        let got: Vec<_> = (0..30).map(|i| step(200 + 33 * i, &LEFT, 2.0)).collect();
+        assert!(got.iter().all(|d| *d == Some(Dir::Left)), "{got:?}");
     }
 
     #[test]
