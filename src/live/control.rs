@@ -265,15 +265,20 @@ mod tests {
         assert_eq!(c.update(&frame(66, &LEFT, 1.5), &s).and_then(|d| d.dir), Some(Dir::Left));
     }
 
+    /// A fresh controller fed one frame per call: (camera ms, probabilities, familiarity).
+    fn stepper(s: SteerSettings) -> impl FnMut(u64, &'static [f32; 5], f32) -> Option<Dir> {
+        let classes = names();
+        let mut c = Controller::new();
+        move |ms, probs, r| {
+            let f = Frame { at: Duration::from_millis(ms), classes: &classes, probs, familiarity: Some(r) };
+            c.update(&f, &s).and_then(|d| d.dir)
+        }
+    }
+
     #[test]
     fn a_frame_much_farther_than_its_class_recent_frames_is_unsure() {
         let s = SteerSettings { familiar_rel: 1.25, hold_last: true, ..SteerSettings::TFJS };
-        let classes = names();
-        let mut c = Controller::new();
-        let mut step = |ms: u64, probs: &'static [f32; 5], r: f32| {
-            let f = Frame { at: Duration::from_millis(ms), classes: &classes, probs, familiarity: Some(r) };
-            c.update(&f, &s).and_then(|d| d.dir)
-        };
+        let mut step = stepper(s);
         // Left steers from a new room: every frame at 4 (a fixed `familiar` of 3 would
         // reject them all). Its first frames have no reference yet and steer.
         for i in 0..Recent::NEED as u64 {
@@ -296,12 +301,7 @@ mod tests {
     #[test]
     fn a_pose_held_farther_out_than_when_it_first_steered_keeps_steering() {
         let s = SteerSettings { familiar_rel: 1.25, hold_last: true, release_ms: 300, ..SteerSettings::TFJS };
-        let classes = names();
-        let mut c = Controller::new();
-        let mut step = |ms: u64, probs: &'static [f32; 5], r: f32| {
-            let f = Frame { at: Duration::from_millis(ms), classes: &classes, probs, familiarity: Some(r) };
-            c.update(&f, &s).and_then(|d| d.dir)
-        };
+        let mut step = stepper(s);
         for i in 0..Recent::NEED as u64 {
             assert_eq!(step(33 * i, &LEFT, 1.0), Some(Dir::Left));
         }
