@@ -29,7 +29,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::camera::{DemoCamera, DemoControl, DemoPose, ManualClock, Resolution};
-use crate::learn::augment::{Tone, Warp, add_noise, blur};
+use crate::learn::augment::{Tone, Warp, blur};
+
+mod film;
+pub use film::Film;
 
 /// Frame size of every set (a common webcam size; the app crops its centre square).
 pub const FRAME: (u32, u32) = (640, 480);
@@ -430,10 +433,28 @@ impl Stage<'_> {
         pose: (f32, f32, f32, f32),
         nudge: &Nudge,
         rng: &mut ChaCha8Rng,
-        noise: Noise,
     ) -> RgbImage {
+        let canvas = self.canvas(camera, room, pose);
+        let mut frame = if nudge.warp == Warp::IDENTITY {
+            crop_rows(&canvas, FRAME_AT, FRAME)
+        } else {
+            nudge.warp.apply_crop(&canvas, FRAME_AT, FRAME)
+        };
+        // Auto-exposure breathes a little from frame to frame, and now and then the hand moves
+        // fast enough to blur the frame.
+        self.tone(nudge, rng.random_range(0.96..=1.04f32)).apply(&mut frame);
+        if rng.random_bool(0.3) {
+            frame = blur(&frame, rng.random_range(0.5..=1.5));
+        }
+        sensor_noise(&mut frame, 2.0, rng);
+        frame
+    }
+
+    /// The whole canvas with the object at `pose` (see [`shoot`](Self::shoot)), before the
+    /// camera's move, light and noise.
+    fn canvas(&self, camera: Option<&mut DemoCamera>, room: &RgbImage, pose: (f32, f32, f32, f32)) -> RgbImage {
         let (dx, dy, tilt, height) = pose;
-        let canvas = match camera {
+        match camera {
             Some(cam) => {
                 // DemoPose units: x·0.36·width and y·0.30·height from the centre; the toy is
                 // 0.42·height·scale tall (see `camera::demo`).
@@ -453,37 +474,34 @@ impl Stage<'_> {
                 }
                 canvas
             }
-        };
-        let (x0, y0) = ((CANVAS.0 - FRAME.0) / 2, (CANVAS.1 - FRAME.1) / 2);
-        let mut frame = if nudge.warp == Warp::IDENTITY {
-            image::imageops::crop_imm(&canvas, x0, y0, FRAME.0, FRAME.1).to_image()
-        } else {
-            nudge.warp.apply_crop(&canvas, (x0, y0), FRAME)
-        };
-        // Auto-exposure breathes a little from frame to frame, and now and then the hand moves
-        // fast enough to blur the frame.
-        let exposure = rng.random_range(0.96..=1.04f32);
+        }
+    }
+
+    /// The frame's light: the scene's, changed by `nudge` and scaled by the auto-exposure.
+    fn tone(&self, nudge: &Nudge, exposure: f32) -> Tone {
         let mut gain = self.light.gain;
         for (g, n) in gain.iter_mut().zip(nudge.tone.gain) {
             *g *= n * exposure;
         }
-        Tone { gain, contrast: self.light.contrast }.apply(&mut frame);
-        if rng.random_bool(0.3) {
-            frame = blur(&frame, rng.random_range(0.5..=1.5));
-        }
-        if noise == Noise::BoxMuller {
-            sensor_noise(&mut frame, 2.0, rng);
-        }
-        frame
+        Tone { gain, contrast: self.light.contrast }
     }
 }
 
-/// Which sensor noise [`Stage::shoot`] adds: the sets keep the Box–Muller noise they were
-/// first drawn with ([`sensor_noise`]); a [`Film`] adds the views' cheaper noise itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Noise {
-    BoxMuller,
-    None,
+/// Where the frame lies in the canvas (its top-left corner): in the middle.
+const FRAME_AT: (u32, u32) = ((CANVAS.0 - FRAME.0) / 2, (CANVAS.1 - FRAME.1) / 2);
+
+/// The `size` rectangle of `img` at `at`, clipped to it. Row by row, because `image`'s
+/// `crop_imm(..).to_image()` copies pixel by pixel (6 % of `bench-play`'s time).
+fn crop_rows(img: &RgbImage, (x, y): (u32, u32), size: (u32, u32)) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let (x, y) = (x.min(w), y.min(h));
+    let (cw, ch) = (size.0.min(w - x), size.1.min(h - y));
+    let (stride, from, len) = (3 * w as usize, 3 * x as usize, 3 * cw as usize);
+    let mut raw = Vec::with_capacity(len * ch as usize);
+    for row in img.as_raw().chunks_exact(stride.max(1)).skip(y as usize).take(ch as usize) {
+        raw.extend_from_slice(row.get(from..from + len).unwrap_or_default());
+    }
+    RgbImage::from_raw(cw, ch, raw).unwrap_or_default()
 }
 
 /// Builds the set for `kind` × `task` × `seed`. Seeds cycle through the objects (photo scenes)
@@ -515,10 +533,7 @@ pub fn build(kind: SceneKind, task: Task, seed: u64, size: SetSize, props: &Prop
         let is_train: Vec<bool> = (0..n).map(|i| i < size.train).collect();
         for (i, &for_training) in is_train.iter().enumerate() {
             let pose = frame_pose(task, label, &hand, i as f32 / n.max(1) as f32);
-            let shot = Shot {
-                label,
-                frame: stage.shoot(camera.as_mut(), &room, pose, &Nudge::NONE, &mut rng, Noise::BoxMuller),
-            };
+            let shot = Shot { label, frame: stage.shoot(camera.as_mut(), &room, pose, &Nudge::NONE, &mut rng) };
             if for_training { train.push(shot) } else { same.push(shot) }
         }
     }
@@ -531,10 +546,7 @@ pub fn build(kind: SceneKind, task: Task, seed: u64, size: SetSize, props: &Prop
             let hand = Hand::new(&mut rng);
             for i in 0..size.nudged {
                 let pose = frame_pose(task, label, &hand, i as f32 / size.nudged.max(1) as f32);
-                nudged.push(Shot {
-                    label,
-                    frame: stage.shoot(camera.as_mut(), &new_room, pose, &nudge, &mut rng, Noise::BoxMuller),
-                });
+                nudged.push(Shot { label, frame: stage.shoot(camera.as_mut(), &new_room, pose, &nudge, &mut rng) });
             }
         }
     }
@@ -587,92 +599,4 @@ impl Session {
             Self::NewRoom => "new-room",
         }
     }
-}
-
-/// The demo toy filmed continuously, as a scripted player moves it (`pacnet bench-play`):
-/// the sets' rooms, light, nudges, exposure breathing, blur and σ = 2 sensor noise, one frame
-/// per call at any pose.
-///
-/// Two shortcuts keep a minute of 30 fps video affordable, neither changing what is filmed:
-/// a nudged camera's move is applied to the room once and to the toy's pose per frame (the
-/// sets warp every rendered frame, which resamples the toy too: 5 ms a frame), and the sensor
-/// noise (σ = 2 grey levels, rounded to whole levels) is read at a random offset from a table
-/// drawn once, three frames long, instead of drawn afresh for each of a frame's 921,600
-/// values (3 ms a frame).
-pub struct Film<'a> {
-    stage: Stage<'a>,
-    room: RgbImage,
-    camera: Option<DemoCamera>,
-    warp: Warp,
-    /// The nudge's change of light (its move is in `warp`).
-    light: Nudge,
-    /// Sensor noise, grey levels.
-    noise: Vec<i8>,
-}
-
-impl<'a> Film<'a> {
-    /// The toy in `session` of `seed`. A seed's sessions share the recording's room and light
-    /// (the demo wall on even seeds, a room from the photos on odd ones); the nudged ones add
-    /// their own nudge and change of background.
-    ///
-    /// # Errors
-    /// Only if the demo camera refused its (constant) settings.
-    pub fn new(props: &'a Props, seed: u64, session: Session) -> Result<Self, SetError> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xf11b_0000);
-        let light =
-            Tone { gain: [0; 3].map(|_| rng.random_range(0.92..=1.08f32)), contrast: rng.random_range(0.9..=1.1) };
-        let stage = Stage { kind: SceneKind::Demo, props, object: 0, light, seed };
-        let recording_room = if seed.is_multiple_of(2) {
-            DemoCamera::default_background(Resolution::new(CANVAS.0, CANVAS.1))
-        } else {
-            props.room("", &mut rng)
-        };
-        let mut moved = ChaCha8Rng::seed_from_u64(seed ^ 0xf11b_0000 ^ ((session as u64 + 1) << 16));
-        let (room, nudge) = match session {
-            Session::Recording => (recording_room, Nudge::NONE),
-            Session::Nudged => {
-                let nudge = Nudge::draw(&mut moved);
-                (props.changed(&recording_room, "", &mut moved), nudge)
-            }
-            Session::NewRoom => {
-                let nudge = Nudge::draw(&mut moved);
-                (props.room("", &mut moved), nudge)
-            }
-        };
-        let room = if nudge.warp == Warp::IDENTITY { room } else { nudge.warp.apply(&room) };
-        let camera = stage.camera(&room)?;
-        let light = Nudge { warp: Warp::IDENTITY, tone: nudge.tone };
-        let mut draw = rand::rngs::SmallRng::seed_from_u64(seed ^ 0xf11b_5eed ^ ((session as u64) << 8));
-        let mut table = RgbImage::from_pixel(FRAME.0, 3 * FRAME.1, image::Rgb([128; 3]));
-        add_noise(&mut table, 2.0, &mut draw);
-        let noise = table.as_raw().iter().map(|&v| (i16::from(v) - 128) as i8).collect();
-        Ok(Self { stage, room, camera, warp: nudge.warp, light, noise })
-    }
-
-    /// One 640×480 frame of the toy at `pose` (as [`Task::pose`] gives them: offset from the
-    /// centre in frame pixels, tilt in degrees, height as a fraction of the frame); `rng`
-    /// draws the exposure and the blur.
-    pub fn shoot(&mut self, pose: (f32, f32, f32, f32), rng: &mut ChaCha8Rng) -> RgbImage {
-        let pose = moved_pose(&self.warp, pose);
-        let mut frame = self.stage.shoot(self.camera.as_mut(), &self.room, pose, &self.light, rng, Noise::None);
-        let raw: &mut [u8] = &mut frame;
-        let offset = rng.random_range(0..=self.noise.len().saturating_sub(raw.len()));
-        for (v, &n) in raw.iter_mut().zip(self.noise.get(offset..).unwrap_or_default()) {
-            *v = v.saturating_add_signed(n);
-        }
-        frame
-    }
-}
-
-/// Where `warp` (a camera move, applied about the canvas centre) puts an object held at
-/// `pose`: its centre moves with the picture, its tilt turns by the rotation, its size scales.
-fn moved_pose(warp: &Warp, (dx, dy, tilt, height): (f32, f32, f32, f32)) -> (f32, f32, f32, f32) {
-    if *warp == Warp::IDENTITY {
-        return (dx, dy, tilt, height);
-    }
-    // `Warp::apply` maps a picture point p to c + t + s·R(θ)·(p − c), R clockwise on screen.
-    let (sin, cos) = warp.rotate_deg.to_radians().sin_cos();
-    let (tx, ty) = (warp.dx * CANVAS.0 as f32, warp.dy * CANVAS.1 as f32);
-    let s = warp.scale;
-    (s * (cos * dx - sin * dy) + tx, s * (sin * dx + cos * dy) + ty, tilt + warp.rotate_deg, height * s)
 }

@@ -52,8 +52,8 @@ pub struct BenchPlayArgs {
     /// Examples recorded per class.
     #[arg(long, default_value_t = 30)]
     pub examples: usize,
-    /// Seconds the autopilot plays per run (the first ~4 s are the game's "ready"; 20 keeps
-    /// the full table of 54 runs near 5 minutes on 2 cores, most of it rendering the frames).
+    /// Seconds the autopilot plays per run (the first ~4 s are the game's "ready"; with 20 the
+    /// full table of 54 runs takes about 3 minutes on 2 cores).
     #[arg(long, default_value_t = 20.0)]
     pub play: f64,
     /// Seconds each direction of the scripted sequence (every change between two directions

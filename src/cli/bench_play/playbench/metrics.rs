@@ -12,7 +12,8 @@
 //! - **Reaction:** per change of intent, from the moment the new pose was reached to the first
 //!   tick from which the game is given the new direction for at least [`HELD`] (or until the
 //!   intent changes again); negative when the head recognised the pose before the hand
-//!   finished moving. A change never answered counts as longer than any other (a miss).
+//!   finished moving. A change never answered counts as longer than any other (a miss). A
+//!   pose left again within [`HELD`] of being reached is not scored: nothing could answer it.
 //! - **Misfires:** a direction the player did not ask for, given for at least [`HELD`]
 //!   without a break. A direction still given after the intent moved on is lag, not a
 //!   misfire, when it was the intent at some point of its run (reaction and accuracy measure
@@ -86,6 +87,15 @@ impl Scores {
         for w in starts.windows(2) {
             let (a, b) = (w[0], w[1]);
             let seg = ticks.get(a..b).unwrap_or_default();
+            // A pose left again less than HELD after it was reached (the player changed their
+            // mind on the way, or the script took over) cannot be answered for HELD while it is
+            // shown: no reaction to score for any controller.
+            let left_at = ticks.get(b).map(|t| t.t);
+            if let (Some(first), Some(left_at)) = (seg.first(), left_at)
+                && left_at + 1e-9 < first.reached + HELD
+            {
+                continue;
+            }
             s.reactions.push(reaction(seg, step));
         }
         s.misfires = misfires(ticks, step);
@@ -254,6 +264,19 @@ mod tests {
         assert_eq!(s.misfires, 1);
         assert_eq!(s.counted - s.correct, 11, "every wrong tick costs accuracy");
         assert!((s.misfires_per_minute() - 30.0).abs() < 1e-6, "1 in 2 s");
+    }
+
+    #[test]
+    fn a_pose_left_before_it_could_be_answered_is_not_scored() {
+        use Dir::*;
+        // Left is reached at 0.95 s and left at 1.0 s for down (reached 1.2 s, answered at once).
+        let plan = [(0.0, Up, 0.0, 0.0), (0.7, Left, 0.7, 0.95), (1.0, Down, 1.0, 1.2)];
+        let given: Vec<Option<Dir>> = (0..90).map(|i| if i < 72 { Some(Up) } else { Some(Down) }).collect();
+        let s = Scores::of(&ticks(&plan, &given));
+        assert_eq!((s.reactions.len(), s.missed()), (1, 0), "only down is scored: {s:?}");
+        // Held 100 ms, it is scored, and missed.
+        let plan = [(0.0, Up, 0.0, 0.0), (0.7, Left, 0.7, 0.9), (1.0, Down, 1.0, 1.2)];
+        assert_eq!(Scores::of(&ticks(&plan, &given)).missed(), 1);
     }
 
     #[test]
