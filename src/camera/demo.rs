@@ -374,6 +374,14 @@ fn draw_toy(image: &mut RgbImage, pose: DemoPose) {
     draw_toy_culled(image, pose, true);
 }
 
+/// A box (min corner, max corner) that holds nothing: [`union`] with it is the other box.
+const NO_BOX: (Vec2, Vec2) = ((f32::MAX, f32::MAX), (f32::MIN, f32::MIN));
+
+/// The smallest box holding both boxes.
+fn union((alo, ahi): (Vec2, Vec2), (blo, bhi): (Vec2, Vec2)) -> (Vec2, Vec2) {
+    ((alo.0.min(blo.0), alo.1.min(blo.1)), (ahi.0.max(bhi.0), ahi.1.max(bhi.1)))
+}
+
 /// A part with its box in toy space (grown by the outline and the anti-aliasing) and the
 /// screen-space box that holds it.
 struct Placed {
@@ -402,11 +410,7 @@ fn draw_toy_culled(image: &mut RgbImage, pose: DemoPose, cull: bool) {
     // in `to_local` cannot put a pixel inside the toy-space box but outside this one.
     let screen_box = |(lo, hi): (Vec2, Vec2)| {
         let corners = [to_screen(lo.0, lo.1), to_screen(hi.0, lo.1), to_screen(lo.0, hi.1), to_screen(hi.0, hi.1)];
-        let fold = |f: fn(f32, f32) -> f32, init: f32, axis: fn(&Vec2) -> f32| corners.iter().map(axis).fold(init, f);
-        (
-            (fold(f32::min, f32::MAX, |c| c.0) - 1.0, fold(f32::min, f32::MAX, |c| c.1) - 1.0),
-            (fold(f32::max, f32::MIN, |c| c.0) + 1.0, fold(f32::max, f32::MIN, |c| c.1) + 1.0),
-        )
+        corners.iter().fold(NO_BOX, |b, c| union(b, ((c.0 - 1.0, c.1 - 1.0), (c.0 + 1.0, c.1 + 1.0))))
     };
 
     let outline_px = (0.012 * s).max(1.2);
@@ -420,16 +424,10 @@ fn draw_toy_culled(image: &mut RgbImage, pose: DemoPose, cull: bool) {
         })
         .collect();
 
-    // Screen-space box around the whole toy, clipped to the image.
-    let (lo, hi) = parts.iter().fold(((f32::MAX, f32::MAX), (f32::MIN, f32::MIN)), |acc, p| {
-        let b = p.local;
-        ((acc.0.0.min(b.0.0), acc.0.1.min(b.0.1)), (acc.1.0.max(b.1.0), acc.1.1.max(b.1.1)))
-    });
-    let corners = [to_screen(lo.0, lo.1), to_screen(hi.0, lo.1), to_screen(lo.0, hi.1), to_screen(hi.0, hi.1)];
-    let min_x = corners.iter().map(|c| c.0).fold(f32::MAX, f32::min).floor().max(0.0) as u32;
-    let max_x = corners.iter().map(|c| c.0).fold(f32::MIN, f32::max).ceil().min(w) as u32;
-    let min_y = corners.iter().map(|c| c.1).fold(f32::MAX, f32::min).floor().max(0.0) as u32;
-    let max_y = corners.iter().map(|c| c.1).fold(f32::MIN, f32::max).ceil().min(h) as u32;
+    // Screen-space box around the whole toy (around its parts' boxes), clipped to the image.
+    let (lo, hi) = parts.iter().fold(NO_BOX, |b, p| union(b, p.screen));
+    let (min_x, max_x) = (lo.0.floor().max(0.0) as u32, hi.0.ceil().min(w) as u32);
+    let (min_y, max_y) = (lo.1.floor().max(0.0) as u32, hi.1.ceil().min(h) as u32);
 
     let stride = image.width() as usize * 3;
     let buf: &mut [u8] = image;
