@@ -88,8 +88,8 @@ pub struct SteerArgs {
 /// # Errors
 /// An example whose features do not fit the head.
 pub(super) fn familiarity(opened: &super::eval::Opened) -> anyhow::Result<Option<Arc<Familiarity>>> {
-    let rows: Vec<Vec<f32>> = opened.project.dataset.examples().iter().map(|e| e.features.to_f32()).collect();
-    Ok(Familiarity::build(&opened.head, rows.iter().map(Vec::as_slice))?.map(Arc::new))
+    let examples = opened.project.dataset.examples().iter().map(|e| &e.features);
+    Ok(Familiarity::of_examples(&opened.head, examples)?.map(Arc::new))
 }
 
 fn parse_mode(text: &str) -> anyhow::Result<KeyMode> {

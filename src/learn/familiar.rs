@@ -10,6 +10,7 @@
 //! microseconds per example.
 
 use super::error::Result;
+use super::features::Features;
 use super::head::Head;
 
 /// The training examples as the head's hidden layer sees them, and their typical spacing.
@@ -23,6 +24,15 @@ pub struct Familiarity {
 }
 
 impl Familiarity {
+    /// [`build`](Self::build) from the examples' features as the dataset keeps them (f16).
+    ///
+    /// # Errors
+    /// As [`build`](Self::build).
+    pub fn of_examples<'a>(head: &Head, features: impl IntoIterator<Item = &'a Features>) -> Result<Option<Self>> {
+        let rows: Vec<Vec<f32>> = features.into_iter().map(Features::to_f32).collect();
+        Self::build(head, rows.iter().map(Vec::as_slice))
+    }
+
     /// The reference for `head` from the feature vectors it was trained on (`rows`, each the
     /// head's input length). The spacing ignores exact copies (an example recorded twice).
     /// `None` with fewer than two distinct examples (no spacing to measure against).

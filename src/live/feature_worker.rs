@@ -380,11 +380,9 @@ impl State {
             FeatureCmd::SetCut(cut) => self.pipeline.set_cut(cut),
             FeatureCmd::SetHead(head, examples) => {
                 let none = head.is_none();
-                let familiarity = head.as_ref().and_then(|h| {
-                    let rows: Vec<Vec<f32>> = examples.iter().map(crate::learn::Features::to_f32).collect();
-                    // Without a reference the familiarity checks are off; steering goes on.
-                    crate::learn::Familiarity::build(h, rows.iter().map(Vec::as_slice)).ok().flatten()
-                });
+                // Without a reference the familiarity checks are off; steering goes on.
+                let familiarity =
+                    head.as_ref().and_then(|h| crate::learn::Familiarity::of_examples(h, &examples).ok().flatten());
                 self.pipeline.set_head(head);
                 self.pipeline.set_familiarity(familiarity.map(std::sync::Arc::new));
                 self.history.clear();
